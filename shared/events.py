@@ -1,0 +1,62 @@
+"""Event contracts between the services: frozen pydantic models, one per routing key."""
+
+import uuid
+from datetime import UTC, datetime
+from typing import ClassVar
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from shared.models import RunStatus, RunTrigger
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+class Event(BaseModel):
+    """Every event carries an id (for de-duplication), when it happened and its schema version."""
+
+    model_config = ConfigDict(frozen=True, extra="ignore")
+    routing_key: ClassVar[str]
+
+    event_id: uuid.UUID = Field(default_factory=uuid.uuid4)
+    occurred_at: datetime = Field(default_factory=utc_now)
+    schema_version: int = 1
+
+
+class RunRequested(Event):
+    """A run was queued (manually or by the schedule) and waits for a runner."""
+
+    routing_key: ClassVar[str] = "run.requested"
+
+    run_id: uuid.UUID
+    report_id: uuid.UUID
+    trigger: RunTrigger
+    scheduled_for: datetime | None = None
+    requested_at: datetime
+
+
+class RunCompleted(Event):
+    """A run finished, successfully or not."""
+
+    routing_key: ClassVar[str] = "run.completed"
+
+    run_id: uuid.UUID
+    report_id: uuid.UUID
+    status: RunStatus
+    row_count: int | None = None
+    byte_size: int | None = None
+    output_path: str | None = None
+    error_message: str | None = None
+    finished_at: datetime
+
+
+EVENT_TYPES: dict[str, type[Event]] = {
+    RunRequested.routing_key: RunRequested,
+    RunCompleted.routing_key: RunCompleted,
+}
+
+
+def decode_event(routing_key: str, body: bytes) -> Event:
+    """Raises KeyError for an unknown routing key and pydantic.ValidationError for a bad body."""
+    return EVENT_TYPES[routing_key].model_validate_json(body)

@@ -1,0 +1,202 @@
+"""Tables of the system of record: reports, their runs, notifications and the event outbox."""
+
+import uuid
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import (
+    BigInteger,
+    DateTime,
+    Enum,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+    func,
+    text,
+)
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB, UUID
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+
+class OutputFormat(StrEnum):
+    CSV = "CSV"
+    JSON = "JSON"
+    JSONL = "JSONL"
+    XLSX = "XLSX"
+
+
+class RunTrigger(StrEnum):
+    MANUAL = "MANUAL"
+    SCHEDULE = "SCHEDULE"
+
+
+class RunStatus(StrEnum):
+    QUEUED = "QUEUED"
+    RUNNING = "RUNNING"
+    SUCCESS = "SUCCESS"
+    FAILED = "FAILED"
+
+    @property
+    def is_finished(self) -> bool:
+        return self in (RunStatus.SUCCESS, RunStatus.FAILED)
+
+
+class NotifyOn(StrEnum):
+    ALWAYS = "ALWAYS"
+    FAILURE = "FAILURE"
+    SUCCESS = "SUCCESS"
+    NEVER = "NEVER"
+
+
+class NotificationChannel(StrEnum):
+    EMAIL = "EMAIL"
+    LOG = "LOG"
+
+
+class NotificationStatus(StrEnum):
+    PENDING = "PENDING"
+    SENT = "SENT"
+    FAILED = "FAILED"
+    SKIPPED = "SKIPPED"
+
+
+def _enum_column(enum: type[StrEnum], name: str) -> Enum:
+    """VARCHAR plus a CHECK constraint: a new value is a constraint change, not ALTER TYPE."""
+    return Enum(
+        enum,
+        name=name,
+        native_enum=False,
+        create_constraint=True,
+        length=16,
+        values_callable=lambda members: [member.value for member in members],
+    )
+
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+class Report(Base):
+    __tablename__ = "reports"
+
+    id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True, default=uuid.uuid4)
+    name: Mapped[str] = mapped_column(String(255), unique=True)
+    description: Mapped[str | None] = mapped_column(Text)
+    sql_query: Mapped[str] = mapped_column(Text)
+    schedule_cron: Mapped[str | None] = mapped_column(String(100))
+    timezone: Mapped[str] = mapped_column(String(64), default="UTC", server_default="UTC")
+    output_format: Mapped[OutputFormat] = mapped_column(
+        _enum_column(OutputFormat, "output_format"),
+        default=OutputFormat.CSV,
+        server_default=OutputFormat.CSV.value,
+    )
+    is_active: Mapped[bool] = mapped_column(default=True, server_default=text("true"))
+    recipients: Mapped[list[str]] = mapped_column(
+        ARRAY(Text), default=list, server_default=text("'{}'")
+    )
+    notify_on: Mapped[NotifyOn] = mapped_column(
+        _enum_column(NotifyOn, "notify_on"),
+        default=NotifyOn.ALWAYS,
+        server_default=NotifyOn.ALWAYS.value,
+    )
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    updated_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), server_default=func.now(), onupdate=func.now()
+    )
+
+
+class ReportRun(Base):
+    __tablename__ = "report_runs"
+    __table_args__ = (
+        UniqueConstraint(
+            "report_id", "scheduled_for", name="uq_report_runs_report_id_scheduled_for"
+        ),
+        Index("ix_report_runs_report_id_queued_at", "report_id", "queued_at"),
+        Index("ix_report_runs_status_lease", "status", "lease_expires_at"),
+    )
+
+    id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True, default=uuid.uuid4)
+    report_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("reports.id", ondelete="CASCADE"))
+    trigger: Mapped[RunTrigger] = mapped_column(_enum_column(RunTrigger, "run_trigger"))
+    scheduled_for: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    status: Mapped[RunStatus] = mapped_column(
+        _enum_column(RunStatus, "run_status"),
+        default=RunStatus.QUEUED,
+        server_default=RunStatus.QUEUED.value,
+    )
+    queued_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    # When the last run.requested for this run was written; the runner re-requests runs whose
+    # message was lost or dead-lettered.
+    requested_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), server_default=func.now()
+    )
+    started_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    row_count: Mapped[int | None] = mapped_column(BigInteger)
+    byte_size: Mapped[int | None] = mapped_column(BigInteger)
+    output_path: Mapped[str | None] = mapped_column(Text)
+    error_message: Mapped[str | None] = mapped_column(Text)
+    attempt: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    worker_id: Mapped[str | None] = mapped_column(String(255))
+    lease_expires_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class NotificationLog(Base):
+    __tablename__ = "notification_log"
+    __table_args__ = (
+        UniqueConstraint(
+            "run_id", "channel", "recipient", name="uq_notification_log_run_id_channel_recipient"
+        ),
+    )
+
+    id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True, default=uuid.uuid4)
+    run_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("report_runs.id", ondelete="CASCADE"), index=True
+    )
+    channel: Mapped[NotificationChannel] = mapped_column(
+        _enum_column(NotificationChannel, "notification_channel")
+    )
+    recipient: Mapped[str] = mapped_column(Text)
+    status: Mapped[NotificationStatus] = mapped_column(
+        _enum_column(NotificationStatus, "notification_status"),
+        default=NotificationStatus.PENDING,
+        server_default=NotificationStatus.PENDING.value,
+    )
+    message: Mapped[str | None] = mapped_column(Text)
+    error_message: Mapped[str | None] = mapped_column(Text)
+    attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    updated_at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), server_default=func.now(), onupdate=func.now()
+    )
+    sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class OutboxMessage(Base):
+    """An event written in the same transaction as the state change it announces."""
+
+    __tablename__ = "outbox"
+    __table_args__ = (
+        Index("ix_outbox_unpublished", "id", postgresql_where=text("published_at IS NULL")),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=True)
+    event_id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), unique=True)
+    routing_key: Mapped[str] = mapped_column(String(255))
+    payload: Mapped[dict[str, Any]] = mapped_column(JSONB)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    published_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

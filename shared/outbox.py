@@ -1,0 +1,91 @@
+"""Transactional outbox: events are rows written with the state change, then relayed to RabbitMQ."""
+
+import asyncio
+import json
+import logging
+
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from shared.events import Event, utc_now
+from shared.messaging import Broker
+from shared.models import OutboxMessage
+
+log = logging.getLogger(__name__)
+
+POLL_SECONDS = 1.0
+BATCH_SIZE = 200
+
+
+def add_event(session: AsyncSession, event: Event) -> None:
+    """Records `event` in the caller's transaction; it is published only if that commits."""
+    session.add(
+        OutboxMessage(
+            event_id=event.event_id,
+            routing_key=event.routing_key,
+            payload=event.model_dump(mode="json"),
+        )
+    )
+
+
+class OutboxRelay:
+    """Publishes committed outbox rows in order and marks them published.
+
+    Several relays (one per process) share the table safely: each batch is locked with
+    SKIP LOCKED. A crash between the broker's confirm and the commit publishes a row twice,
+    which the consumers' idempotency absorbs.
+    """
+
+    def __init__(self, sessions: async_sessionmaker[AsyncSession], broker: Broker) -> None:
+        self._sessions = sessions
+        self._broker = broker
+        self._wake = asyncio.Event()
+
+    def wake(self) -> None:
+        """Call after committing an event so it goes out now rather than at the next poll."""
+        self._wake.set()
+
+    async def run(self, stop: asyncio.Event) -> None:
+        while not stop.is_set():
+            try:
+                published = await self.publish_pending()
+            except Exception:
+                log.exception("outbox relay failed; retrying")
+                published = 0
+            if published < BATCH_SIZE:
+                await self._sleep(stop)
+
+    async def _sleep(self, stop: asyncio.Event) -> None:
+        stopped = asyncio.ensure_future(stop.wait())
+        woken = asyncio.ensure_future(self._wake.wait())
+        await asyncio.wait(
+            {stopped, woken}, timeout=POLL_SECONDS, return_when=asyncio.FIRST_COMPLETED
+        )
+        stopped.cancel()
+        woken.cancel()
+        self._wake.clear()
+
+    async def publish_pending(self) -> int:
+        """Publishes one batch; returns how many rows it published."""
+        if not self._broker.is_connected:
+            return 0
+        async with self._sessions.begin() as session:
+            rows = (
+                await session.scalars(
+                    select(OutboxMessage)
+                    .where(OutboxMessage.published_at.is_(None))
+                    .order_by(OutboxMessage.id)
+                    .limit(BATCH_SIZE)
+                    .with_for_update(skip_locked=True)
+                )
+            ).all()
+            for row in rows:
+                body = json.dumps(row.payload, separators=(",", ":")).encode()
+                await self._broker.publish_raw(row.routing_key, body, row.event_id.hex)
+            if rows:
+                await session.execute(
+                    update(OutboxMessage)
+                    .where(OutboxMessage.id.in_([row.id for row in rows]))
+                    .values(published_at=utc_now())
+                )
+        return len(rows)

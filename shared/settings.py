@@ -1,0 +1,86 @@
+"""Settings blocks shared by the services, read from the environment and an optional `.env`."""
+
+from pathlib import Path
+
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+ENV_FILE_CONFIG = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+
+
+def asyncpg_dsn(url: str) -> str:
+    """A plain `postgresql://` URL as asyncpg accepts it (no SQLAlchemy driver suffix)."""
+    scheme, sep, rest = url.partition("://")
+    if not sep:
+        raise ValueError(f"not a database URL: {url!r}")
+    return f"postgresql://{rest}" if scheme.startswith("postgres") else url
+
+
+def sqlalchemy_url(url: str) -> str:
+    """The same URL with the asyncpg driver named, as SQLAlchemy's async engine needs."""
+    return asyncpg_dsn(url).replace("postgresql://", "postgresql+asyncpg://", 1)
+
+
+class DatabaseSettings(BaseSettings):
+    """The system of record and the database that report SQL runs against."""
+
+    model_config = ENV_FILE_CONFIG
+
+    database_url: str = "postgresql://postgres@127.0.0.1:5432/reportflow"
+    data_source_url: str | None = None
+    db_pool_size: int = Field(default=5, ge=1)
+
+    @field_validator("database_url", "data_source_url")
+    @classmethod
+    def _plain_postgres_url(cls, url: str | None) -> str | None:
+        return None if url is None else asyncpg_dsn(url)
+
+    @property
+    def effective_data_source_url(self) -> str:
+        return self.data_source_url or self.database_url
+
+
+class BrokerSettings(BaseSettings):
+    """RabbitMQ connection and the names of this deployment's exchanges and queues."""
+
+    model_config = ENV_FILE_CONFIG
+
+    amqp_url: SecretStr = SecretStr("amqp://guest:guest@127.0.0.1:5672/")
+    # Prefixed to every exchange and queue name, so test runs and deployments sharing a broker
+    # never collide.
+    amqp_namespace: str = ""
+    publish_timeout_seconds: float = Field(default=10.0, gt=0)
+    # Deliveries of one message before it is dead-lettered instead of retried again.
+    delivery_limit: int = Field(default=5, ge=1)
+
+
+class SmtpSettings(BaseSettings):
+    """Outgoing mail server."""
+
+    model_config = ENV_FILE_CONFIG
+
+    smtp_host: str = "127.0.0.1"
+    smtp_port: int = 1025
+    smtp_from: str = "reportflow@localhost"
+    smtp_username: str | None = None
+    smtp_password: SecretStr | None = None
+    smtp_starttls: bool = False
+    smtp_ssl: bool = False
+    smtp_timeout_seconds: float = Field(default=30.0, gt=0)
+
+
+class OutputSettings(BaseSettings):
+    """Where report files are written and read back from."""
+
+    model_config = ENV_FILE_CONFIG
+
+    output_dir: Path = Path("./outputs")
+
+
+class LoggingSettings(BaseSettings):
+    """How the services log: `text` for people, `json` for log collectors."""
+
+    model_config = ENV_FILE_CONFIG
+
+    log_level: str = "INFO"
+    log_format: str = "text"

@@ -1,0 +1,44 @@
+"""The single-statement guard: report SQL must be exactly one statement PostgreSQL can prepare."""
+
+import asyncpg
+
+
+class InvalidReportSql(ValueError):
+    """The report's SQL is empty, not one statement, or rejected by PostgreSQL (its message)."""
+
+
+def normalize_report_sql(sql: str) -> str:
+    """Strips surrounding white space and trailing semicolons (COPY cannot wrap those)."""
+    normalized = sql.strip()
+    while normalized.endswith(";"):
+        normalized = normalized[:-1].rstrip()
+    if not normalized:
+        raise InvalidReportSql("SQL query is empty")
+    return normalized
+
+
+async def check_single_statement(connection: asyncpg.Connection, sql: str) -> str:
+    """The normalized SQL, once PostgreSQL has prepared it as one statement that returns rows.
+
+    Preparing uses the extended protocol, which refuses a second statement; so a text such as
+    `1) TO STDOUT; DELETE ...` that would smuggle a command through COPY's simple protocol is
+    rejected here, before it is ever wrapped.
+    """
+    normalized = normalize_report_sql(sql)
+    try:
+        statement = await connection.prepare(normalized)
+    except asyncpg.PostgresError as error:
+        raise InvalidReportSql(_postgres_message(error)) from error
+    except asyncpg.InterfaceError as error:
+        raise InvalidReportSql(str(error)) from error
+    if not statement.get_attributes():
+        raise InvalidReportSql("SQL query must return rows (a SELECT, VALUES, TABLE or WITH query)")
+    if statement.get_parameters():
+        raise InvalidReportSql("SQL query must not contain parameters ($1, $2, ...)")
+    return normalized
+
+
+def _postgres_message(error: asyncpg.PostgresError) -> str:
+    message = str(error)
+    position = getattr(error, "position", None)
+    return f"{message} (at character {position})" if position else message

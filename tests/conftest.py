@@ -1,0 +1,124 @@
+"""Test fixtures: a freshly migrated database and a private RabbitMQ namespace per test session."""
+
+import asyncio
+import os
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import asyncpg
+import pytest
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from shared.database import create_engine, create_sessionmaker
+from shared.messaging import Broker
+from shared.migrate import upgrade_to_head
+from shared.settings import BrokerSettings, DatabaseSettings
+from tests.support.broker_cleanup import delete_namespace
+from tests.support.services import ServiceProcess, StartService
+
+ADMIN_DSN = os.environ.get(
+    "TEST_ADMIN_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
+)
+AMQP_URL = os.environ.get("TEST_AMQP_URL", "amqp://guest:guest@127.0.0.1:5672/")
+
+
+def _database_dsn(name: str) -> str:
+    base, _, _ = ADMIN_DSN.rpartition("/")
+    return f"{base}/{name}"
+
+
+@pytest.fixture(scope="session")
+def run_id() -> str:
+    return uuid.uuid4().hex[:10]
+
+
+@pytest.fixture(scope="session")
+async def database_url(run_id: str) -> AsyncIterator[str]:
+    """A database of its own for this test session, migrated to head, dropped afterwards."""
+    name = f"reportflow_test_{run_id}"
+    admin = await asyncpg.connect(ADMIN_DSN)
+    try:
+        await admin.execute(f'CREATE DATABASE "{name}"')
+    finally:
+        await admin.close()
+    url = _database_dsn(name)
+    await asyncio.to_thread(upgrade_to_head, url)
+    yield url
+    admin = await asyncpg.connect(ADMIN_DSN)
+    try:
+        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    finally:
+        await admin.close()
+
+
+@pytest.fixture(scope="session")
+async def amqp_namespace(run_id: str) -> AsyncIterator[str]:
+    """Exchange and queue names of this test session only; deleted afterwards."""
+    namespace = f"test-{run_id}"
+    yield namespace
+    await delete_namespace(AMQP_URL, namespace)
+
+
+@pytest.fixture(scope="session")
+def output_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("outputs")
+
+
+@pytest.fixture(scope="session")
+def service_env(database_url: str, amqp_namespace: str, output_dir: Path) -> dict[str, str]:
+    """Environment for the services under test (also applied to this process's settings)."""
+    return {
+        "DATABASE_URL": database_url,
+        "AMQP_URL": AMQP_URL,
+        "AMQP_NAMESPACE": amqp_namespace,
+        "OUTPUT_DIR": str(output_dir),
+        "LOG_LEVEL": "INFO",
+    }
+
+
+@pytest.fixture(scope="session")
+async def engine(database_url: str) -> AsyncIterator[AsyncEngine]:
+    engine = create_engine(DatabaseSettings(database_url=database_url))
+    yield engine
+    await engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def sessions(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
+    return create_sessionmaker(engine)
+
+
+@pytest.fixture(scope="session")
+async def broker(amqp_namespace: str) -> AsyncIterator[Broker]:
+    broker = Broker(BrokerSettings(amqp_url=AMQP_URL, amqp_namespace=amqp_namespace))  # type: ignore[arg-type]
+    await broker.connect()
+    yield broker
+    await broker.close()
+
+
+@pytest.fixture
+async def db(database_url: str) -> AsyncIterator[asyncpg.Connection]:
+    """A raw connection to the test database, for arranging data and checking results."""
+    connection = await asyncpg.connect(database_url)
+    yield connection
+    await connection.close()
+
+
+@pytest.fixture(scope="session")
+def start_service(
+    service_env: dict[str, str], tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[StartService]:
+    """Starts `python -m services.<name>` with the test environment; stops it at session end."""
+    started: list[ServiceProcess] = []
+    logs = tmp_path_factory.mktemp("service-logs")
+
+    def start(name: str, **extra_env: str) -> ServiceProcess:
+        process = ServiceProcess(name, {**service_env, **extra_env}, logs)
+        process.start()
+        started.append(process)
+        return process
+
+    yield start
+    for process in started:
+        process.stop()
