@@ -10,6 +10,7 @@ from aio_pika.abc import (
     AbstractChannel,
     AbstractExchange,
     AbstractIncomingMessage,
+    AbstractQueue,
     AbstractRobustConnection,
 )
 from pydantic import ValidationError
@@ -47,6 +48,7 @@ class Broker:
         self.topology = Topology(settings.amqp_namespace, settings.delivery_limit)
         self._connection: AbstractRobustConnection | None = None
         self._exchange: AbstractExchange | None = None
+        self._consumers: list[tuple[AbstractQueue, str]] = []
 
     @property
     def is_connected(self) -> bool:
@@ -130,7 +132,16 @@ class Broker:
         async def on_message(message: AbstractIncomingMessage) -> None:
             await _dispatch(message, handler)
 
-        await queue.consume(on_message)
+        self._consumers.append((queue, await queue.consume(on_message)))
+
+    async def stop_consuming(self) -> None:
+        """Cancels every consumer: no new deliveries; unacked ones go back to their queues."""
+        for queue, consumer_tag in self._consumers:
+            try:
+                await queue.cancel(consumer_tag)
+            except Exception:
+                log.warning("could not cancel consumer %s", consumer_tag, exc_info=True)
+        self._consumers.clear()
 
     async def close(self) -> None:
         if self._connection is not None:

@@ -65,6 +65,14 @@ class OutboxRelay:
         woken.cancel()
         self._wake.clear()
 
+    async def drain(self) -> None:
+        """Publishes what is pending before shutdown; what fails stays for the next relay."""
+        try:
+            while await self.publish_pending() == BATCH_SIZE:
+                pass
+        except Exception:
+            log.warning("outbox not fully drained at shutdown", exc_info=True)
+
     async def publish_pending(self) -> int:
         """Publishes one batch; returns how many rows it published."""
         if not self._broker.is_connected:

@@ -91,7 +91,7 @@ def sessions(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
 
 @pytest.fixture(scope="session")
 async def broker(amqp_namespace: str) -> AsyncIterator[Broker]:
-    broker = Broker(BrokerSettings(amqp_url=AMQP_URL, amqp_namespace=amqp_namespace))  # type: ignore[arg-type]
+    broker = Broker(BrokerSettings(amqp_url=AMQP_URL, amqp_namespace=amqp_namespace))
     await broker.connect()
     yield broker
     await broker.close()

@@ -1,0 +1,35 @@
+# ReportFlow: `make run` starts the whole system, `make test` runs the whole test suite.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+INSTALLED := $(VENV)/.installed
+
+.PHONY: install run test lint check-services bench clean
+
+$(INSTALLED): pyproject.toml requirements.lock
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -r requirements.lock
+	$(BIN)/pip install --quiet --no-deps -e .
+	touch $(INSTALLED)
+
+install: $(INSTALLED)
+
+check-services: install
+	$(BIN)/python -m deploy.preflight
+
+run: check-services
+	$(BIN)/python -m deploy.bootstrap
+	$(BIN)/honcho --procfile deploy/Procfile --app-root . start
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy shared services tests deploy bench
+	$(BIN)/lint-imports
+
+test: check-services lint
+	$(BIN)/pytest
+
+clean:
+	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache

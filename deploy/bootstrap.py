@@ -1,0 +1,50 @@
+"""Prepares a local system: creates the database if missing, migrates it, loads the demo data."""
+
+import asyncio
+import logging
+from pathlib import Path
+
+import asyncpg
+
+from shared.migrate import upgrade_to_head
+from shared.settings import DatabaseSettings
+
+DEMO_DIR = Path(__file__).parent
+log = logging.getLogger("bootstrap")
+
+
+async def create_database_if_missing(database_url: str) -> None:
+    server_url, _, name = database_url.rpartition("/")
+    name = name.partition("?")[0]
+    admin = await asyncpg.connect(f"{server_url}/postgres")
+    try:
+        if not await admin.fetchval("SELECT 1 FROM pg_database WHERE datname = $1", name):
+            await admin.execute(f'CREATE DATABASE "{name}"')
+            log.info("created database %s", name)
+    finally:
+        await admin.close()
+
+
+async def run_sql(database_url: str, sql: str) -> None:
+    connection = await asyncpg.connect(database_url)
+    try:
+        await connection.execute(sql)
+    finally:
+        await connection.close()
+
+
+def main() -> None:
+    logging.basicConfig(level=logging.INFO, format="%(name)s: %(message)s")
+    settings = DatabaseSettings()
+    asyncio.run(create_database_if_missing(settings.database_url))
+    upgrade_to_head(settings.database_url)
+    log.info("database migrated")
+    asyncio.run(
+        run_sql(settings.effective_data_source_url, (DEMO_DIR / "demo_data.sql").read_text())
+    )
+    asyncio.run(run_sql(settings.database_url, (DEMO_DIR / "demo_reports.sql").read_text()))
+    log.info("demo data and sample reports loaded")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,7 @@
+"""`python -m services.runner`."""
+
+import asyncio
+
+from services.runner.main import main
+
+asyncio.run(main())

@@ -1,0 +1,217 @@
+"""The runner's state changes on report_runs: claim, renew, finish, hand back, recover.
+
+Each one is a conditional UPDATE, so a redelivered or duplicated message cannot run a report
+twice, and a runner that lost its lease cannot overwrite the outcome of the one that took over.
+"""
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import ColumnElement, func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from shared.events import RunCompleted, RunRequested
+from shared.models import Report, ReportRun, RunStatus
+from shared.outbox import add_event
+
+
+@dataclass(frozen=True)
+class ClaimedRun:
+    run_id: uuid.UUID
+    report_id: uuid.UUID
+    report_name: str
+    sql_query: str
+    started_at: datetime
+    attempt: int
+
+
+@dataclass(frozen=True)
+class RunOutcome:
+    status: RunStatus
+    row_count: int | None = None
+    byte_size: int | None = None
+    output_path: str | None = None
+    error_message: str | None = None
+
+
+def _lease_until(lease_seconds: float) -> ColumnElement[datetime]:
+    return func.now() + timedelta(seconds=lease_seconds)
+
+
+async def claim_run(
+    session: AsyncSession, run_id: uuid.UUID, worker_id: str, lease_seconds: float
+) -> ClaimedRun | None:
+    """QUEUED → RUNNING for this worker; None when the run is not (or no longer) QUEUED."""
+    run = (
+        await session.execute(
+            update(ReportRun)
+            .where(ReportRun.id == run_id, ReportRun.status == RunStatus.QUEUED)
+            .values(
+                status=RunStatus.RUNNING,
+                started_at=func.now(),
+                attempt=ReportRun.attempt + 1,
+                worker_id=worker_id,
+                lease_expires_at=_lease_until(lease_seconds),
+            )
+            .returning(ReportRun.report_id, ReportRun.started_at, ReportRun.attempt)
+        )
+    ).one_or_none()
+    if run is None:
+        return None
+    report = (
+        await session.execute(
+            select(Report.name, Report.sql_query).where(Report.id == run.report_id)
+        )
+    ).one()
+    return ClaimedRun(
+        run_id, run.report_id, report.name, report.sql_query, run.started_at, run.attempt
+    )
+
+
+async def renew_lease(
+    session: AsyncSession, run_id: uuid.UUID, worker_id: str, lease_seconds: float
+) -> bool:
+    """False when the run is no longer this worker's (its lease expired and was taken over)."""
+    result = await session.execute(
+        update(ReportRun)
+        .where(_owned_by(run_id, worker_id))
+        .values(lease_expires_at=_lease_until(lease_seconds))
+        .returning(ReportRun.id)
+    )
+    return result.one_or_none() is not None
+
+
+def _owned_by(run_id: uuid.UUID, worker_id: str | None) -> ColumnElement[bool]:
+    return (
+        (ReportRun.id == run_id)
+        & (ReportRun.status == RunStatus.RUNNING)
+        & (ReportRun.worker_id == worker_id)
+    )
+
+
+async def finish_run(
+    session: AsyncSession, run_id: uuid.UUID, worker_id: str | None, outcome: RunOutcome
+) -> bool:
+    """Records the outcome and its run.completed event; False if the run is no longer ours."""
+    finished = (
+        await session.execute(
+            update(ReportRun)
+            .where(_owned_by(run_id, worker_id))
+            .values(
+                status=outcome.status,
+                finished_at=func.now(),
+                row_count=outcome.row_count,
+                byte_size=outcome.byte_size,
+                output_path=outcome.output_path,
+                error_message=outcome.error_message,
+                lease_expires_at=None,
+            )
+            .returning(ReportRun.report_id, ReportRun.finished_at)
+        )
+    ).one_or_none()
+    if finished is None:
+        return False
+    add_event(session, _completed(run_id, finished.report_id, finished.finished_at, outcome))
+    return True
+
+
+def _completed(
+    run_id: uuid.UUID, report_id: uuid.UUID, finished_at: datetime, outcome: RunOutcome
+) -> RunCompleted:
+    return RunCompleted(
+        run_id=run_id,
+        report_id=report_id,
+        status=outcome.status,
+        row_count=outcome.row_count,
+        byte_size=outcome.byte_size,
+        output_path=outcome.output_path,
+        error_message=outcome.error_message,
+        finished_at=finished_at,
+    )
+
+
+async def hand_back(session: AsyncSession, run_id: uuid.UUID, worker_id: str) -> bool:
+    """RUNNING → QUEUED with a new request, for a run this worker stops before it finished."""
+    return await _requeue(session, _owned_by(run_id, worker_id), run_id)
+
+
+async def _requeue(
+    session: AsyncSession, condition: ColumnElement[bool], run_id: uuid.UUID
+) -> bool:
+    requeued = (
+        await session.execute(
+            update(ReportRun)
+            .where(condition)
+            .values(
+                status=RunStatus.QUEUED,
+                worker_id=None,
+                lease_expires_at=None,
+                started_at=None,
+                requested_at=func.now(),
+            )
+            .returning(
+                ReportRun.report_id,
+                ReportRun.trigger,
+                ReportRun.scheduled_for,
+                ReportRun.requested_at,
+            )
+        )
+    ).one_or_none()
+    if requeued is None:
+        return False
+    add_event(
+        session,
+        RunRequested(
+            run_id=run_id,
+            report_id=requeued.report_id,
+            trigger=requeued.trigger,
+            scheduled_for=requeued.scheduled_for,
+            requested_at=requeued.requested_at,
+        ),
+    )
+    return True
+
+
+async def recover_expired_leases(session: AsyncSession, max_attempts: int) -> tuple[int, int]:
+    """Runs whose runner died: queued again, or FAILED after max_attempts. (requeued, failed)."""
+    expired = (
+        await session.execute(
+            select(ReportRun.id, ReportRun.attempt, ReportRun.worker_id)
+            .where(ReportRun.status == RunStatus.RUNNING, ReportRun.lease_expires_at < func.now())
+            .with_for_update(skip_locked=True)
+        )
+    ).all()
+    requeued = failed = 0
+    for run in expired:
+        stale = _owned_by(run.id, run.worker_id)
+        if run.attempt < max_attempts:
+            requeued += await _requeue(session, stale, run.id)
+        else:
+            message = (
+                f"the runner stopped responding (lease expired) on attempt {run.attempt} "
+                f"of {max_attempts}; giving up"
+            )
+            outcome = RunOutcome(RunStatus.FAILED, error_message=message)
+            failed += await finish_run(session, run.id, run.worker_id, outcome)
+    return requeued, failed
+
+
+async def rerequest_stale_queued(session: AsyncSession, older_than_seconds: float) -> int:
+    """Writes run.requested again for QUEUED runs whose last request is older than the limit."""
+    stale = (
+        await session.scalars(
+            select(ReportRun.id)
+            .where(
+                ReportRun.status == RunStatus.QUEUED,
+                ReportRun.requested_at < func.now() - timedelta(seconds=older_than_seconds),
+            )
+            .limit(500)
+            .with_for_update(skip_locked=True)
+        )
+    ).all()
+    count = 0
+    for run_id in stale:
+        condition = (ReportRun.id == run_id) & (ReportRun.status == RunStatus.QUEUED)
+        count += await _requeue(session, condition, run_id)
+    return count

@@ -1,0 +1,48 @@
+"""Composition root of the runner: builds its parts and runs until SIGTERM/SIGINT."""
+
+import asyncio
+import logging
+
+from services.runner.export import CsvExporter
+from services.runner.recovery import run_recovery
+from services.runner.settings import RunnerSettings
+from services.runner.worker import RunWorker
+from shared.database import create_engine, create_sessionmaker
+from shared.lifecycle import stop_on_signals
+from shared.logs import configure_logging
+from shared.messaging import Broker
+from shared.outbox import OutboxRelay
+from shared.topology import RUNNER_QUEUE
+
+log = logging.getLogger(__name__)
+
+
+async def main() -> None:
+    settings = RunnerSettings()
+    configure_logging("runner", settings)
+    stop = stop_on_signals()
+    engine = create_engine(settings)
+    sessions = create_sessionmaker(engine)
+    broker = Broker(settings)
+    await broker.connect(stop)
+    relay = OutboxRelay(sessions, broker)
+    exporter = CsvExporter(
+        settings.effective_data_source_url, settings.output_dir, settings.statement_timeout_seconds
+    )
+    worker = RunWorker(settings, sessions, broker, relay, exporter)
+    background = [
+        asyncio.create_task(relay.run(stop)),
+        asyncio.create_task(run_recovery(sessions, settings, relay, stop)),
+    ]
+    await broker.consume(RUNNER_QUEUE, worker.handle, prefetch=settings.runner_concurrency)
+    log.info("service ready: consuming %s as %s", RUNNER_QUEUE, settings.worker_id)
+    await stop.wait()
+    await broker.stop_consuming()
+    await worker.drain(settings.shutdown_timeout_seconds)
+    await relay.drain()
+    for task in background:
+        task.cancel()
+    await asyncio.gather(*background, return_exceptions=True)
+    await broker.close()
+    await engine.dispose()
+    log.info("runner stopped")

@@ -1,0 +1,49 @@
+"""Periodic recovery: runs whose runner died, and queued runs whose request was lost."""
+
+import asyncio
+import contextlib
+import logging
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from services.runner import claims
+from services.runner.settings import RunnerSettings
+from shared.outbox import OutboxRelay
+
+log = logging.getLogger(__name__)
+
+
+async def recover_once(
+    sessions: async_sessionmaker[AsyncSession], settings: RunnerSettings
+) -> tuple[int, int, int]:
+    """(requeued after an expired lease, failed after max attempts, re-requested)."""
+    async with sessions.begin() as session:
+        requeued, failed = await claims.recover_expired_leases(session, settings.max_attempts)
+        rerequested = await claims.rerequest_stale_queued(session, settings.rerequest_after_seconds)
+    return requeued, failed, rerequested
+
+
+async def run_recovery(
+    sessions: async_sessionmaker[AsyncSession],
+    settings: RunnerSettings,
+    relay: OutboxRelay,
+    stop: asyncio.Event,
+) -> None:
+    while not stop.is_set():
+        try:
+            requeued, failed, rerequested = await recover_once(sessions, settings)
+        except Exception:
+            log.exception("recovery pass failed; retrying")
+        else:
+            if requeued or failed or rerequested:
+                log.warning(
+                    "recovered runs: %d requeued after an expired lease, %d failed after %d "
+                    "attempts, %d re-requested",
+                    requeued,
+                    failed,
+                    settings.max_attempts,
+                    rerequested,
+                )
+                relay.wake()
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), settings.recovery_interval_seconds)

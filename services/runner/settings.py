@@ -1,0 +1,31 @@
+"""Runner settings: the shared blocks plus how many runs at once and how long each may take."""
+
+import os
+import socket
+
+from pydantic import Field
+
+from shared.settings import BrokerSettings, DatabaseSettings, LoggingSettings, OutputSettings
+
+
+def _default_worker_id() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+class RunnerSettings(DatabaseSettings, BrokerSettings, OutputSettings, LoggingSettings):
+    runner_concurrency: int = Field(default=2, ge=1)
+    # Cancels a report query that runs longer than this (PostgreSQL statement_timeout).
+    statement_timeout_seconds: float = Field(default=3600.0, gt=0)
+    # A claimed run is the runner's for this long and renewed every third of it; a run whose
+    # lease expired (its runner died) is queued again, or FAILED after max_attempts claims.
+    lease_seconds: float = Field(default=60.0, gt=0)
+    max_attempts: int = Field(default=3, ge=1)
+    # How long a delivery may wait for a free slot before it goes back to the queue, well
+    # below RabbitMQ's 30-minute consumer timeout.
+    slot_wait_seconds: float = Field(default=60.0, gt=0)
+    # A QUEUED run whose request is older than this is requested again (its message was lost
+    # or dead-lettered); harmless if it was merely waiting, since a run is claimed once.
+    rerequest_after_seconds: float = Field(default=900.0, gt=0)
+    recovery_interval_seconds: float = Field(default=5.0, gt=0)
+    shutdown_timeout_seconds: float = Field(default=30.0, ge=0)
+    worker_id: str = Field(default_factory=_default_worker_id)
