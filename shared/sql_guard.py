@@ -1,6 +1,9 @@
 """The single-statement guard: report SQL must be exactly one statement PostgreSQL can prepare."""
 
+from typing import Any
+
 import asyncpg
+from asyncpg.pool import PoolConnectionProxy
 
 
 class InvalidReportSql(ValueError):
@@ -17,7 +20,9 @@ def normalize_report_sql(sql: str) -> str:
     return normalized
 
 
-async def check_single_statement(connection: asyncpg.Connection, sql: str) -> str:
+async def check_single_statement(
+    connection: "asyncpg.Connection[Any] | PoolConnectionProxy[Any]", sql: str
+) -> str:
     """The normalized SQL, once PostgreSQL has prepared it as one statement that returns rows.
 
     Preparing uses the extended protocol, which refuses a second statement; so a text such as

@@ -1,0 +1,32 @@
+"""Builds the FastAPI application: routes, error handlers and the runtime's lifespan."""
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from services.api.errors import install_error_handlers
+from services.api.routes import health, reports, runs
+from services.api.runtime import Runtime
+from services.api.settings import ApiSettings
+
+DESCRIPTION = """Define a SQL report once — query, cron schedule, recipients — and ReportFlow
+runs it on time, writes a CSV file, tells the people who need it and keeps every run."""
+
+
+def create_app(settings: ApiSettings) -> FastAPI:
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        runtime = Runtime.build(settings)
+        app.state.runtime = runtime
+        await runtime.start()
+        try:
+            yield
+        finally:
+            await runtime.close()
+
+    app = FastAPI(title="ReportFlow", description=DESCRIPTION, version="0.1.0", lifespan=lifespan)
+    install_error_handlers(app)
+    for module in (health, reports, runs):
+        app.include_router(module.router)
+    return app

@@ -1,0 +1,67 @@
+"""Error answers: a 4xx that names the field, a 503 for a dependency that is down, never a trace."""
+
+import logging
+from typing import Any
+
+from fastapi import FastAPI, Request, status
+from fastapi.responses import JSONResponse
+from sqlalchemy.exc import DBAPIError, OperationalError
+
+from services.api.sql_check import DataSourceUnavailable
+
+log = logging.getLogger(__name__)
+
+
+class FieldError(Exception):
+    """A 4xx whose body has the same shape as FastAPI's own validation errors."""
+
+    def __init__(self, status_code: int, field: str, message: str, kind: str) -> None:
+        super().__init__(message)
+        self.status_code = status_code
+        self.field = field
+        self.message = message
+        self.kind = kind
+
+    def body(self) -> dict[str, Any]:
+        return {"detail": [{"loc": ["body", self.field], "msg": self.message, "type": self.kind}]}
+
+
+def not_found(what: str, identifier: object) -> JSONResponse:
+    return JSONResponse({"detail": f"{what} {identifier} not found"}, status.HTTP_404_NOT_FOUND)
+
+
+async def _field_error(_: Request, error: Exception) -> JSONResponse:
+    assert isinstance(error, FieldError)
+    return JSONResponse(error.body(), error.status_code)
+
+
+async def _database_unavailable(_: Request, error: Exception) -> JSONResponse:
+    log.error("database error: %s", error)
+    return JSONResponse(
+        {"detail": "PostgreSQL is unavailable; try again shortly"},
+        status.HTTP_503_SERVICE_UNAVAILABLE,
+    )
+
+
+async def _data_source_unavailable(_: Request, error: Exception) -> JSONResponse:
+    return JSONResponse(
+        {"detail": f"the data source did not answer, so the SQL could not be checked: {error}"},
+        status.HTTP_503_SERVICE_UNAVAILABLE,
+    )
+
+
+async def _unexpected(request: Request, error: Exception) -> JSONResponse:
+    log.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=error)
+    return JSONResponse(
+        {"detail": "internal error; the API log has the details"},
+        status.HTTP_500_INTERNAL_SERVER_ERROR,
+    )
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    app.add_exception_handler(FieldError, _field_error)
+    app.add_exception_handler(OperationalError, _database_unavailable)
+    app.add_exception_handler(OSError, _database_unavailable)
+    app.add_exception_handler(DataSourceUnavailable, _data_source_unavailable)
+    app.add_exception_handler(DBAPIError, _unexpected)
+    app.add_exception_handler(Exception, _unexpected)

@@ -1,0 +1,51 @@
+"""Builds report answers: the stored definition plus its next fire time and last run."""
+
+import uuid
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from services.api.schemas import LastRun, ReportOut
+from shared.cron import next_fire_times
+from shared.events import utc_now
+from shared.models import Report, ReportRun
+
+
+def next_run_at(report: Report, now: datetime) -> datetime | None:
+    if not report.is_active or not report.schedule_cron:
+        return None
+    return next_fire_times(report.schedule_cron, report.timezone, now, 1)[0]
+
+
+async def last_runs(
+    session: AsyncSession, report_ids: Sequence[uuid.UUID]
+) -> dict[uuid.UUID, LastRun]:
+    if not report_ids:
+        return {}
+    rows = await session.execute(
+        select(ReportRun.report_id, ReportRun.id, ReportRun.status, ReportRun.finished_at)
+        .where(ReportRun.report_id.in_(report_ids))
+        .order_by(ReportRun.report_id, ReportRun.queued_at.desc())
+        .distinct(ReportRun.report_id)
+    )
+    return {
+        row.report_id: LastRun(id=row.id, status=row.status, finished_at=row.finished_at)
+        for row in rows
+    }
+
+
+async def report_views(session: AsyncSession, reports: Sequence[Report]) -> list[ReportOut]:
+    now = utc_now()
+    last = await last_runs(session, [report.id for report in reports])
+    return [
+        ReportOut.model_validate(report).model_copy(
+            update={"next_run_at": next_run_at(report, now), "last_run": last.get(report.id)}
+        )
+        for report in reports
+    ]
+
+
+async def report_view(session: AsyncSession, report: Report) -> ReportOut:
+    return (await report_views(session, [report]))[0]

@@ -1,0 +1,63 @@
+"""What the API process holds for its lifetime, built and torn down by the app's lifespan."""
+
+import asyncio
+import logging
+from dataclasses import dataclass, field
+
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from services.api.settings import ApiSettings
+from services.api.sql_check import SqlChecker
+from shared.database import create_engine, create_sessionmaker
+from shared.messaging import Broker
+from shared.outbox import OutboxRelay
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Runtime:
+    settings: ApiSettings
+    engine: AsyncEngine
+    sessions: async_sessionmaker[AsyncSession]
+    broker: Broker
+    relay: OutboxRelay
+    sql_checker: SqlChecker
+    stop: asyncio.Event = field(default_factory=asyncio.Event)
+    tasks: list[asyncio.Task[None]] = field(default_factory=list)
+
+    @classmethod
+    def build(cls, settings: ApiSettings) -> "Runtime":
+        engine = create_engine(settings)
+        sessions = create_sessionmaker(engine)
+        broker = Broker(settings)
+        return cls(
+            settings=settings,
+            engine=engine,
+            sessions=sessions,
+            broker=broker,
+            relay=OutboxRelay(sessions, broker),
+            sql_checker=SqlChecker(settings.effective_data_source_url),
+        )
+
+    async def start(self) -> None:
+        """Requests are served at once; RabbitMQ is connected in the background, since runs
+        requested meanwhile wait safely in the outbox."""
+        self.tasks = [
+            asyncio.create_task(self._connect_then_relay()),
+        ]
+
+    async def _connect_then_relay(self) -> None:
+        await self.broker.connect(self.stop)
+        await self.relay.run(self.stop)
+
+    async def close(self) -> None:
+        self.stop.set()
+        for task in self.tasks:
+            task.cancel()
+        await asyncio.gather(*self.tasks, return_exceptions=True)
+        if self.broker.is_connected:
+            await self.relay.drain()
+        await self.broker.close()
+        await self.sql_checker.close()
+        await self.engine.dispose()

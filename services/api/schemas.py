@@ -1,0 +1,127 @@
+"""Request and response bodies of the API, with the validation that names the offending field."""
+
+import uuid
+from datetime import datetime
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, EmailStr, Field, StringConstraints, field_validator
+
+from shared.cron import InvalidSchedule, validate_cron, validate_timezone
+from shared.models import NotifyOn, OutputFormat, RunStatus, RunTrigger
+
+# Formats the runner can write today; the others are accepted once their exporter exists.
+SUPPORTED_OUTPUT_FORMATS = frozenset({OutputFormat.CSV})
+
+ReportName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=255)]
+SqlText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
+
+
+class _ReportFields(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    @field_validator("schedule_cron", check_fields=False)
+    @classmethod
+    def _standard_cron(cls, value: str | None) -> str | None:
+        if value is None or not value.strip():
+            return None
+        try:
+            return validate_cron(value)
+        except InvalidSchedule as error:
+            raise ValueError(str(error)) from error
+
+    @field_validator("timezone", check_fields=False)
+    @classmethod
+    def _known_zone(cls, value: str | None) -> str | None:
+        if value is not None:
+            try:
+                validate_timezone(value)
+            except InvalidSchedule as error:
+                raise ValueError(str(error)) from error
+        return value
+
+    @field_validator("output_format", check_fields=False)
+    @classmethod
+    def _supported_format(cls, value: OutputFormat | None) -> OutputFormat | None:
+        if value is not None and value not in SUPPORTED_OUTPUT_FORMATS:
+            supported = ", ".join(sorted(SUPPORTED_OUTPUT_FORMATS))
+            raise ValueError(f"output format {value} is not available yet; use one of {supported}")
+        return value
+
+
+class ReportCreate(_ReportFields):
+    name: ReportName
+    description: str | None = None
+    sql_query: SqlText
+    schedule_cron: str | None = Field(default=None, examples=["0 9 * * *"])
+    timezone: str = Field(default="UTC", examples=["Europe/Berlin"])
+    output_format: OutputFormat = OutputFormat.CSV
+    is_active: bool = True
+    recipients: list[EmailStr] = Field(default_factory=list)
+    notify_on: NotifyOn = NotifyOn.ALWAYS
+
+
+class ReportUpdate(_ReportFields):
+    """Every field optional: only the fields sent are changed."""
+
+    name: ReportName | None = None
+    description: str | None = None
+    sql_query: SqlText | None = None
+    schedule_cron: str | None = None
+    timezone: str | None = None
+    output_format: OutputFormat | None = None
+    is_active: bool | None = None
+    recipients: list[EmailStr] | None = None
+    notify_on: NotifyOn | None = None
+
+
+# Fields that may be set to null in an update; null for any other field is a 422.
+NULLABLE_REPORT_FIELDS = frozenset({"description", "schedule_cron"})
+
+
+class LastRun(BaseModel):
+    id: uuid.UUID
+    status: RunStatus
+    finished_at: datetime | None
+
+
+class ReportOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: uuid.UUID
+    name: str
+    description: str | None
+    sql_query: str
+    schedule_cron: str | None
+    timezone: str
+    output_format: OutputFormat
+    is_active: bool
+    recipients: list[str]
+    notify_on: NotifyOn
+    created_at: datetime
+    updated_at: datetime
+    next_run_at: datetime | None = None
+    last_run: LastRun | None = None
+
+
+class RunOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: uuid.UUID
+    report_id: uuid.UUID
+    trigger: RunTrigger
+    scheduled_for: datetime | None
+    status: RunStatus
+    queued_at: datetime
+    started_at: datetime | None
+    finished_at: datetime | None
+    row_count: int | None
+    byte_size: int | None
+    output_path: str | None
+    error_message: str | None
+    attempt: int
+    download_url: str | None = None
+
+
+class HealthOut(BaseModel):
+    status: str
+    checks: dict[str, str]

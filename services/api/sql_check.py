@@ -1,0 +1,31 @@
+"""Checks report SQL on create and update by asking the data source to prepare it."""
+
+import asyncpg
+
+from shared.sql_guard import check_single_statement
+
+
+class DataSourceUnavailable(Exception):
+    """The data source did not answer, so the SQL could not be checked."""
+
+
+class SqlChecker:
+    """A small asyncpg pool on the data source, opened on first use."""
+
+    def __init__(self, data_source_dsn: str) -> None:
+        self._dsn = data_source_dsn
+        self._pool: asyncpg.Pool | None = None
+
+    async def check(self, sql: str) -> str:
+        """The normalized SQL; raises InvalidReportSql with PostgreSQL's message."""
+        try:
+            if self._pool is None:
+                self._pool = await asyncpg.create_pool(self._dsn, min_size=0, max_size=2)
+            async with self._pool.acquire() as connection, connection.transaction(readonly=True):
+                return await check_single_statement(connection, sql)
+        except (OSError, asyncpg.CannotConnectNowError, asyncpg.InterfaceError) as error:
+            raise DataSourceUnavailable(str(error)) from error
+
+    async def close(self) -> None:
+        if self._pool is not None:
+            await self._pool.close()
