@@ -51,9 +51,24 @@ class RunCompleted(Event):
     finished_at: datetime
 
 
+class NotificationDeferred(Event):
+    """Sending a notification failed transiently; it is due again after a delay.
+
+    `attempt` is how many attempts the notification had when it was deferred, so a duplicate
+    of this event cannot cause a second send (the notifier claims the row only at that count).
+    """
+
+    routing_key: ClassVar[str] = "notification.deferred"
+
+    run_id: uuid.UUID
+    recipient: str
+    attempt: int
+
+
 EVENT_TYPES: dict[str, type[Event]] = {
     RunRequested.routing_key: RunRequested,
     RunCompleted.routing_key: RunCompleted,
+    NotificationDeferred.routing_key: NotificationDeferred,
 }
 
 

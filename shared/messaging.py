@@ -98,8 +98,17 @@ class Broker:
             event.routing_key, event.model_dump_json().encode(), event.event_id.hex
         )
 
-    async def publish_raw(self, routing_key: str, body: bytes, message_id: str) -> None:
-        """Returns once the broker confirmed the message; raises on a nack or after the timeout."""
+    async def publish_raw(
+        self,
+        routing_key: str,
+        body: bytes,
+        message_id: str,
+        expiration_seconds: float | None = None,
+    ) -> None:
+        """Returns once the broker confirmed the message; raises on a nack or after the timeout.
+
+        `expiration_seconds` is the per-message TTL, which is what makes a delay queue delay.
+        """
         if self._exchange is None:
             raise RuntimeError("Broker.connect() was not called")
         message = aio_pika.Message(
@@ -107,6 +116,7 @@ class Broker:
             content_type="application/json",
             delivery_mode=aio_pika.DeliveryMode.PERSISTENT,
             message_id=message_id,
+            expiration=expiration_seconds,
         )
         await asyncio.wait_for(
             self._exchange.publish(message, routing_key, timeout=self._publish_timeout),

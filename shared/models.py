@@ -161,6 +161,11 @@ class NotificationLog(Base):
         UniqueConstraint(
             "run_id", "channel", "recipient", name="uq_notification_log_run_id_channel_recipient"
         ),
+        Index(
+            "ix_notification_log_pending",
+            "next_attempt_at",
+            postgresql_where=text("status = 'PENDING'"),
+        ),
     )
 
     id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True, default=uuid.uuid4)
@@ -184,6 +189,11 @@ class NotificationLog(Base):
         DateTime(timezone=True), server_default=func.now(), onupdate=func.now()
     )
     sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # Set while an attempt is in progress: a notifier owns the row and may be talking to the
+    # mail server. A claim that outlives the claim timeout means the notifier died mid-send.
+    claimed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # When a deferred (transiently failed) notification is due again.
+    next_attempt_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 
 class OutboxMessage(Base):
