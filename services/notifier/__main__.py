@@ -1,0 +1,7 @@
+"""`python -m services.notifier`."""
+
+import asyncio
+
+from services.notifier.main import main
+
+asyncio.run(main())

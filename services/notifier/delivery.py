@@ -1,0 +1,245 @@
+"""Handles run.completed and notification.deferred: log the run, claim, send and record mails."""
+
+import asyncio
+import logging
+import uuid
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TypeVar
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from services.notifier import notification_log as records
+from services.notifier.decisions import GiveUp, RetryPolicy, after_failure, should_mail
+from services.notifier.mailer import DeliveryFailed, SmtpMailer
+from services.notifier.notification_log import FinishedRun
+from services.notifier.rendering import (
+    OutputFile,
+    RunNotice,
+    build_message,
+    download_url,
+    header_safe,
+    is_mailable_address,
+    log_line,
+    subject,
+)
+from services.notifier.settings import NotifierSettings
+from shared.events import Event, NotificationDeferred, RunCompleted
+from shared.messaging import Broker, PermanentFailure
+from shared.models import NotificationStatus
+from shared.topology import delay_routing_key
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+WRITE_ATTEMPTS = 3
+WRITE_RETRY_SECONDS = 1.0
+
+
+class Notifier:
+    """Sends at most `notifier_concurrency` mails at once; a slow or failing recipient only
+    holds its own slot, and a transient failure waits in a delay queue, not in this process.
+    """
+
+    def __init__(
+        self,
+        settings: NotifierSettings,
+        sessions: async_sessionmaker[AsyncSession],
+        broker: Broker,
+        mailer: SmtpMailer,
+    ) -> None:
+        self._settings = settings
+        self._sessions = sessions
+        self._broker = broker
+        self._mailer = mailer
+        self._policy = RetryPolicy(
+            settings.notifier_max_attempts,
+            settings.notifier_retry_base_seconds,
+            settings.notifier_retry_max_seconds,
+        )
+        self._slots = asyncio.Semaphore(settings.notifier_concurrency)
+        self._active: set[asyncio.Task[object]] = set()
+
+    async def handle(self, event: Event) -> None:
+        """Idempotent: rows are inserted ON CONFLICT DO NOTHING, and a mail is sent only by the
+        delivery that claims its row at the expected attempt count (a conditional UPDATE)."""
+        task = asyncio.current_task()
+        if task is not None:
+            self._active.add(task)
+        try:
+            if isinstance(event, RunCompleted):
+                await self._on_completed(event.run_id)
+            elif isinstance(event, NotificationDeferred):
+                await self._on_deferred(event)
+            else:
+                raise PermanentFailure(f"notifier got an unexpected {event.routing_key} event")
+        finally:
+            if task is not None:
+                self._active.discard(task)
+
+    async def _on_completed(self, run_id: uuid.UUID) -> None:
+        async with self._sessions.begin() as session:
+            run = await records.load_run(session, run_id)
+            if run is None:
+                log.warning("run.completed for an unknown run; ignored", extra={"run_id": run_id})
+                return
+            notice = self._notice(run, None)
+            await records.record_log_line(session, run_id, log_line(notice))
+            recipients = await self._add_email_rows(session, run, notice)
+        log.info(header_safe(log_line(notice), 2000), extra={"run_id": run_id})
+        if not recipients:
+            return
+        notice = self._notice(run, await self._output_file(run.output_path))
+        results = await asyncio.gather(
+            *(self._deliver(notice, recipient, 0) for recipient in recipients),
+            return_exceptions=True,
+        )
+        errors = [result for result in results if isinstance(result, BaseException)]
+        if errors:
+            raise errors[0]
+
+    async def _add_email_rows(
+        self, session: AsyncSession, run: FinishedRun, notice: RunNotice
+    ) -> list[str]:
+        """Records one row per distinct recipient; returns those to mail now."""
+        recipients = list(dict.fromkeys(address.strip() for address in run.recipients))
+        if not should_mail(run.notify_on, run.status):
+            reason = f"notify_on is {run.notify_on} and the run is {run.status}"
+            await records.add_emails(
+                session, run.run_id, recipients, NotificationStatus.SKIPPED, reason
+            )
+            return []
+        valid = [address for address in recipients if is_mailable_address(address)]
+        invalid = [address for address in recipients if address not in valid]
+        mail_subject = subject(notice)
+        await records.add_emails(
+            session, run.run_id, valid, NotificationStatus.PENDING, mail_subject
+        )
+        await records.add_emails(
+            session,
+            run.run_id,
+            invalid,
+            NotificationStatus.FAILED,
+            mail_subject,
+            "not a valid e-mail address",
+        )
+        return valid
+
+    async def _on_deferred(self, event: NotificationDeferred) -> None:
+        async with self._sessions.begin() as session:
+            run = await records.load_run(session, event.run_id)
+        if run is None:
+            return
+        notice = self._notice(run, await self._output_file(run.output_path))
+        await self._deliver(notice, event.recipient, event.attempt)
+
+    def _notice(self, run: FinishedRun, output: OutputFile | None) -> RunNotice:
+        return RunNotice(
+            run.run_id,
+            run.report_name,
+            run.report_description,
+            run.status,
+            run.row_count,
+            run.started_at,
+            run.finished_at,
+            run.scheduled_for,
+            run.error_message,
+            run.output_path,
+            download_url(self._settings.public_base_url, run.run_id),
+            output,
+        )
+
+    async def _output_file(self, output_path: str | None) -> OutputFile | None:
+        if not output_path:
+            return None
+        return await asyncio.to_thread(
+            _read_output, Path(output_path), self._settings.mail_max_attachment_bytes
+        )
+
+    async def _deliver(self, notice: RunNotice, recipient: str, attempts_done: int) -> None:
+        context = {"run_id": notice.run_id, "recipient": recipient}
+        async with self._slots:
+            attempt = await self._write(
+                lambda session: records.claim(session, notice.run_id, recipient, attempts_done)
+            )
+            if attempt is None:
+                log.info("notification already handled; not sent again", extra=context)
+                return
+            settings = self._settings
+            message = build_message(
+                notice,
+                settings.smtp_from,
+                recipient,
+                settings.mail_max_attachment_bytes,
+                datetime.now(UTC),
+            )
+            try:
+                await self._mailer.send(message, recipient)
+            except DeliveryFailed as failure:
+                await self._after_failure(notice.run_id, recipient, attempt, failure)
+                return
+        await self._write(
+            lambda session: records.mark_sent(session, notice.run_id, recipient, attempt)
+        )
+        log.info("mail sent (attempt %d)", attempt, extra=context)
+
+    async def _after_failure(
+        self, run_id: uuid.UUID, recipient: str, attempt: int, failure: DeliveryFailed
+    ) -> None:
+        context = {"run_id": run_id, "recipient": recipient}
+        decision = after_failure(attempt, failure.transient, failure.reply, self._policy)
+        if isinstance(decision, GiveUp):
+            await self._write(
+                lambda session: records.mark_failed(
+                    session, run_id, recipient, attempt, decision.reason
+                )
+            )
+            log.warning("mail failed: %s", decision.reason, extra=context)
+            return
+        delay = decision.delay_seconds
+        await self._write(
+            lambda session: records.defer(session, run_id, recipient, attempt, failure.reply, delay)
+        )
+        log.info(
+            "attempt %d failed (%s); retrying in %.1fs",
+            attempt,
+            failure.reply,
+            delay,
+            extra=context,
+        )
+        retry = NotificationDeferred(run_id=run_id, recipient=recipient, attempt=attempt)
+        try:
+            await self._broker.publish_raw(
+                delay_routing_key(retry.routing_key, attempt),
+                retry.model_dump_json().encode(),
+                retry.event_id.hex,
+                expiration_seconds=delay,
+            )
+        except Exception:
+            log.warning(
+                "could not schedule the retry; the sweeper will", extra=context, exc_info=True
+            )
+
+    async def _write(self, change: Callable[[AsyncSession], Awaitable[T]]) -> T:
+        """One transaction, retried briefly: after a send, losing the outcome is the worst case."""
+        for _ in range(WRITE_ATTEMPTS - 1):
+            try:
+                async with self._sessions.begin() as session:
+                    return await change(session)
+            except Exception:
+                log.warning("notification_log write failed; retrying", exc_info=True)
+                await asyncio.sleep(WRITE_RETRY_SECONDS)
+        async with self._sessions.begin() as session:
+            return await change(session)
+
+    async def drain(self, grace_seconds: float) -> None:
+        """Lets the mails in flight finish, so their rows are not left claimed."""
+        if self._active:
+            await asyncio.wait(set(self._active), timeout=grace_seconds)
+
+
+def _read_output(path: Path, max_bytes: int) -> OutputFile | None:
+    if not path.is_file():
+        return None
+    size = path.stat().st_size
+    return OutputFile(path.name, size, path.read_bytes() if size <= max_bytes else None)

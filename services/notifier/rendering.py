@@ -1,0 +1,173 @@
+"""E-mail rendering: subject, plain-text and HTML parts, attachment and safe headers (pure)."""
+
+import hashlib
+import html
+import mimetypes
+import re
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from email.message import EmailMessage
+from email.utils import format_datetime
+
+from shared.models import RunStatus
+
+MAX_HEADER_CHARS = 200
+# C0/C1 controls, DEL and the Unicode line and paragraph separators: anything a mail header
+# parser might take for a line break (CVE-2024-6923 is unfixed in this Python).
+_UNSAFE_IN_HEADER = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]+")
+
+
+@dataclass(frozen=True)
+class OutputFile:
+    filename: str
+    size: int
+    # None when the file is larger than the attachment limit: the mail links to it instead.
+    content: bytes | None
+
+
+@dataclass(frozen=True)
+class RunNotice:
+    """What a mail says about one finished run."""
+
+    run_id: uuid.UUID
+    report_name: str
+    report_description: str | None
+    status: RunStatus
+    row_count: int | None
+    started_at: datetime | None
+    finished_at: datetime | None
+    scheduled_for: datetime | None
+    error_message: str | None
+    output_path: str | None
+    download_url: str
+    output: OutputFile | None = None
+
+
+def header_safe(value: str, max_chars: int = MAX_HEADER_CHARS) -> str:
+    """One line of text: control characters become spaces, runs of spaces collapse."""
+    return " ".join(_UNSAFE_IN_HEADER.sub(" ", value).split())[:max_chars]
+
+
+def is_mailable_address(address: str) -> bool:
+    """A bare `local@domain` with nothing that could end a header line or start another."""
+    local, at, domain = address.rpartition("@")
+    return (
+        bool(at and local and domain)
+        and header_safe(address, 254) == address
+        and (" " not in address and "," not in address and "<" not in address)
+    )
+
+
+def download_url(public_base_url: str, run_id: uuid.UUID) -> str:
+    return f"{public_base_url.rstrip('/')}/api/runs/{run_id}/download"
+
+
+def log_line(notice: RunNotice) -> str:
+    if notice.status == RunStatus.SUCCESS:
+        return (
+            f"Report '{notice.report_name}' completed successfully. "
+            f"Rows exported: {notice.row_count}. Output: {notice.output_path}"
+        )
+    return f"Report '{notice.report_name}' failed. Error: {notice.error_message}"
+
+
+def _rows(count: int | None) -> str:
+    return "unknown" if count is None else f"{count} row" + ("" if count == 1 else "s")
+
+
+def subject(notice: RunNotice) -> str:
+    outcome = f"{notice.status} ({_rows(notice.row_count)})"
+    if notice.status != RunStatus.SUCCESS:
+        outcome = str(notice.status)
+    return header_safe(f"[ReportFlow] {header_safe(notice.report_name)} — {outcome}", 250)
+
+
+def _when(moment: datetime | None) -> str:
+    return "—" if moment is None else f"{moment.astimezone(UTC):%Y-%m-%d %H:%M:%S} UTC"
+
+
+def _duration(notice: RunNotice) -> str:
+    if notice.started_at is None or notice.finished_at is None:
+        return "—"
+    seconds = max(0, round((notice.finished_at - notice.started_at).total_seconds()))
+    minutes, seconds = divmod(seconds, 60)
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours}h {minutes}m {seconds}s" if hours else f"{minutes}m {seconds}s"
+
+
+def _file_note(notice: RunNotice, max_attachment_bytes: int) -> str:
+    output = notice.output
+    if output is None:
+        return "No output file is available for this run."
+    if output.content is None:
+        return (
+            f"The output file ({output.size:,} bytes) is larger than the attachment limit "
+            f"({max_attachment_bytes:,} bytes), so it is not attached; use the download link."
+        )
+    return f"The output file {output.filename} is attached."
+
+
+def facts(notice: RunNotice) -> list[tuple[str, str]]:
+    """The report's facts as (label, value) rows, shared by both parts."""
+    rows = [
+        ("Report", notice.report_name),
+        ("Description", notice.report_description or "—"),
+        ("Status", str(notice.status)),
+        ("Rows", "—" if notice.row_count is None else str(notice.row_count)),
+        ("Duration", _duration(notice)),
+        ("Scheduled for", _when(notice.scheduled_for) if notice.scheduled_for else "manual run"),
+        ("Finished", _when(notice.finished_at)),
+    ]
+    if notice.status != RunStatus.SUCCESS:
+        rows.append(("Error", notice.error_message or "—"))
+    rows.append(("Download", notice.download_url))
+    return rows
+
+
+def text_body(notice: RunNotice, max_attachment_bytes: int) -> str:
+    lines = [f"{label}: {value}" for label, value in facts(notice)]
+    return "\n".join([*lines, "", _file_note(notice, max_attachment_bytes), ""])
+
+
+def html_body(notice: RunNotice, max_attachment_bytes: int) -> str:
+    rows = "".join(
+        f"<tr><th align='left'>{html.escape(label)}</th><td>{html.escape(value)}</td></tr>"
+        for label, value in facts(notice)
+        if label != "Download"
+    )
+    link = html.escape(notice.download_url, quote=True)
+    return (
+        f"<html><body><h2>{html.escape(notice.report_name)}</h2><table>{rows}</table>"
+        f'<p><a href="{link}">Download the output</a></p>'
+        f"<p>{html.escape(_file_note(notice, max_attachment_bytes))}</p></body></html>"
+    )
+
+
+def message_id(run_id: uuid.UUID, recipient: str, sender: str) -> str:
+    """The same for every attempt of one notification, so a mail client can drop a duplicate."""
+    domain = re.sub(r"[^A-Za-z0-9.-]", "", sender.rpartition("@")[2]) or "reportflow.local"
+    digest = hashlib.sha256(recipient.encode()).hexdigest()[:16]
+    return f"<{run_id.hex}.{digest}@{domain}>"
+
+
+def build_message(
+    notice: RunNotice, sender: str, recipient: str, max_attachment_bytes: int, now: datetime
+) -> EmailMessage:
+    message = EmailMessage()
+    message["Subject"] = subject(notice)
+    message["From"] = header_safe(sender)
+    message["To"] = header_safe(recipient)
+    message["Date"] = format_datetime(now)
+    message["Message-ID"] = message_id(notice.run_id, recipient, sender)
+    message["X-ReportFlow-Run-Id"] = str(notice.run_id)
+    message.set_content(text_body(notice, max_attachment_bytes))
+    message.add_alternative(html_body(notice, max_attachment_bytes), subtype="html")
+    if notice.output is not None and notice.output.content is not None:
+        filename = header_safe(notice.output.filename) or "report"
+        content_type = mimetypes.guess_type(filename)[0] or "application/octet-stream"
+        maintype, _, subtype = content_type.partition("/")
+        message.add_attachment(
+            notice.output.content, maintype=maintype, subtype=subtype, filename=filename
+        )
+    return message

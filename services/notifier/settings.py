@@ -1,0 +1,44 @@
+"""Notifier settings: the shared blocks plus links, attachment size, retries and claim timeout."""
+
+from typing import Self
+
+from pydantic import Field, model_validator
+
+from shared.settings import (
+    BrokerSettings,
+    DatabaseSettings,
+    LoggingSettings,
+    OutputSettings,
+    SmtpSettings,
+)
+
+
+class NotifierSettings(
+    DatabaseSettings, BrokerSettings, SmtpSettings, OutputSettings, LoggingSettings
+):
+    # Download links in the mails point here: `<PUBLIC_BASE_URL>/api/runs/<id>/download`.
+    public_base_url: str = "http://localhost:8000"
+    # Larger output files are not attached; the mail carries the download link only.
+    mail_max_attachment_bytes: int = Field(default=10 * 1024 * 1024, ge=0)
+    # Attempts per recipient before the notification is FAILED; transient failures wait
+    # base · 2^(attempt-1) seconds, at most max, between attempts.
+    notifier_max_attempts: int = Field(default=5, ge=1)
+    notifier_retry_base_seconds: float = Field(default=30.0, gt=0)
+    notifier_retry_max_seconds: float = Field(default=3600.0, gt=0)
+    notifier_concurrency: int = Field(default=4, ge=1)
+    # A row claimed for longer than this belongs to a notifier that died mid-send: it is FAILED
+    # as "outcome unknown" rather than sent again (at most once per recipient).
+    notifier_claim_timeout_seconds: float = Field(default=600.0, gt=0)
+    # A deferred notification this overdue (its retry message was lost) is published again.
+    notifier_overdue_seconds: float = Field(default=120.0, gt=0)
+    notifier_sweep_interval_seconds: float = Field(default=30.0, gt=0)
+
+    @model_validator(mode="after")
+    def _claim_outlives_a_send(self) -> Self:
+        # One send is a connect plus a handful of SMTP commands, each bounded by the timeout.
+        if self.notifier_claim_timeout_seconds < 6 * self.smtp_timeout_seconds:
+            raise ValueError(
+                "NOTIFIER_CLAIM_TIMEOUT_SECONDS must be at least 6 × SMTP_TIMEOUT_SECONDS, "
+                "or a slow send would be taken for a dead notifier"
+            )
+        return self
