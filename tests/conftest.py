@@ -7,13 +7,16 @@ from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import asyncpg
+import httpx
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from services.api.settings import ApiSettings
 from shared.database import create_engine, create_sessionmaker
 from shared.messaging import Broker
 from shared.migrate import upgrade_to_head
 from shared.settings import BrokerSettings, DatabaseSettings
+from tests.support.api import api_client
 from tests.support.broker_cleanup import delete_namespace
 from tests.support.services import ServiceProcess, StartService
 
@@ -95,6 +98,18 @@ async def broker(amqp_namespace: str) -> AsyncIterator[Broker]:
     await broker.connect()
     yield broker
     await broker.close()
+
+
+@pytest.fixture(scope="session")
+def api_settings(service_env: dict[str, str]) -> ApiSettings:
+    return ApiSettings.model_validate({key.lower(): value for key, value in service_env.items()})
+
+
+@pytest.fixture(scope="session")
+async def client(api_settings: ApiSettings) -> AsyncIterator[httpx.AsyncClient]:
+    """The API served in-process on the test database and namespace."""
+    async with api_client(api_settings) as client:
+        yield client
 
 
 @pytest.fixture

@@ -5,6 +5,7 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from sqlalchemy import select
+from sqlalchemy.dialects.postgresql import distinct_on
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.api.schemas import LastRun, ReportOut
@@ -28,7 +29,7 @@ async def last_runs(
         select(ReportRun.report_id, ReportRun.id, ReportRun.status, ReportRun.finished_at)
         .where(ReportRun.report_id.in_(report_ids))
         .order_by(ReportRun.report_id, ReportRun.queued_at.desc())
-        .distinct(ReportRun.report_id)
+        .ext(distinct_on(ReportRun.report_id))
     )
     return {
         row.report_id: LastRun(id=row.id, status=row.status, finished_at=row.finished_at)
