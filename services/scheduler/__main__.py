@@ -1,0 +1,7 @@
+"""`python -m services.scheduler`."""
+
+import asyncio
+
+from services.scheduler.main import main
+
+asyncio.run(main())

@@ -1,0 +1,21 @@
+"""The scheduler's time source: real UTC time, or (in tests) a faster clock from an epoch."""
+
+from datetime import UTC, datetime
+
+
+class Clock:
+    """`speed` > 1 lets tests pass through many cron slots in a few real seconds."""
+
+    def __init__(self, speed: float = 1.0, epoch: datetime | None = None) -> None:
+        self._speed = speed
+        self._epoch = epoch or datetime.now(UTC)
+
+    def now(self) -> datetime:
+        real = datetime.now(UTC)
+        if self._speed == 1.0:
+            return real
+        return self._epoch + (real - self._epoch) * self._speed
+
+    def seconds_until(self, moment: datetime) -> float:
+        """Real seconds to wait until the clock shows `moment` (0 if it already has)."""
+        return max(0.0, (moment - self.now()).total_seconds() / self._speed)

@@ -1,0 +1,149 @@
+"""The scheduling loop: while leader, fire each due slot once, follow report changes, sleep."""
+
+import asyncio
+import contextlib
+import logging
+from datetime import timedelta
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from services.scheduler import store
+from services.scheduler.clock import Clock
+from services.scheduler.leadership import Leadership
+from services.scheduler.plan import Decision, Outcome, Schedule, decide, first_slot
+from services.scheduler.settings import SchedulerSettings
+from services.scheduler.timetable import Timetable
+from shared.outbox import OutboxRelay
+
+log = logging.getLogger(__name__)
+
+
+class Scheduler:
+    """State lives in the database (the newest SCHEDULE run per report); the timetable is a
+    cache of it, rebuilt whenever this process becomes leader or after any database error.
+    """
+
+    def __init__(
+        self,
+        settings: SchedulerSettings,
+        sessions: async_sessionmaker[AsyncSession],
+        relay: OutboxRelay,
+        leadership: Leadership,
+        clock: Clock,
+    ) -> None:
+        self._sessions = sessions
+        self._relay = relay
+        self._leadership = leadership
+        self._clock = clock
+        self._grace = timedelta(seconds=settings.scheduler_misfire_grace_seconds)
+        self._poll_seconds = settings.scheduler_poll_seconds
+        self._retry_seconds = settings.scheduler_leader_retry_seconds
+
+    async def run(self, stop: asyncio.Event) -> None:
+        while await self._leadership.acquire(stop):
+            try:
+                await self._lead(stop)
+            except Exception:
+                log.exception("scheduling failed; rebuilding from the database")
+                await _wait(stop, self._retry_seconds)
+            finally:
+                await self._leadership.release()
+
+    async def _lead(self, stop: asyncio.Event) -> None:
+        timetable = Timetable()
+        fingerprint = await self._resume(timetable)
+        log.info("leading: %d scheduled reports", len(timetable))
+        loop = asyncio.get_running_loop()
+        next_poll = loop.time() + self._poll_seconds
+        while not stop.is_set():
+            if loop.time() >= next_poll:
+                if not await self._leadership.still_held():
+                    log.warning("no longer the leader; standing by")
+                    return
+                fingerprint = await self._follow_changes(timetable, fingerprint)
+                next_poll = loop.time() + self._poll_seconds
+            await self._fire_due(timetable)
+            next_slot = timetable.next_slot()
+            until_slot = self._clock.seconds_until(next_slot) if next_slot else self._poll_seconds
+            await _wait(stop, min(until_slot, max(0.0, next_poll - loop.time())))
+
+    async def _resume(self, timetable: Timetable) -> str:
+        """Each report's next slot after its last fired one; slots due by now are catch-ups."""
+        async with self._sessions.begin() as session:
+            fingerprint = await store.schedules_fingerprint(session)
+            reports = await store.scheduled_reports(session)
+        now = self._clock.now()
+        for report in reports:
+            slot = first_slot(report.schedule, report.last_slot)
+            timetable.set(report.schedule, slot, catching_up=slot <= now)
+        return fingerprint
+
+    async def _follow_changes(self, timetable: Timetable, fingerprint: str) -> str:
+        """New or edited schedules start from now; deleted or deactivated ones are dropped."""
+        async with self._sessions.begin() as session:
+            current = await store.schedules_fingerprint(session)
+            if current == fingerprint:
+                return fingerprint
+            reports = await store.scheduled_reports(session)
+        wanted = {report.schedule.report_id: report.schedule for report in reports}
+        known = timetable.schedules()
+        now = self._clock.now()
+        for report_id, schedule in known.items():
+            if wanted.get(report_id) != schedule:
+                timetable.remove(report_id)
+                log.info("schedule removed", extra={"report_id": report_id})
+        for report_id, schedule in wanted.items():
+            if known.get(report_id) != schedule:
+                timetable.set(schedule, first_slot(schedule, now))
+                log.info(
+                    "schedule %s (%s) added",
+                    schedule.cron,
+                    schedule.timezone,
+                    extra={"report_id": report_id},
+                )
+        return current
+
+    async def _fire_due(self, timetable: Timetable) -> None:
+        now = self._clock.now()
+        due = timetable.pop_due(now)
+        if not due:
+            return
+        decisions = [
+            (
+                entry.schedule,
+                decide(entry.schedule, entry.slot, now, self._grace, catching_up=entry.catching_up),
+            )
+            for entry in due
+        ]
+        firing = [
+            (schedule.report_id, decision.slot)
+            for schedule, decision in decisions
+            if decision.outcome is not Outcome.SKIP
+        ]
+        if firing:
+            async with self._sessions.begin() as session:
+                created = await store.create_runs(session, firing)
+            self._relay.wake()
+        else:
+            created = []
+        created_keys = {(run.report_id, run.scheduled_for) for run in created}
+        for schedule, decision in decisions:
+            timetable.set(schedule, decision.next_slot)
+            _log_decision(schedule, decision, (schedule.report_id, decision.slot) in created_keys)
+
+
+def _log_decision(schedule: Schedule, decision: Decision, created: bool) -> None:
+    context = {"report_id": schedule.report_id, "scheduled_for": decision.slot.isoformat()}
+    if decision.outcome is Outcome.SKIP:
+        log.warning("slot skipped: missed by more than the misfire grace", extra=context)
+    elif not created:
+        log.info("slot already fired (or report gone); no new run", extra=context)
+    elif decision.outcome is Outcome.CATCH_UP:
+        log.info("catch-up run queued for the latest missed slot", extra=context)
+    else:
+        log.info("scheduled run queued", extra=context)
+
+
+async def _wait(stop: asyncio.Event, seconds: float) -> None:
+    with contextlib.suppress(TimeoutError):
+        await asyncio.wait_for(stop.wait(), seconds)

@@ -1,0 +1,24 @@
+"""Scheduler settings: the shared blocks plus misfire grace, change polling and leader election."""
+
+from datetime import datetime
+
+from pydantic import Field
+
+from shared.settings import BrokerSettings, DatabaseSettings, LoggingSettings
+
+
+class SchedulerSettings(DatabaseSettings, BrokerSettings, LoggingSettings):
+    # After downtime, a report's latest missed slot gets one catch-up run if it is at most this
+    # old; older misses are skipped (and logged). Also bounds how late an on-time run may be.
+    scheduler_misfire_grace_seconds: float = Field(default=300.0, ge=1)
+    # How often the reports table is checked for new, edited, disabled or deleted schedules,
+    # and the leader checks that it still holds its lock.
+    scheduler_poll_seconds: float = Field(default=0.5, gt=0, le=1.0)
+    # How often a standby tries to take over leadership.
+    scheduler_leader_retry_seconds: float = Field(default=1.0, gt=0)
+    # Off only in tests of the last line of defence (the unique (report_id, scheduled_for) key).
+    scheduler_leader_election: bool = True
+    # Test-only: the scheduler's clock runs this many times faster than real time, counted
+    # from `scheduler_clock_epoch` (give every process of a test the same epoch).
+    scheduler_clock_speed: float = Field(default=1.0, gt=0)
+    scheduler_clock_epoch: datetime | None = None
