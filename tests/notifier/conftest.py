@@ -1,0 +1,167 @@
+"""Notifier fixtures: a recording SMTP server, the notifier process and run arrangements."""
+
+import asyncio
+import uuid
+from collections.abc import Awaitable, Callable, Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+import asyncpg
+import pytest
+
+from shared.events import RunCompleted
+from shared.messaging import Broker
+from shared.models import NotifyOn, RunStatus
+from tests.notifier.smtp_server import SmtpServer, free_port
+from tests.support.services import ServiceProcess, StartService
+
+MAX_ATTACHMENT_BYTES = 1000
+MAX_ATTEMPTS = 4
+PUBLIC_BASE_URL = "https://reports.example.com"
+WAIT_SECONDS = 10.0
+
+
+@pytest.fixture(scope="session")
+def smtp_server() -> Iterator[SmtpServer]:
+    server = SmtpServer(free_port())
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def smtp(smtp_server: SmtpServer) -> Iterator[SmtpServer]:
+    """The SMTP server, running and empty at the start of each test."""
+    smtp_server.start()
+    smtp_server.reset()
+    yield smtp_server
+    smtp_server.start()
+
+
+@pytest.fixture(scope="session")
+def notifier(start_service: StartService, smtp_server: SmtpServer) -> ServiceProcess:
+    """The real notifier process, with retries, attachments and sweeps scaled down for tests."""
+    return start_service(
+        "notifier",
+        SMTP_PORT=str(smtp_server.port),
+        SMTP_TIMEOUT_SECONDS="2",
+        PUBLIC_BASE_URL=PUBLIC_BASE_URL,
+        MAIL_MAX_ATTACHMENT_BYTES=str(MAX_ATTACHMENT_BYTES),
+        NOTIFIER_MAX_ATTEMPTS=str(MAX_ATTEMPTS),
+        NOTIFIER_RETRY_BASE_SECONDS="0.2",
+        NOTIFIER_RETRY_MAX_SECONDS="1",
+        NOTIFIER_CLAIM_TIMEOUT_SECONDS="30",
+        NOTIFIER_OVERDUE_SECONDS="5",
+        NOTIFIER_SWEEP_INTERVAL_SECONDS="0.5",
+    )
+
+
+@dataclass(frozen=True)
+class ArrangedRun:
+    run_id: uuid.UUID
+    report_id: uuid.UUID
+    report_name: str
+    status: RunStatus
+    output_path: str | None
+    error_message: str | None
+    row_count: int | None
+
+    def completed(self) -> RunCompleted:
+        return RunCompleted(
+            run_id=self.run_id,
+            report_id=self.report_id,
+            status=self.status,
+            row_count=self.row_count,
+            output_path=self.output_path,
+            error_message=self.error_message,
+            finished_at=datetime.now(UTC),
+        )
+
+
+ArrangeRun = Callable[..., Awaitable[ArrangedRun]]
+
+
+@pytest.fixture
+def arrange_run(db: asyncpg.Connection, output_dir: Path) -> ArrangeRun:
+    """Inserts a report and one finished run of it; writes its output file if it succeeded."""
+
+    async def arrange(
+        recipients: list[str],
+        *,
+        name: str | None = None,
+        description: str | None = "Sales of the week, by region",
+        notify_on: NotifyOn = NotifyOn.ALWAYS,
+        status: RunStatus = RunStatus.SUCCESS,
+        output: bytes = b"region,total\nnorth,150\n",
+    ) -> ArrangedRun:
+        report_id, run_id = uuid.uuid4(), uuid.uuid4()
+        name = name or f"Weekly Sales Summary {report_id.hex[:6]}"
+        succeeded = status == RunStatus.SUCCESS
+        path = output_dir / f"{run_id.hex}.csv" if succeeded else None
+        if path is not None:
+            await asyncio.to_thread(path.write_bytes, output)
+        error = None if succeeded else 'relation "sales" does not exist'
+        row_count = 150 if succeeded else None
+        await db.execute(
+            "INSERT INTO reports (id, name, description, sql_query, recipients, notify_on)"
+            " VALUES ($1, $2, $3, 'SELECT 1', $4, $5)",
+            report_id,
+            name,
+            description,
+            recipients,
+            notify_on.value,
+        )
+        await db.execute(
+            "INSERT INTO report_runs (id, report_id, trigger, scheduled_for, status, started_at,"
+            " finished_at, row_count, output_path, error_message)"
+            " VALUES ($1, $2, 'SCHEDULE', now() - interval '2 minutes', $3,"
+            " now() - interval '75 seconds', now(), $4, $5, $6)",
+            run_id,
+            report_id,
+            status.value,
+            row_count,
+            None if path is None else str(path),
+            error,
+        )
+        return ArrangedRun(
+            run_id, report_id, name, status, None if path is None else str(path), error, row_count
+        )
+
+    return arrange
+
+
+@pytest.fixture
+def publish(broker: Broker, notifier: ServiceProcess) -> Callable[[RunCompleted], Awaitable[None]]:
+    """Publishes an event to the running notifier through RabbitMQ."""
+    return broker.publish
+
+
+async def wait_until(condition: Callable[[], Awaitable[bool]], what: str) -> None:
+    try:
+        async with asyncio.timeout(WAIT_SECONDS):
+            while True:
+                if await condition():
+                    return
+                await asyncio.sleep(0.05)
+    except TimeoutError:
+        raise AssertionError(f"timed out after {WAIT_SECONDS}s waiting for {what}") from None
+
+
+async def notification_rows(db: asyncpg.Connection, run_id: uuid.UUID) -> list[asyncpg.Record]:
+    return await db.fetch(
+        "SELECT * FROM notification_log WHERE run_id = $1 ORDER BY channel, recipient", run_id
+    )
+
+
+async def wait_for_final_rows(
+    db: asyncpg.Connection, run_id: uuid.UUID, count: int
+) -> dict[str, asyncpg.Record]:
+    """Waits until the run has `count` rows, none PENDING; returns them by recipient."""
+
+    async def settled() -> bool:
+        rows = await notification_rows(db, run_id)
+        return len(rows) == count and all(row["status"] != "PENDING" for row in rows)
+
+    await wait_until(settled, f"{count} final notification rows")
+    return {row["recipient"]: row for row in await notification_rows(db, run_id)}
