@@ -6,10 +6,10 @@ INSTALLED := $(VENV)/.installed
 
 .PHONY: install run test lint check-services bench clean
 
-$(INSTALLED): pyproject.toml requirements.lock
+$(INSTALLED): pyproject.toml requirements.lock requirements-dev.lock
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -r requirements.lock
+	$(BIN)/pip install --quiet -r requirements.lock -r requirements-dev.lock
 	$(BIN)/pip install --quiet --no-deps -e .
 	touch $(INSTALLED)
 
@@ -27,6 +27,8 @@ lint: install
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy shared services tests deploy bench
 	$(BIN)/lint-imports
+	$(BIN)/check-jsonschema --builtin-schema vendor.compose-spec docker-compose.yml
+	$(BIN)/hadolint Dockerfile
 
 test: check-services lint
 	$(BIN)/pytest

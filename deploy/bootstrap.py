@@ -1,7 +1,11 @@
-"""Prepares a local system: creates the database if missing, migrates it, loads the demo data."""
+"""Prepares a system: creates the database if missing, migrates it, loads the demo data.
+
+Set LOAD_DEMO_DATA=false to skip the demo tables and sample reports.
+"""
 
 import asyncio
 import logging
+import os
 from pathlib import Path
 
 import asyncpg
