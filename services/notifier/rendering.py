@@ -111,7 +111,7 @@ def _file_note(notice: RunNotice, max_attachment_bytes: int) -> str:
 def facts(notice: RunNotice) -> list[tuple[str, str]]:
     """The report's facts as (label, value) rows, shared by both parts."""
     rows = [
-        ("Report", notice.report_name),
+        ("Report", header_safe(notice.report_name)),
         ("Description", notice.report_description or "—"),
         ("Status", str(notice.status)),
         ("Rows", "—" if notice.row_count is None else str(notice.row_count)),
@@ -138,7 +138,7 @@ def html_body(notice: RunNotice, max_attachment_bytes: int) -> str:
     )
     link = html.escape(notice.download_url, quote=True)
     return (
-        f"<html><body><h2>{html.escape(notice.report_name)}</h2><table>{rows}</table>"
+        f"<html><body><h2>{html.escape(header_safe(notice.report_name))}</h2><table>{rows}</table>"
         f'<p><a href="{link}">Download the output</a></p>'
         f"<p>{html.escape(_file_note(notice, max_attachment_bytes))}</p></body></html>"
     )
