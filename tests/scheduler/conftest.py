@@ -3,13 +3,14 @@
 import asyncio
 import time
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from datetime import UTC, datetime
 
 import asyncpg
 import pytest
 
 from tests.support.reports import unique_name
+from tests.support.services import ServiceProcess, StartService
 
 MakeReport = Callable[..., Awaitable[uuid.UUID]]
 
@@ -79,3 +80,12 @@ def clock_env(speed: float, epoch: datetime | None = None) -> dict[str, str]:
         "SCHEDULER_CLOCK_EPOCH": (epoch or datetime.now(UTC)).isoformat(),
         "SCHEDULER_POLL_SECONDS": "0.2",
     }
+
+
+@pytest.fixture
+def fast_scheduler(start_service: StartService) -> Iterator[ServiceProcess]:
+    """One scheduler whose clock runs a cron minute per real second."""
+    process = start_service("scheduler", **clock_env(speed=60))
+    yield process
+    process.stop()
+    assert "scheduling failed" not in process.log_text()
