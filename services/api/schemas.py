@@ -7,7 +7,14 @@ from typing import Annotated
 from pydantic import BaseModel, ConfigDict, EmailStr, Field, StringConstraints, field_validator
 
 from shared.cron import InvalidSchedule, validate_cron, validate_timezone
-from shared.models import NotifyOn, OutputFormat, RunStatus, RunTrigger
+from shared.models import (
+    NotificationChannel,
+    NotificationStatus,
+    NotifyOn,
+    OutputFormat,
+    RunStatus,
+    RunTrigger,
+)
 
 # Formats the runner can write today; the others are accepted once their exporter exists.
 SUPPORTED_OUTPUT_FORMATS = frozenset({OutputFormat.CSV})
@@ -120,6 +127,23 @@ class RunOut(BaseModel):
     error_message: str | None
     attempt: int
     download_url: str | None = None
+
+
+class NotificationOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: uuid.UUID
+    run_id: uuid.UUID
+    channel: NotificationChannel
+    recipient: str
+    status: NotificationStatus
+    message: str | None
+    error_message: str | None
+    attempts: int
+    created_at: datetime
+    updated_at: datetime
+    sent_at: datetime | None
+    next_attempt_at: datetime | None
 
 
 class HealthOut(BaseModel):

@@ -15,9 +15,9 @@ from services.api.dependencies import RuntimeDep
 from services.api.errors import not_found
 from services.api.run_views import run_view
 from services.api.runtime import Runtime
-from services.api.schemas import RunOut
+from services.api.schemas import NotificationOut, RunOut
 from shared.events import RunRequested, utc_now
-from shared.models import Report, ReportRun, RunStatus, RunTrigger
+from shared.models import NotificationLog, Report, ReportRun, RunStatus, RunTrigger
 from shared.outbox import add_event
 
 router = APIRouter(tags=["runs"])
@@ -123,6 +123,28 @@ async def get_run(run_id: uuid.UUID, runtime: RuntimeDep) -> Any:
     async with runtime.sessions.begin() as session:
         run = await session.get(ReportRun, run_id)
     return not_found("run", run_id) if run is None else run_view(run)
+
+
+@router.get(
+    "/api/runs/{run_id}/notifications",
+    response_model=list[NotificationOut],
+    responses={404: {"description": "No run with that id"}},
+)
+async def list_run_notifications(run_id: uuid.UUID, runtime: RuntimeDep) -> Any:
+    """The run's notification log: its LOG line and one row per e-mail recipient."""
+    async with runtime.sessions.begin() as session:
+        if await session.get(ReportRun, run_id) is None:
+            return not_found("run", run_id)
+        notifications = (
+            await session.scalars(
+                select(NotificationLog)
+                .where(NotificationLog.run_id == run_id)
+                .order_by(
+                    NotificationLog.created_at, NotificationLog.channel, NotificationLog.recipient
+                )
+            )
+        ).all()
+    return [NotificationOut.model_validate(row) for row in notifications]
 
 
 @router.get(
