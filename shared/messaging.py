@@ -16,6 +16,12 @@ from aio_pika.abc import (
 from pydantic import ValidationError
 
 from shared.events import Event, decode_event
+from shared.metrics import (
+    EVENTS_PUBLISHED,
+    MESSAGES_CONSUMED,
+    MESSAGES_DEAD_LETTERED,
+    MESSAGES_FAILED,
+)
 from shared.settings import BrokerSettings
 from shared.topology import QUEUES, Topology, queue_spec
 
@@ -122,6 +128,7 @@ class Broker:
             self._exchange.publish(message, routing_key, timeout=self._publish_timeout),
             self._publish_timeout,
         )
+        EVENTS_PUBLISHED.labels(routing_key).inc()
 
     async def consume(self, queue_base: str, handler: EventHandler, prefetch: int) -> None:
         """Delivers each event of the queue to `handler`; acks when it returns.
@@ -140,7 +147,7 @@ class Broker:
         )
 
         async def on_message(message: AbstractIncomingMessage) -> None:
-            await _dispatch(message, handler)
+            await _dispatch(message, handler, queue_base)
 
         self._consumers.append((queue, await queue.consume(on_message)))
 
@@ -163,18 +170,22 @@ def _delivery_count(message: AbstractIncomingMessage) -> int:
     return count if isinstance(count, int) else 0
 
 
-async def _dispatch(message: AbstractIncomingMessage, handler: EventHandler) -> None:
+async def _dispatch(
+    message: AbstractIncomingMessage, handler: EventHandler, queue_base: str
+) -> None:
     try:
         event = decode_event(message.routing_key or "", message.body)
     except (KeyError, ValidationError) as error:
         log.error("dead-lettering an undecodable %r message: %s", message.routing_key, error)
         await message.reject(requeue=False)
+        MESSAGES_DEAD_LETTERED.labels(queue_base).inc()
         return
     try:
         await handler(event)
     except PermanentFailure as error:
         log.error("dead-lettering %s %s: %s", event.routing_key, event.event_id, error)
         await message.reject(requeue=False)
+        MESSAGES_DEAD_LETTERED.labels(queue_base).inc()
     except Exception:
         delivery_count = _delivery_count(message)
         log.exception(
@@ -183,7 +194,9 @@ async def _dispatch(message: AbstractIncomingMessage, handler: EventHandler) -> 
             event.event_id,
             delivery_count + 1,
         )
+        MESSAGES_FAILED.labels(queue_base).inc()
         await asyncio.sleep(retry_backoff_seconds(delivery_count))
         await message.nack(requeue=True)
     else:
         await message.ack()
+        MESSAGES_CONSUMED.labels(queue_base).inc()

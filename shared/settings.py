@@ -84,3 +84,12 @@ class LoggingSettings(BaseSettings):
 
     log_level: str = "INFO"
     log_format: str = "text"
+
+
+class ObservabilitySettings(BaseSettings):
+    """The workers' /healthz and /metrics port (0 turns it off)."""
+
+    model_config = ENV_FILE_CONFIG
+
+    metrics_host: str = "0.0.0.0"  # scraped from outside the container
+    metrics_port: int = Field(default=9100, ge=0, le=65535)

@@ -1,0 +1,63 @@
+"""A small HTTP port on each worker service: /healthz for orchestrators, /metrics for Prometheus."""
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Awaitable, Callable, Iterator
+
+import uvicorn
+from fastapi import FastAPI
+from fastapi.responses import JSONResponse
+from prometheus_client import make_asgi_app
+
+from shared.health import failing
+from shared.settings import ObservabilitySettings
+
+log = logging.getLogger(__name__)
+
+HealthCheck = Callable[[], Awaitable[dict[str, str]]]
+
+
+class _EmbeddedServer(uvicorn.Server):
+    """Leaves signal handling to the service: uvicorn would otherwise replace its handlers."""
+
+    @contextlib.contextmanager
+    def capture_signals(self) -> Iterator[None]:
+        yield
+
+
+def observability_app(check: HealthCheck) -> FastAPI:
+    app = FastAPI(openapi_url=None, docs_url=None, redoc_url=None)
+
+    @app.get("/healthz")
+    async def healthz() -> JSONResponse:
+        checks = await check()
+        down = failing(checks)
+        return JSONResponse(
+            {"status": "unhealthy" if down else "healthy", "checks": checks},
+            status_code=503 if down else 200,
+        )
+
+    app.mount("/metrics", make_asgi_app())
+    return app
+
+
+async def serve_observability(
+    settings: ObservabilitySettings, check: HealthCheck, stop: asyncio.Event
+) -> None:
+    """Serves until `stop` is set; METRICS_PORT=0 turns the port off."""
+    if not settings.metrics_port:
+        return
+    config = uvicorn.Config(
+        observability_app(check),
+        host=settings.metrics_host,
+        port=settings.metrics_port,
+        log_config=None,
+        access_log=False,
+        lifespan="off",
+    )
+    server = _EmbeddedServer(config)
+    serving = asyncio.create_task(server.serve())
+    await stop.wait()
+    server.should_exit = True
+    await serving

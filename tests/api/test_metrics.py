@@ -1,0 +1,27 @@
+"""The API's /metrics carries the system-wide view of runs from the database."""
+
+import re
+
+import httpx
+
+from tests.support.reports import report_body
+
+
+def _value(metrics: str, name: str) -> float:
+    match = re.search(rf"^{re.escape(name)} (\S+)$", metrics, re.MULTILINE)
+    assert match, f"{name} not in /metrics"
+    return float(match.group(1))
+
+
+async def test_queued_runs_show_as_waiting_with_the_oldest_age(client: httpx.AsyncClient) -> None:
+    before = (await client.get("/metrics")).text
+    report = (await client.post("/api/reports", json=report_body())).json()
+    await client.post(f"/api/reports/{report['id']}/run")  # no runner here: it stays QUEUED
+    response = await client.get("/metrics")
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("text/plain")
+    after = response.text
+    assert _value(after, "reportflow_runs_waiting") == _value(before, "reportflow_runs_waiting") + 1
+    assert _value(after, 'reportflow_runs_total{status="QUEUED"}') >= 1
+    assert _value(after, "reportflow_oldest_queued_run_age_seconds") >= 0
+    assert "reportflow_outbox_pending" in after
