@@ -43,6 +43,8 @@ def main() -> None:
     asyncio.run(create_database_if_missing(settings.database_url))
     upgrade_to_head(settings.database_url)
     log.info("database migrated")
+    if os.environ.get("LOAD_DEMO_DATA", "true").lower() in {"0", "false", "no"}:
+        return
     asyncio.run(
         run_sql(settings.effective_data_source_url, (DEMO_DIR / "demo_data.sql").read_text())
     )

@@ -91,6 +91,8 @@ class Broker:
             )
             for routing_key in spec.routing_keys:
                 await queue.bind(exchange, routing_key)
+            if spec.dead_letter_routing_key is not None:
+                continue  # a delay queue hands its messages on instead of dead-lettering them
             dead_letter_queue = await channel.declare_queue(
                 topology.dead_letter_queue(spec.name),
                 durable=True,
