@@ -7,6 +7,7 @@ again on the same port, to play a mail server that is down for a while.
 import email
 import email.policy
 import socket
+import uuid
 from dataclasses import dataclass
 from email.message import EmailMessage
 
@@ -77,5 +78,11 @@ class SmtpServer:
         self.handler.received.clear()
         self.handler.replies.clear()
 
-    def mails_to(self, recipient: str) -> list[ReceivedMail]:
-        return [mail for mail in self.handler.received if mail.recipient == recipient]
+    def mails(self, run_id: uuid.UUID, recipient: str | None = None) -> list[ReceivedMail]:
+        """Mails about one run (other tests' runs may be mailed meanwhile), to one recipient."""
+        return [
+            mail
+            for mail in self.handler.received
+            if mail.message["X-ReportFlow-Run-Id"] == str(run_id)
+            and recipient in (None, mail.recipient)
+        ]

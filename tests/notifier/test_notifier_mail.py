@@ -50,9 +50,8 @@ async def test_each_recipient_gets_one_mail_with_both_parts_and_the_file(
         "bo@example.com": "SENT",
         "system": "SENT",
     }
-    assert [mail.recipient for mail in smtp.handler.received].count("ana@example.com") == 1
     for recipient in recipients:
-        (mail,) = smtp.mails_to(recipient)
+        (mail,) = smtp.mails(run.run_id, recipient)
         message = mail.message
         assert message["To"] == recipient
         assert message["Subject"] == f"[ReportFlow] {run.report_name} — SUCCESS (150 rows)"
@@ -88,7 +87,7 @@ async def test_every_run_gets_its_log_line(
     assert failure_row["message"] == (
         f"Report '{failed.report_name}' failed. Error: relation \"sales\" does not exist"
     )
-    assert smtp.handler.received == []
+    assert smtp.mails(succeeded.run_id) == smtp.mails(failed.run_id) == []
 
 
 async def test_a_file_over_the_limit_is_linked_not_attached(
@@ -99,7 +98,7 @@ async def test_a_file_over_the_limit_is_linked_not_attached(
     await publish(run.completed())
 
     await wait_for_final_rows(db, run.run_id, count=2)
-    (mail,) = smtp.mails_to("ana@example.com")
+    (mail,) = smtp.mails(run.run_id, "ana@example.com")
     assert _attachments(mail.message) == []
     text, html = _parts(mail.message)
     assert "larger than the attachment limit" in text
@@ -128,8 +127,8 @@ async def test_notify_on_decides_which_runs_are_mailed(
         recipient = f"case{index}@example.com"
         rows = await wait_for_final_rows(db, run.run_id, count=2)
         assert rows[recipient]["status"] == want, cases[index]
-        assert len(smtp.mails_to(recipient)) == (1 if want == "SENT" else 0), cases[index]
-    failed_mail = smtp.mails_to("case1@example.com")[0].message
+        assert len(smtp.mails(run.run_id, recipient)) == (1 if want == "SENT" else 0), cases[index]
+    failed_mail = smtp.mails(runs[1][0].run_id)[0].message
     assert failed_mail["Subject"] == f"[ReportFlow] {runs[1][0].report_name} — FAILED"
     assert 'relation "sales" does not exist' in _parts(failed_mail)[0]
 
@@ -147,8 +146,8 @@ async def test_an_unknown_mailbox_fails_at_once_and_the_others_are_still_served(
     assert rows["nobody@example.com"]["attempts"] == 1
     assert rows["nobody@example.com"]["error_message"] == UNKNOWN_MAILBOX
     assert rows["ana@example.com"]["status"] == "SENT"
-    assert len(smtp.mails_to("ana@example.com")) == 1
-    assert smtp.mails_to("nobody@example.com") == []
+    assert len(smtp.mails(run.run_id, "ana@example.com")) == 1
+    assert smtp.mails(run.run_id, "nobody@example.com") == []
 
 
 async def test_a_server_that_is_down_then_up_delivers_each_mail_once(
@@ -171,7 +170,7 @@ async def test_a_server_that_is_down_then_up_delivers_each_mail_once(
     for recipient in recipients:
         assert rows[recipient]["status"] == "SENT"
         assert rows[recipient]["attempts"] >= 2
-        assert len(smtp.mails_to(recipient)) == 1
+        assert len(smtp.mails(run.run_id, recipient)) == 1
 
 
 async def test_a_server_that_keeps_answering_4xx_fails_after_the_last_attempt(
@@ -203,8 +202,8 @@ async def test_a_redelivered_run_completed_sends_no_second_mail(
 
     await wait_for_final_rows(db, run.run_id, count=3)
     await asyncio.sleep(1.0)
-    assert len(smtp.mails_to("ana@example.com")) == 1
-    assert len(smtp.mails_to("bo@example.com")) == 1
+    assert len(smtp.mails(run.run_id, "ana@example.com")) == 1
+    assert len(smtp.mails(run.run_id, "bo@example.com")) == 1
     assert len(await notification_rows(db, run.run_id)) == 3
 
 
@@ -221,8 +220,8 @@ async def test_a_report_name_cannot_inject_mail_headers(
     await publish(run.completed())
 
     await wait_for_final_rows(db, run.run_id, count=2)
-    assert [mail.recipient for mail in smtp.handler.received] == ["ana@example.com"]
-    message = smtp.mails_to("ana@example.com")[0].message
+    assert [mail.recipient for mail in smtp.mails(run.run_id)] == ["ana@example.com"]
+    message = smtp.mails(run.run_id, "ana@example.com")[0].message
     for header in ("Bcc", "X-Injected", "X-Also-Injected"):
         assert message[header] is None
     # The text survives as words of the one Subject line (folding may double a space).
@@ -247,7 +246,7 @@ async def test_a_claim_left_by_a_crashed_notifier_is_failed_not_resent(
     rows = await wait_for_final_rows(db, run.run_id, count=2)
     assert rows["ana@example.com"]["status"] == "FAILED"
     assert "outcome unknown" in rows["ana@example.com"]["error_message"]
-    assert smtp.mails_to("ana@example.com") == []
+    assert smtp.mails(run.run_id, "ana@example.com") == []
 
 
 async def test_a_retry_whose_message_was_lost_is_sent_by_the_sweeper(
@@ -265,4 +264,4 @@ async def test_a_retry_whose_message_was_lost_is_sent_by_the_sweeper(
 
     assert rows["ana@example.com"]["status"] == "SENT"
     assert rows["ana@example.com"]["attempts"] == 2
-    assert len(smtp.mails_to("ana@example.com")) == 1
+    assert len(smtp.mails(run.run_id, "ana@example.com")) == 1
