@@ -1,0 +1,58 @@
+"""Runs arranged directly in the database, and waiting for a run to reach a status."""
+
+import asyncio
+import uuid
+from datetime import UTC, datetime
+
+import asyncpg
+
+from shared.events import Event, RunRequested
+from shared.messaging import Broker
+from shared.models import RunTrigger
+from shared.settings import BrokerSettings
+
+
+async def queued_run(db: asyncpg.Connection, name: str, sql: str) -> RunRequested:
+    """A report and a QUEUED run written directly, with the event a publisher would send."""
+    report_id = await db.fetchval(
+        "INSERT INTO reports (id, name, sql_query) VALUES (gen_random_uuid(), $1, $2) RETURNING id",
+        name,
+        sql,
+    )
+    run_id = await db.fetchval(
+        "INSERT INTO report_runs (id, report_id, trigger) VALUES (gen_random_uuid(), $1, 'MANUAL') "
+        "RETURNING id",
+        report_id,
+    )
+    return RunRequested(
+        run_id=run_id,
+        report_id=report_id,
+        trigger=RunTrigger.MANUAL,
+        requested_at=datetime.now(UTC),
+    )
+
+
+async def wait_for_status(
+    db: asyncpg.Connection, run_id: uuid.UUID, statuses: set[str], within: float = 30
+) -> asyncpg.Record:
+    deadline = asyncio.get_running_loop().time() + within
+    while True:
+        run = await db.fetchrow("SELECT * FROM report_runs WHERE id = $1", run_id)
+        assert run is not None
+        if run["status"] in statuses:
+            return run
+        if asyncio.get_running_loop().time() > deadline:
+            raise AssertionError(f"run still {run['status']} after {within}s: {dict(run)}")
+        await asyncio.sleep(0.1)
+
+
+async def publish_in(amqp_url: str, namespace: str, event: Event) -> None:
+    """Publishes `event` in another namespace than the session's (to reach one runner only)."""
+    broker = Broker(
+        BrokerSettings.model_validate({"amqp_url": amqp_url, "amqp_namespace": namespace})
+    )
+    await broker.connect()
+    try:
+        await broker.publish(event)
+    finally:
+        await broker.close()
