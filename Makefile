@@ -20,7 +20,7 @@ check-services: install
 
 run: check-services
 	$(BIN)/python -m deploy.bootstrap
-	$(BIN)/honcho --procfile deploy/Procfile --app-root . start
+	PATH="$(abspath $(BIN)):$$PATH" $(BIN)/honcho --procfile deploy/Procfile --app-root . start
 
 lint: install
 	$(BIN)/ruff check .
