@@ -2,7 +2,7 @@
 
 import uuid
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 
 from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import distinct_on
@@ -17,7 +17,7 @@ from shared.models import Report, ReportRun
 def next_run_at(report: Report, now: datetime) -> datetime | None:
     if not report.is_active or not report.schedule_cron:
         return None
-    return next_fire_times(report.schedule_cron, report.timezone, now, 1)[0]
+    return next_fire_times(report.schedule_cron, report.timezone, now, 1)[0].astimezone(UTC)
 
 
 async def last_runs(

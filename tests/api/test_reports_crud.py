@@ -26,6 +26,14 @@ async def test_created_report_is_returned_with_defaults_and_next_run(
     assert fetched.json() == report
 
 
+async def test_next_run_is_given_in_utc_for_a_report_in_another_zone(
+    client: httpx.AsyncClient,
+) -> None:
+    body = report_body(schedule_cron="0 9 * * *", timezone="America/New_York")
+    report = (await client.post("/api/reports", json=body)).json()
+    assert report["next_run_at"].endswith(("T13:00:00Z", "T14:00:00Z"))  # EDT or EST
+
+
 async def test_list_contains_created_reports(client: httpx.AsyncClient) -> None:
     created = (await client.post("/api/reports", json=report_body())).json()
     listed = (await client.get("/api/reports")).json()
