@@ -57,7 +57,14 @@ async def serve_observability(
         lifespan="off",
     )
     server = _EmbeddedServer(config)
-    serving = asyncio.create_task(server.serve())
+    serving = asyncio.create_task(_serve(server, settings.metrics_port))
     await stop.wait()
     server.should_exit = True
     await serving
+
+
+async def _serve(server: uvicorn.Server, port: int) -> None:
+    try:
+        await server.serve()
+    except SystemExit:  # uvicorn exits when it cannot bind; the service itself must go on
+        log.error("could not listen on port %d: /healthz and /metrics are off", port)

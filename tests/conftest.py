@@ -77,6 +77,7 @@ def service_env(database_url: str, amqp_namespace: str, output_dir: Path) -> dic
         "AMQP_NAMESPACE": amqp_namespace,
         "OUTPUT_DIR": str(output_dir),
         "LOG_LEVEL": "INFO",
+        "METRICS_PORT": "0",
     }
 
 

@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from services.notifier import notification_log as records
 from services.notifier.decisions import GiveUp, RetryPolicy, after_failure, should_mail
 from services.notifier.mailer import DeliveryFailed, SmtpMailer
+from services.notifier.metrics import NOTIFICATIONS
 from services.notifier.notification_log import FinishedRun
 from services.notifier.rendering import (
     OutputFile,
@@ -181,6 +182,7 @@ class Notifier:
         await self._write(
             lambda session: records.mark_sent(session, notice.run_id, recipient, attempt)
         )
+        NOTIFICATIONS.labels("sent").inc()
         log.info("mail sent (attempt %d)", attempt, extra=context)
 
     async def _after_failure(
@@ -194,12 +196,14 @@ class Notifier:
                     session, run_id, recipient, attempt, decision.reason
                 )
             )
+            NOTIFICATIONS.labels("failed").inc()
             log.warning("mail failed: %s", decision.reason, extra=context)
             return
         delay = decision.delay_seconds
         await self._write(
             lambda session: records.defer(session, run_id, recipient, attempt, failure.reply, delay)
         )
+        NOTIFICATIONS.labels("deferred").inc()
         log.info(
             "attempt %d failed (%s); retrying in %.1fs",
             attempt,

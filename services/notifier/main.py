@@ -8,9 +8,11 @@ from services.notifier.mailer import SmtpMailer
 from services.notifier.settings import NotifierSettings
 from services.notifier.sweeper import run_sweeper
 from shared.database import create_engine, create_sessionmaker
+from shared.health import check_dependencies
 from shared.lifecycle import stop_on_signals
 from shared.logs import configure_logging
 from shared.messaging import Broker
+from shared.observability import serve_observability
 from shared.topology import NOTIFIER_QUEUE, NOTIFIER_RETRY_QUEUE
 
 log = logging.getLogger(__name__)
@@ -27,6 +29,9 @@ async def main() -> None:
     await broker.connect(stop)
     notifier = Notifier(settings, sessions, broker, SmtpMailer(settings))
     sweeper = asyncio.create_task(run_sweeper(sessions, broker, settings, stop))
+    observability = asyncio.create_task(
+        serve_observability(settings, lambda: check_dependencies(engine, broker), stop)
+    )
     for queue in (NOTIFIER_QUEUE, NOTIFIER_RETRY_QUEUE):
         await broker.consume(queue, notifier.handle, prefetch=settings.notifier_concurrency)
     log.info(
@@ -40,7 +45,7 @@ async def main() -> None:
     await broker.stop_consuming()
     await notifier.drain(SHUTDOWN_GRACE_SECONDS)
     sweeper.cancel()
-    await asyncio.gather(sweeper, return_exceptions=True)
+    await asyncio.gather(sweeper, observability, return_exceptions=True)
     await broker.close()
     await engine.dispose()
     log.info("notifier stopped")

@@ -8,13 +8,19 @@ from shared.settings import (
     BrokerSettings,
     DatabaseSettings,
     LoggingSettings,
+    ObservabilitySettings,
     OutputSettings,
     SmtpSettings,
 )
 
 
 class NotifierSettings(
-    DatabaseSettings, BrokerSettings, SmtpSettings, OutputSettings, LoggingSettings
+    DatabaseSettings,
+    BrokerSettings,
+    SmtpSettings,
+    OutputSettings,
+    LoggingSettings,
+    ObservabilitySettings,
 ):
     # Download links in the mails point here: `<PUBLIC_BASE_URL>/api/runs/<id>/download`.
     public_base_url: str = "http://localhost:8000"
