@@ -42,6 +42,7 @@ def validate_timezone(name: str) -> zoneinfo.ZoneInfo:
     return zoneinfo.ZoneInfo(name)
 
 
+@functools.lru_cache(maxsize=4096)
 def validate_cron(expression: str) -> str:
     """Returns the expression with its white space normalized; only standard 5-field cron."""
     fields = expression.split()

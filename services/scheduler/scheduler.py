@@ -3,7 +3,8 @@
 import asyncio
 import contextlib
 import logging
-from datetime import timedelta
+import uuid
+from datetime import datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -16,6 +17,8 @@ from services.scheduler.timetable import Timetable
 from shared.outbox import OutboxRelay
 
 log = logging.getLogger(__name__)
+
+RUNS_PER_TRANSACTION = 1000
 
 
 class Scheduler:
@@ -120,13 +123,15 @@ class Scheduler:
             for schedule, decision in decisions
             if decision.outcome is not Outcome.SKIP
         ]
-        if firing:
+        created_keys: set[tuple[uuid.UUID, datetime]] = set()
+        # Chunks commit (and go to the relay) while the next one is written.
+        for start in range(0, len(firing), RUNS_PER_TRANSACTION):
             async with self._sessions.begin() as session:
-                created = await store.create_runs(session, firing)
+                created = await store.create_runs(
+                    session, firing[start : start + RUNS_PER_TRANSACTION]
+                )
             self._relay.wake()
-        else:
-            created = []
-        created_keys = {(run.report_id, run.scheduled_for) for run in created}
+            created_keys.update((run.report_id, run.scheduled_for) for run in created)
         for schedule, decision in decisions:
             timetable.set(schedule, decision.next_slot)
             _log_decision(schedule, decision, (schedule.report_id, decision.slot) in created_keys)

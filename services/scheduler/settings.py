@@ -13,7 +13,7 @@ class SchedulerSettings(DatabaseSettings, BrokerSettings, LoggingSettings):
     scheduler_misfire_grace_seconds: float = Field(default=300.0, ge=1)
     # How often the reports table is checked for new, edited, disabled or deleted schedules,
     # and the leader checks that it still holds its lock.
-    scheduler_poll_seconds: float = Field(default=0.5, gt=0, le=1.0)
+    scheduler_poll_seconds: float = Field(default=1.0, gt=0, le=1.0)
     # How often a standby tries to take over leadership.
     scheduler_leader_retry_seconds: float = Field(default=1.0, gt=0)
     # Off only in tests of the last line of defence (the unique (report_id, scheduled_for) key).

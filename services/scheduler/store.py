@@ -13,7 +13,7 @@ from services.scheduler.plan import Schedule
 from shared.cron import InvalidSchedule, validate_cron, validate_timezone
 from shared.events import RunRequested
 from shared.models import Report, ReportRun, RunTrigger
-from shared.outbox import add_event
+from shared.outbox import add_events
 
 log = logging.getLogger(__name__)
 
@@ -32,6 +32,7 @@ class CreatedRun:
     run_id: uuid.UUID
     report_id: uuid.UUID
     scheduled_for: datetime
+    requested_at: datetime
 
 
 async def schedules_fingerprint(session: AsyncSession) -> str:
@@ -124,17 +125,20 @@ async def create_runs(
             ReportRun.id, ReportRun.report_id, ReportRun.scheduled_for, ReportRun.requested_at
         )
     )
-    created = []
-    for row in rows:
-        add_event(
-            session,
+    created = [
+        CreatedRun(row.id, row.report_id, row.scheduled_for, row.requested_at) for row in rows
+    ]
+    await add_events(
+        session,
+        [
             RunRequested(
-                run_id=row.id,
-                report_id=row.report_id,
+                run_id=run.run_id,
+                report_id=run.report_id,
                 trigger=RunTrigger.SCHEDULE,
-                scheduled_for=row.scheduled_for,
-                requested_at=row.requested_at,
-            ),
-        )
-        created.append(CreatedRun(row.id, row.report_id, row.scheduled_for))
+                scheduled_for=run.scheduled_for,
+                requested_at=run.requested_at,
+            )
+            for run in created
+        ],
+    )
     return created

@@ -40,14 +40,15 @@ async def test_two_schedulers_fire_each_slot_exactly_once_with_one_leader(
     second = start_service("scheduler", **env)
     try:
         await wait_for_slots(db, report_id, 6, within=15)
+        # Checked before stopping: a stopped leader hands over to the standby.
+        leaders = [process for process in (first, second) if "leading:" in process.log_text()]
     finally:
         first.stop()
         second.stop()
+    assert len(leaders) == 1
     slots = await scheduled_slots(db, report_id)
     assert_every_slot_once(slots, minimum=6)
     await assert_one_event_per_run(db, report_id)
-    leaders = [p for p in (first, second) if "leading:" in p.log_text()]
-    assert len(leaders) == 1
 
 
 async def test_standby_takes_over_without_gap_when_the_leader_is_killed(

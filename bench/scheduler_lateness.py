@@ -1,0 +1,208 @@
+"""Scheduler lateness: N reports due in the same minute, slot → run.requested on the broker.
+
+`python -m bench.scheduler_lateness [N ...]` (default 1000 10000). Each size gets a fresh
+database and AMQP namespace on the local PostgreSQL and RabbitMQ, and a real scheduler
+process; a consumer of a queue bound to run.requested compares each message's arrival with
+its scheduled_for. CPU is the scheduler's user+system time from 2 s before the slot until
+the last event arrived, and over its whole life (start-up and loading included).
+"""
+
+import asyncio
+import contextlib
+import json
+import os
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import aio_pika
+import asyncpg
+from aio_pika.abc import AbstractIncomingMessage
+
+from shared.migrate import upgrade_to_head
+from shared.topology import QUEUES, Topology
+
+ADMIN_DSN = os.environ.get(
+    "BENCH_ADMIN_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
+)
+AMQP_URL = os.environ.get("BENCH_AMQP_URL", "amqp://guest:guest@127.0.0.1:5672/")
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
+LEAD_SECONDS = 15  # the slot is the first minute boundary at least this far after loading
+TICKS = os.sysconf("SC_CLK_TCK")
+
+
+@dataclass(frozen=True)
+class Result:
+    reports: int
+    received: int
+    lateness: list[float]
+    slot_cpu: float
+    total_cpu: float
+
+
+def cpu_seconds(pid: int) -> float:
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / TICKS
+
+
+async def fresh_database(name: str) -> str:
+    admin = await asyncpg.connect(ADMIN_DSN)
+    try:
+        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        await admin.execute(f'CREATE DATABASE "{name}"')
+    finally:
+        await admin.close()
+    url = f"{ADMIN_DSN.rpartition('/')[0]}/{name}"
+    await asyncio.to_thread(upgrade_to_head, url)
+    return url
+
+
+async def drop_database(name: str) -> None:
+    admin = await asyncpg.connect(ADMIN_DSN)
+    try:
+        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    finally:
+        await admin.close()
+
+
+def start_scheduler(database_url: str, namespace: str, log_path: Path) -> subprocess.Popen[bytes]:
+    """At INFO, as in production: the cost of a log line per fire is part of the figures."""
+    env = {
+        **os.environ,
+        "DATABASE_URL": database_url,
+        "AMQP_URL": AMQP_URL,
+        "AMQP_NAMESPACE": namespace,
+        "LOG_LEVEL": "INFO",
+    }
+    with log_path.open("wb") as log_file:
+        return subprocess.Popen(
+            [sys.executable, "-m", "services.scheduler"],
+            env=env,
+            cwd=PROJECT_ROOT,
+            stdout=log_file,
+            stderr=subprocess.STDOUT,
+        )
+
+
+async def add_reports(database_url: str, count: int) -> datetime:
+    """`count` reports all due at the returned slot (UTC)."""
+    slot = (datetime.now(UTC) + timedelta(seconds=LEAD_SECONDS + 60)).replace(
+        second=0, microsecond=0
+    )
+    connection = await asyncpg.connect(database_url)
+    try:
+        await connection.execute(
+            "INSERT INTO reports (id, name, sql_query, schedule_cron, timezone) "
+            "SELECT gen_random_uuid(), 'bench ' || n, 'SELECT 1', $1, 'UTC' "
+            "FROM generate_series(1, $2) AS n",
+            f"{slot.minute} {slot.hour} * * *",
+            count,
+        )
+    finally:
+        await connection.close()
+    if slot - datetime.now(UTC) < timedelta(seconds=LEAD_SECONDS):
+        raise RuntimeError("loading took too long to leave the scheduler time before the slot")
+    return slot
+
+
+async def bind_probe(
+    channel: aio_pika.abc.AbstractChannel, topology: Topology
+) -> aio_pika.abc.AbstractQueue:
+    exchange = await channel.declare_exchange(
+        topology.events_exchange, aio_pika.ExchangeType.TOPIC, durable=True
+    )
+    queue = await channel.declare_queue(exclusive=True)
+    await queue.bind(exchange, "run.requested")
+    return queue
+
+
+async def collect(queue: aio_pika.abc.AbstractQueue, count: int, deadline: float) -> list[float]:
+    lateness: list[float] = []
+    done = asyncio.Event()
+
+    async def on_message(message: AbstractIncomingMessage) -> None:
+        arrived = time.time()
+        scheduled_for = datetime.fromisoformat(json.loads(message.body)["scheduled_for"])
+        lateness.append(arrived - scheduled_for.timestamp())
+        await message.ack()
+        if len(lateness) >= count:
+            done.set()
+
+    await queue.consume(on_message)
+    with contextlib.suppress(TimeoutError):
+        await asyncio.wait_for(done.wait(), max(0.0, deadline - time.monotonic()))
+    return lateness
+
+
+async def delete_namespace(channel: aio_pika.abc.AbstractChannel, topology: Topology) -> None:
+    for spec in QUEUES:
+        await channel.queue_delete(topology.queue(spec.name))
+        await channel.queue_delete(topology.dead_letter_queue(spec.name))
+    await channel.exchange_delete(topology.events_exchange)
+    await channel.exchange_delete(topology.dead_letter_exchange)
+
+
+async def measure(count: int) -> Result:
+    tag = uuid.uuid4().hex[:8]
+    database = f"reportflow_bench_{tag}"
+    topology = Topology(f"bench-{tag}")
+    database_url = await fresh_database(database)
+    connection = await aio_pika.connect(AMQP_URL)
+    channel = await connection.channel()
+    probe = await bind_probe(channel, topology)
+    log_path = Path(tempfile.gettempdir()) / f"scheduler-bench-{tag}.log"
+    scheduler = start_scheduler(database_url, topology.namespace, log_path)
+    try:
+        await asyncio.sleep(3)  # start-up: connect, take the leader lock
+        slot = await add_reports(database_url, count)
+        await asyncio.sleep(max(0.0, (slot - datetime.now(UTC)).total_seconds() - 2))
+        cpu_before = cpu_seconds(scheduler.pid)
+        lateness = await collect(probe, count, time.monotonic() + 62)
+        slot_cpu = cpu_seconds(scheduler.pid) - cpu_before
+        total_cpu = cpu_seconds(scheduler.pid)
+    finally:
+        scheduler.send_signal(signal.SIGTERM)
+        await asyncio.to_thread(scheduler.wait, 30)
+        await delete_namespace(channel, topology)
+        await connection.close()
+        await drop_database(database)
+    print(f"  scheduler log: {log_path}", flush=True)
+    return Result(count, len(lateness), sorted(lateness), slot_cpu, total_cpu)
+
+
+def percentile(sorted_values: list[float], fraction: float) -> float:
+    index = min(len(sorted_values) - 1, round(fraction * (len(sorted_values) - 1)))
+    return sorted_values[index]
+
+
+def print_table(results: list[Result]) -> None:
+    print(
+        f"{'reports':>8} {'received':>9} {'p50 s':>7} {'p99 s':>7} {'max s':>7} "
+        f"{'CPU s (slot)':>13} {'CPU s (total)':>14}"
+    )
+    for result in results:
+        values = result.lateness or [float("nan")]
+        print(
+            f"{result.reports:>8} {result.received:>9} {statistics.median(values):>7.3f} "
+            f"{percentile(values, 0.99):>7.3f} {max(values):>7.3f} "
+            f"{result.slot_cpu:>13.2f} {result.total_cpu:>14.2f}"
+        )
+
+
+async def main(sizes: list[int]) -> None:
+    results = []
+    for size in sizes:
+        print(f"measuring {size} reports due in the same minute ...", flush=True)
+        results.append(await measure(size))
+    print_table(results)
+
+
+if __name__ == "__main__":
+    asyncio.run(main([int(arg) for arg in sys.argv[1:]] or [1000, 10000]))
