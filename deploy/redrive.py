@@ -42,6 +42,7 @@ async def redrive(queue_base: str, limit: int | None, dry_run: bool) -> int:
                     content_type=message.content_type,
                     delivery_mode=aio_pika.DeliveryMode.PERSISTENT,
                     message_id=message.message_id,
+                    type=message.type,
                 ),
                 routing_key=topology.queue(queue_base),
             )

@@ -112,10 +112,14 @@ class Broker:
         body: bytes,
         message_id: str,
         expiration_seconds: float | None = None,
+        event_type: str | None = None,
     ) -> None:
         """Returns once the broker confirmed the message; raises on a nack or after the timeout.
 
         `expiration_seconds` is the per-message TTL, which is what makes a delay queue delay.
+        `event_type` (default: the routing key) travels as the message's `type`, which is what
+        consumers decode by, so a message keeps its meaning when it is re-routed (a delay queue,
+        a re-drive from a dead-letter queue).
         """
         if self._exchange is None:
             raise RuntimeError("Broker.connect() was not called")
@@ -125,6 +129,7 @@ class Broker:
             delivery_mode=aio_pika.DeliveryMode.PERSISTENT,
             message_id=message_id,
             expiration=expiration_seconds,
+            type=event_type or routing_key,
         )
         await asyncio.wait_for(
             self._exchange.publish(message, routing_key, timeout=self._publish_timeout),
@@ -176,7 +181,7 @@ async def _dispatch(
     message: AbstractIncomingMessage, handler: EventHandler, queue_base: str
 ) -> None:
     try:
-        event = decode_event(message.routing_key or "", message.body)
+        event = decode_event(message.type or message.routing_key or "", message.body)
     except (KeyError, ValidationError) as error:
         log.error("dead-lettering an undecodable %r message: %s", message.routing_key, error)
         await message.reject(requeue=False)

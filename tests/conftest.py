@@ -26,6 +26,17 @@ ADMIN_DSN = os.environ.get(
 AMQP_URL = os.environ.get("TEST_AMQP_URL", "amqp://guest:guest@127.0.0.1:5672/")
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers", "disruptive: stops and starts the real PostgreSQL or RabbitMQ; runs last"
+    )
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Outage tests go last, so no other test meets a server that is restarting."""
+    items.sort(key=lambda item: item.get_closest_marker("disruptive") is not None)
+
+
 def _database_dsn(name: str) -> str:
     base, _, _ = ADMIN_DSN.rpartition("/")
     return f"{base}/{name}"

@@ -218,6 +218,7 @@ class Notifier:
                 retry.model_dump_json().encode(),
                 retry.event_id.hex,
                 expiration_seconds=delay,
+                event_type=retry.routing_key,
             )
         except Exception:
             log.warning(
