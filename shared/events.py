@@ -49,6 +49,9 @@ class RunCompleted(Event):
     output_path: str | None = None
     error_message: str | None = None
     finished_at: datetime
+    # Added later (additive): the file's SHA-256 (hex) and notes for the user, on success.
+    sha256: str | None = None
+    notes: str | None = None
 
 
 class NotificationDeferred(Event):

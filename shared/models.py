@@ -30,6 +30,13 @@ class OutputFormat(StrEnum):
     XLSX = "XLSX"
 
 
+class Compression(StrEnum):
+    """Applied to the text formats; XLSX is a zip archive already."""
+
+    NONE = "none"
+    GZIP = "gzip"
+
+
 class RunTrigger(StrEnum):
     MANUAL = "MANUAL"
     SCHEDULE = "SCHEDULE"
@@ -104,6 +111,11 @@ class Report(Base):
         default=OutputFormat.CSV,
         server_default=OutputFormat.CSV.value,
     )
+    compression: Mapped[Compression] = mapped_column(
+        _enum_column(Compression, "compression"),
+        default=Compression.NONE,
+        server_default=Compression.NONE.value,
+    )
     is_active: Mapped[bool] = mapped_column(default=True, server_default=text("true"))
     recipients: Mapped[list[str]] = mapped_column(
         ARRAY(Text), default=list, server_default=text("'{}'")
@@ -150,6 +162,10 @@ class ReportRun(Base):
     byte_size: Mapped[int | None] = mapped_column(BigInteger)
     output_path: Mapped[str | None] = mapped_column(Text)
     error_message: Mapped[str | None] = mapped_column(Text)
+    # SHA-256 (hex) of the output file's bytes, so a download can be verified.
+    sha256: Mapped[str | None] = mapped_column(String(64))
+    # What the user should know about a successful run (an XLSX continued on more sheets).
+    notes: Mapped[str | None] = mapped_column(Text)
     attempt: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     worker_id: Mapped[str | None] = mapped_column(String(255))
     lease_expires_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

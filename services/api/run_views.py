@@ -1,4 +1,7 @@
-"""Builds run answers, with a download link once the run has a file."""
+"""Builds run answers, with a download link once the run has a file, and the file's headers."""
+
+import base64
+import mimetypes
 
 from services.api.schemas import RunOut
 from shared.models import ReportRun, RunStatus
@@ -9,3 +12,23 @@ def run_view(run: ReportRun) -> RunOut:
     if run.status == RunStatus.SUCCESS and run.output_path:
         view = view.model_copy(update={"download_url": f"/api/runs/{run.id}/download"})
     return view
+
+
+# Types Python's mimetypes does not know, or knows under another name.
+MEDIA_TYPES = {".jsonl": "application/x-ndjson", ".gz": "application/gzip"}
+
+
+def download_media_type(filename: str) -> str:
+    """`application/gzip` for a `.csv.gz`: the client should save the bytes, not unpack them."""
+    for suffix, media_type in MEDIA_TYPES.items():
+        if filename.endswith(suffix):
+            return media_type
+    return mimetypes.guess_type(filename)[0] or "application/octet-stream"
+
+
+def integrity_headers(sha256: str | None) -> dict[str, str]:
+    """ETag and Repr-Digest (RFC 9530) from the SHA-256 recorded when the file was written."""
+    if not sha256:
+        return {}
+    digest = base64.b64encode(bytes.fromhex(sha256)).decode()
+    return {"ETag": f'"{sha256}"', "Repr-Digest": f"sha-256=:{digest}:"}

@@ -8,6 +8,7 @@ from pydantic import BaseModel, ConfigDict, EmailStr, Field, StringConstraints, 
 
 from shared.cron import InvalidSchedule, validate_cron, validate_timezone
 from shared.models import (
+    Compression,
     NotificationChannel,
     NotificationStatus,
     NotifyOn,
@@ -16,8 +17,20 @@ from shared.models import (
     RunTrigger,
 )
 
-# Formats the runner can write today; the others are accepted once their exporter exists.
-SUPPORTED_OUTPUT_FORMATS = frozenset({OutputFormat.CSV})
+# Formats the runner can write today; a new format is accepted once its exporter exists.
+SUPPORTED_OUTPUT_FORMATS = frozenset(
+    {OutputFormat.CSV, OutputFormat.JSON, OutputFormat.JSONL, OutputFormat.XLSX}
+)
+# XLSX is a zip archive already; compressing it again would only rename it.
+UNCOMPRESSED_FORMATS = frozenset({OutputFormat.XLSX})
+
+
+def compression_problem(output_format: OutputFormat, compression: Compression) -> str | None:
+    """Why this format cannot have this compression, or None when it can."""
+    if compression != Compression.NONE and output_format in UNCOMPRESSED_FORMATS:
+        return f"{output_format} files are compressed already; use compression none"
+    return None
+
 
 ReportName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=255)]
 SqlText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
@@ -62,6 +75,7 @@ class ReportCreate(_ReportFields):
     schedule_cron: str | None = Field(default=None, examples=["0 9 * * *"])
     timezone: str = Field(default="UTC", examples=["Europe/Berlin"])
     output_format: OutputFormat = OutputFormat.CSV
+    compression: Compression = Compression.NONE
     is_active: bool = True
     recipients: list[EmailStr] = Field(default_factory=list)
     notify_on: NotifyOn = NotifyOn.ALWAYS
@@ -76,6 +90,7 @@ class ReportUpdate(_ReportFields):
     schedule_cron: str | None = None
     timezone: str | None = None
     output_format: OutputFormat | None = None
+    compression: Compression | None = None
     is_active: bool | None = None
     recipients: list[EmailStr] | None = None
     notify_on: NotifyOn | None = None
@@ -101,6 +116,7 @@ class ReportOut(BaseModel):
     schedule_cron: str | None
     timezone: str
     output_format: OutputFormat
+    compression: Compression
     is_active: bool
     recipients: list[str]
     notify_on: NotifyOn
@@ -125,6 +141,10 @@ class RunOut(BaseModel):
     byte_size: int | None
     output_path: str | None
     error_message: str | None
+    # SHA-256 (hex) of the file's bytes; the download's ETag carries it too.
+    sha256: str | None
+    # What the user should know about a successful run, e.g. an XLSX continued on more sheets.
+    notes: str | None
     attempt: int
     download_url: str | None = None
 

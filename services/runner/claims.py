@@ -12,7 +12,7 @@ from sqlalchemy import ColumnElement, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared.events import RunCompleted, RunRequested
-from shared.models import Report, ReportRun, RunStatus
+from shared.models import Compression, OutputFormat, Report, ReportRun, RunStatus
 from shared.outbox import add_event
 
 
@@ -24,6 +24,8 @@ class ClaimedRun:
     sql_query: str
     started_at: datetime
     attempt: int
+    output_format: OutputFormat
+    compression: Compression
 
 
 @dataclass(frozen=True)
@@ -33,6 +35,8 @@ class RunOutcome:
     byte_size: int | None = None
     output_path: str | None = None
     error_message: str | None = None
+    sha256: str | None = None
+    notes: str | None = None
 
 
 def _lease_until(lease_seconds: float) -> ColumnElement[datetime]:
@@ -61,11 +65,20 @@ async def claim_run(
         return None
     report = (
         await session.execute(
-            select(Report.name, Report.sql_query).where(Report.id == run.report_id)
+            select(Report.name, Report.sql_query, Report.output_format, Report.compression).where(
+                Report.id == run.report_id
+            )
         )
     ).one()
     return ClaimedRun(
-        run_id, run.report_id, report.name, report.sql_query, run.started_at, run.attempt
+        run_id,
+        run.report_id,
+        report.name,
+        report.sql_query,
+        run.started_at,
+        run.attempt,
+        report.output_format,
+        report.compression,
     )
 
 
@@ -105,6 +118,8 @@ async def finish_run(
                 byte_size=outcome.byte_size,
                 output_path=outcome.output_path,
                 error_message=outcome.error_message,
+                sha256=outcome.sha256,
+                notes=outcome.notes,
                 lease_expires_at=None,
             )
             .returning(ReportRun.report_id, ReportRun.finished_at)
@@ -127,6 +142,8 @@ def _completed(
         byte_size=outcome.byte_size,
         output_path=outcome.output_path,
         error_message=outcome.error_message,
+        sha256=outcome.sha256,
+        notes=outcome.notes,
         finished_at=finished_at,
     )
 

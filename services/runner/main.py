@@ -3,7 +3,7 @@
 import asyncio
 import logging
 
-from services.runner.export import CsvExporter
+from services.runner.exporters.selector import Exporter
 from services.runner.recovery import run_recovery
 from services.runner.settings import RunnerSettings
 from services.runner.worker import RunWorker
@@ -26,8 +26,12 @@ async def main() -> None:
     broker = Broker(settings)
     await broker.connect(stop)
     relay = OutboxRelay(sessions, broker)
-    exporter = CsvExporter(
-        settings.effective_data_source_url, settings.output_dir, settings.statement_timeout_seconds
+    exporter = Exporter(
+        settings.effective_data_source_url,
+        settings.output_dir,
+        settings.statement_timeout_seconds,
+        settings.csv_engine,
+        settings.export_batch_rows,
     )
     worker = RunWorker(settings, sessions, broker, relay, exporter)
     background = [

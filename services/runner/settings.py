@@ -5,6 +5,7 @@ import socket
 
 from pydantic import Field
 
+from services.runner.exporters.selector import CsvEngine
 from shared.settings import BrokerSettings, DatabaseSettings, LoggingSettings, OutputSettings
 
 
@@ -29,3 +30,8 @@ class RunnerSettings(DatabaseSettings, BrokerSettings, OutputSettings, LoggingSe
     recovery_interval_seconds: float = Field(default=5.0, gt=0)
     shutdown_timeout_seconds: float = Field(default=30.0, ge=0)
     worker_id: str = Field(default_factory=_default_worker_id)
+    # `copy` lets PostgreSQL write CSV and JSON (COPY ... TO STDOUT); `cursor` reads rows through
+    # a server-side cursor instead, for PostgreSQL-compatible sources without COPY TO STDOUT.
+    csv_engine: CsvEngine = CsvEngine.COPY
+    # Rows fetched per round trip by the cursor engine and the XLSX writer (bounds memory).
+    export_batch_rows: int = Field(default=10_000, ge=1)

@@ -9,7 +9,8 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from services.runner import claims
 from services.runner.claims import ClaimedRun, RunOutcome
-from services.runner.export import CsvExporter, ExportFailed, ExportRequest
+from services.runner.exporters.request import ExportFailed, ExportRequest
+from services.runner.exporters.selector import Exporter
 from services.runner.settings import RunnerSettings
 from shared.events import Event, RunRequested
 from shared.messaging import Broker, PermanentFailure
@@ -33,7 +34,7 @@ class RunWorker:
         sessions: async_sessionmaker[AsyncSession],
         broker: Broker,
         relay: OutboxRelay,
-        exporter: CsvExporter,
+        exporter: Exporter,
     ) -> None:
         self._settings = settings
         self._sessions = sessions
@@ -82,10 +83,22 @@ class RunWorker:
         heartbeat = asyncio.create_task(self._renew_lease(run.run_id))
         try:
             result = await self._exporter.export(
-                ExportRequest(str(run.run_id), run.report_name, run.sql_query, run.started_at)
+                ExportRequest(
+                    str(run.run_id),
+                    run.report_name,
+                    run.sql_query,
+                    run.started_at,
+                    run.output_format,
+                    run.compression,
+                )
             )
             outcome = RunOutcome(
-                RunStatus.SUCCESS, result.row_count, result.byte_size, str(result.path)
+                RunStatus.SUCCESS,
+                result.row_count,
+                result.byte_size,
+                str(result.path),
+                sha256=result.sha256,
+                notes=result.notes,
             )
         except ExportFailed as error:
             outcome = RunOutcome(RunStatus.FAILED, error_message=str(error))

@@ -12,8 +12,14 @@ from services.api.dependencies import RuntimeDep
 from services.api.errors import FieldError, not_found
 from services.api.report_views import report_view, report_views
 from services.api.runtime import Runtime
-from services.api.schemas import NULLABLE_REPORT_FIELDS, ReportCreate, ReportOut, ReportUpdate
-from shared.models import Report
+from services.api.schemas import (
+    NULLABLE_REPORT_FIELDS,
+    ReportCreate,
+    ReportOut,
+    ReportUpdate,
+    compression_problem,
+)
+from shared.models import Compression, OutputFormat, Report
 from shared.sql_guard import InvalidReportSql
 
 router = APIRouter(prefix="/api/reports", tags=["reports"])
@@ -35,6 +41,7 @@ async def list_reports(runtime: RuntimeDep) -> list[ReportOut]:
     responses={409: {"description": "A report with that name exists"}},
 )
 async def create_report(body: ReportCreate, runtime: RuntimeDep) -> ReportOut:
+    _check_compression(body.output_format, body.compression)
     fields = body.model_dump(mode="json")
     fields["sql_query"] = await _checked_sql(runtime, body.sql_query)
     async with runtime.sessions.begin() as session:
@@ -70,6 +77,9 @@ async def update_report(report_id: uuid.UUID, body: ReportUpdate, runtime: Runti
             return not_found("report", report_id)
         if body.name is not None:
             await _ensure_name_free(session, body.name, report_id)
+        _check_compression(
+            body.output_format or report.output_format, body.compression or report.compression
+        )
         for field, value in changes.items():
             setattr(report, field, value)
         await _flush_or_conflict(session, report.name)
@@ -86,6 +96,12 @@ async def delete_report(report_id: uuid.UUID, runtime: RuntimeDep) -> Response:
             return not_found("report", report_id)
         await session.delete(report)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+def _check_compression(output_format: OutputFormat, compression: Compression) -> None:
+    problem = compression_problem(output_format, compression)
+    if problem is not None:
+        raise FieldError(422, "compression", problem, "unsupported_compression")
 
 
 async def _checked_sql(runtime: Runtime, sql: str) -> str:

@@ -1,7 +1,6 @@
 """Routes for runs: start one, its history, one run, its file."""
 
 import asyncio
-import mimetypes
 import time
 import uuid
 from pathlib import Path
@@ -13,7 +12,7 @@ from sqlalchemy import func, select
 
 from services.api.dependencies import RuntimeDep
 from services.api.errors import not_found
-from services.api.run_views import run_view
+from services.api.run_views import download_media_type, integrity_headers, run_view
 from services.api.runtime import Runtime
 from services.api.schemas import NotificationOut, RunOut
 from shared.events import RunRequested, utc_now
@@ -177,5 +176,9 @@ async def download_run_output(run_id: uuid.UUID, runtime: RuntimeDep) -> Respons
             {"detail": f"the file {filename} is no longer in the output directory"},
             status.HTTP_410_GONE,
         )
-    media_type = mimetypes.guess_type(filename)[0] or "application/octet-stream"
-    return FileResponse(path, media_type=media_type, filename=filename)
+    return FileResponse(
+        path,
+        media_type=download_media_type(filename),
+        filename=filename,
+        headers=integrity_headers(run.sha256),
+    )

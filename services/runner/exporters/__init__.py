@@ -1,0 +1,1 @@
+"""The export engines: one module per format or engine, chosen by `selector`."""

@@ -1,0 +1,42 @@
+"""CSV engine `cursor`: a server-side cursor read in bounded batches, for sources without COPY.
+
+Values arrive as PostgreSQL's own text output (see `text_output`) and are quoted by
+`csv_text`, so the file has the same bytes the `copy` engine writes. Each batch is formatted
+in a worker thread while the next one is fetched.
+"""
+
+import asyncio
+from collections.abc import Sequence
+
+from asyncpg import Record
+
+from services.runner.exporters.csv_text import csv_header, csv_rows
+from services.runner.exporters.output_file import OutputFile
+from services.runner.exporters.request import Written
+from services.runner.exporters.source import CheckedQuery
+from services.runner.exporters.text_output import use_text_output
+
+
+def _encoded_csv(rows: Sequence[Record]) -> bytes:
+    return csv_rows(rows).encode()
+
+
+async def write_csv_by_cursor(query: CheckedQuery, output: OutputFile, batch_rows: int) -> Written:
+    connection = query.connection
+    columns = (await connection.prepare(query.sql)).get_attributes()
+    use_text_output(connection, columns)
+    statement = await connection.prepare(query.sql)
+    await output.write(csv_header([column.name for column in columns]).encode())
+    cursor = await statement.cursor()
+    row_count = 0
+    batch = await cursor.fetch(batch_rows)
+    while batch:
+        upcoming = asyncio.ensure_future(cursor.fetch(batch_rows))
+        try:
+            await output.write(await asyncio.to_thread(_encoded_csv, batch))
+        except BaseException:
+            upcoming.cancel()
+            raise
+        row_count += len(batch)
+        batch = await upcoming
+    return Written(row_count)

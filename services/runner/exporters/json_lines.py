@@ -1,0 +1,57 @@
+"""JSON (one array) and JSON Lines, with PostgreSQL's `row_to_json` rendering every row.
+
+PostgreSQL's JSON rendering is exact: numerics verbatim, NaN and ±Infinity as strings,
+timestamps in ISO 8601 in the session time zone, arrays as JSON arrays, json/jsonb embedded.
+The checked statement is wrapped as a subquery (safe: the guard proved it is one statement);
+PostgreSQL scans a plain subquery in order, so the report's ORDER BY carries through.
+"""
+
+import asyncio
+
+from services.runner.exporters.copy_csv import copy_row_count
+from services.runner.exporters.json_text import CopyTextLines, JsonFraming, json_lines_text
+from services.runner.exporters.output_file import OutputFile
+from services.runner.exporters.request import Written
+from services.runner.exporters.source import CheckedQuery
+from services.runner.exporters.text_output import use_text_output
+
+ROW_AS_JSON = "row_to_json(q)"
+
+
+async def write_json_by_copy(query: CheckedQuery, output: OutputFile, as_array: bool) -> Written:
+    framing = JsonFraming(as_array)
+    lines = CopyTextLines()
+    await output.write(framing.start())
+
+    async def write_chunk(chunk: bytes) -> None:
+        await output.write(framing.lines(lines.feed(chunk)))
+
+    status = await query.connection.copy_from_query(
+        query.as_subquery(ROW_AS_JSON), output=write_chunk, format="text"
+    )
+    lines.finish()
+    await output.write(framing.end())
+    return Written(copy_row_count(status))
+
+
+def _json_lines(rows: list[str]) -> bytes:
+    return json_lines_text(rows).encode()
+
+
+async def write_json_by_cursor(
+    query: CheckedQuery, output: OutputFile, as_array: bool, batch_rows: int
+) -> Written:
+    """The same bytes as `write_json_by_copy`, for a data source without COPY ... TO STDOUT."""
+    connection = query.connection
+    sql = query.as_subquery(ROW_AS_JSON)
+    use_text_output(connection, (await connection.prepare(sql)).get_attributes())
+    cursor = await (await connection.prepare(sql)).cursor()
+    framing = JsonFraming(as_array)
+    await output.write(framing.start())
+    row_count = 0
+    while batch := await cursor.fetch(batch_rows):
+        lines = await asyncio.to_thread(_json_lines, [row[0] for row in batch])
+        await output.write(framing.lines(lines))
+        row_count += len(batch)
+    await output.write(framing.end())
+    return Written(row_count)

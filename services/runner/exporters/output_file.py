@@ -1,0 +1,126 @@
+"""An export file on disk: written through a worker thread, hashed and counted as it is written.
+
+The file is written under a hidden `.part` name and published under its final name only when
+complete, so a reader never sees half a file. Writes are batched to about a megabyte, so a
+large export costs few thread hand-offs and the event loop never waits on the disk.
+"""
+
+import asyncio
+import gzip
+import hashlib
+import os
+from collections.abc import Callable
+from pathlib import Path
+from typing import BinaryIO
+
+FLUSH_BYTES = 1 << 20
+GZIP_LEVEL = 6
+
+
+class _DigestingWriter:
+    """Counts and hashes exactly the bytes that reach the disk (after compression)."""
+
+    def __init__(self, raw: BinaryIO) -> None:
+        self.raw = raw
+        self.digest = hashlib.sha256()
+        self.size = 0
+
+    def write(self, data: bytes) -> int:
+        self.digest.update(data)
+        self.size += len(data)
+        return self.raw.write(data)
+
+    def flush(self) -> None:
+        self.raw.flush()
+
+
+class OutputFile:
+    def __init__(self, directory: Path, run_id: str, extension: str, compress: bool) -> None:
+        self.partial = directory / f".{run_id}.{extension}.part"
+        self._directory = directory
+        self._compress = compress
+        self._pending: list[bytes] = []
+        self._pending_size = 0
+        self._writer: _DigestingWriter | None = None
+        self._stream: _DigestingWriter | gzip.GzipFile | None = None
+
+    async def open(self, streamed: bool = True) -> None:
+        """`streamed=False` only prepares the directory, for a library that writes `partial`."""
+        await asyncio.to_thread(self._open, streamed)
+
+    def _open(self, streamed: bool) -> None:
+        self._directory.mkdir(parents=True, exist_ok=True)
+        if not streamed:
+            return
+        self._writer = _DigestingWriter(self.partial.open("wb"))
+        self._stream = self._writer
+        if self._compress:
+            # mtime 0 and no file name in the header: the same rows give the same bytes.
+            self._stream = gzip.GzipFile(
+                filename="", mode="wb", fileobj=self._writer, compresslevel=GZIP_LEVEL, mtime=0
+            )
+
+    async def write(self, data: bytes) -> None:
+        self._pending.append(data)
+        self._pending_size += len(data)
+        if self._pending_size >= FLUSH_BYTES:
+            await self._flush()
+
+    async def _flush(self) -> None:
+        if self._pending:
+            data = b"".join(self._pending)
+            self._pending.clear()
+            self._pending_size = 0
+            await asyncio.to_thread(self._write_now, data)
+
+    def _write_now(self, data: bytes) -> None:
+        assert self._stream is not None
+        self._stream.write(data)
+
+    async def close(self) -> tuple[int, str]:
+        """Flushes and closes the file; (size on disk, SHA-256 hex of its bytes)."""
+        await self._flush()
+        return await asyncio.to_thread(self._close)
+
+    def _close(self) -> tuple[int, str]:
+        assert self._writer is not None
+        assert self._stream is not None
+        if isinstance(self._stream, gzip.GzipFile):
+            self._stream.close()
+        self._writer.raw.close()
+        return self._writer.size, self._writer.digest.hexdigest()
+
+    async def seal_written_file(self) -> tuple[int, str]:
+        """For a file another library wrote at `partial` (XLSX): its size and SHA-256."""
+        return await asyncio.to_thread(_digest_of, self.partial)
+
+    def discard(self) -> None:
+        if self._writer is not None:
+            self._writer.raw.close()
+        self.partial.unlink(missing_ok=True)
+
+    async def publish(self, name_for_attempt: Callable[[int], str]) -> Path:
+        return await asyncio.to_thread(self._publish, name_for_attempt)
+
+    def _publish(self, name_for_attempt: Callable[[int], str]) -> Path:
+        """Gives the complete file its final name without ever replacing an existing file."""
+        attempt = 1
+        while True:
+            final = self._directory / name_for_attempt(attempt)
+            try:
+                os.link(self.partial, final)
+            except FileExistsError:
+                attempt += 1
+                continue
+            self.partial.unlink()
+            return final
+
+
+def _digest_of(path: Path) -> tuple[int, str]:
+    digest = hashlib.sha256()
+    size = 0
+    with path.open("rb") as file:
+        while chunk := file.read(FLUSH_BYTES):
+            digest.update(chunk)
+            size += len(chunk)
+    return size, digest.hexdigest()

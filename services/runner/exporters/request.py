@@ -1,0 +1,38 @@
+"""What the worker asks of an export engine and what it gets back."""
+
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from shared.models import Compression, OutputFormat
+
+
+class ExportFailed(Exception):
+    """The report could not be exported; the message is PostgreSQL's own where there is one."""
+
+
+@dataclass(frozen=True)
+class ExportRequest:
+    run_id: str
+    report_name: str
+    sql_query: str
+    started_at: datetime
+    output_format: OutputFormat = OutputFormat.CSV
+    compression: Compression = Compression.NONE
+
+
+@dataclass(frozen=True)
+class Written:
+    """What a format writer reports: rows written, and anything the user should be told."""
+
+    row_count: int
+    notes: str | None = None
+
+
+@dataclass(frozen=True)
+class ExportResult:
+    row_count: int
+    byte_size: int
+    path: Path
+    sha256: str
+    notes: str | None = None

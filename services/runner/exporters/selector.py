@@ -1,0 +1,88 @@
+"""Picks the writer for a report's format, compression and the data source's CSV engine."""
+
+from enum import StrEnum
+from pathlib import Path
+
+from services.runner.exporters.copy_csv import write_csv_by_copy
+from services.runner.exporters.cursor_csv import write_csv_by_cursor
+from services.runner.exporters.json_lines import write_json_by_copy, write_json_by_cursor
+from services.runner.exporters.output_file import OutputFile
+from services.runner.exporters.request import ExportRequest, ExportResult, Written
+from services.runner.exporters.source import CheckedQuery, checked_query
+from services.runner.exporters.xlsx import write_xlsx
+from services.runner.naming import output_filename
+from shared.models import Compression, OutputFormat
+
+EXTENSIONS = {
+    OutputFormat.CSV: "csv",
+    OutputFormat.JSON: "json",
+    OutputFormat.JSONL: "jsonl",
+    OutputFormat.XLSX: "xlsx",
+}
+
+
+class CsvEngine(StrEnum):
+    """`copy`: PostgreSQL writes CSV and JSON itself; `cursor`: for sources without COPY."""
+
+    COPY = "copy"
+    CURSOR = "cursor"
+
+
+def file_extension(output_format: OutputFormat, compression: Compression) -> str:
+    extension = EXTENSIONS[output_format]
+    return f"{extension}.gz" if compression == Compression.GZIP else extension
+
+
+class Exporter:
+    """Runs a report's SQL on the data source and streams the result into its file."""
+
+    def __init__(
+        self,
+        data_source_dsn: str,
+        output_dir: Path,
+        statement_timeout: float,
+        csv_engine: CsvEngine = CsvEngine.COPY,
+        batch_rows: int = 10_000,
+    ) -> None:
+        self._dsn = data_source_dsn
+        self._output_dir = output_dir
+        self._timeout_ms = int(statement_timeout * 1000)
+        self._csv_engine = csv_engine
+        self._batch_rows = batch_rows
+
+    async def export(self, request: ExportRequest) -> ExportResult:
+        extension = file_extension(request.output_format, request.compression)
+        compress = request.compression == Compression.GZIP
+        output = OutputFile(self._output_dir, request.run_id, extension, compress)
+        try:
+            streamed = request.output_format != OutputFormat.XLSX  # xlsxwriter writes its own
+            await output.open(streamed)
+            async with checked_query(self._dsn, request.sql_query, self._timeout_ms) as query:
+                written = await self._write(query, request.output_format, output)
+            size, sha256 = await (output.close() if streamed else output.seal_written_file())
+            final = await output.publish(
+                lambda attempt: output_filename(
+                    request.report_name, request.started_at, extension, attempt
+                )
+            )
+        except BaseException:
+            output.discard()
+            raise
+        return ExportResult(written.row_count, size, final, sha256, written.notes)
+
+    async def _write(
+        self, query: CheckedQuery, output_format: OutputFormat, output: OutputFile
+    ) -> Written:
+        by_cursor = self._csv_engine == CsvEngine.CURSOR
+        match output_format:
+            case OutputFormat.CSV if by_cursor:
+                return await write_csv_by_cursor(query, output, self._batch_rows)
+            case OutputFormat.CSV:
+                return await write_csv_by_copy(query, output)
+            case OutputFormat.JSON | OutputFormat.JSONL if by_cursor:
+                as_array = output_format == OutputFormat.JSON
+                return await write_json_by_cursor(query, output, as_array, self._batch_rows)
+            case OutputFormat.JSON | OutputFormat.JSONL:
+                return await write_json_by_copy(query, output, output_format == OutputFormat.JSON)
+            case OutputFormat.XLSX:
+                return await write_xlsx(query, output, self._batch_rows)

@@ -1,0 +1,55 @@
+"""The report's query on the data source: one read-only transaction, checked before it runs.
+
+Every engine goes through here, so every engine runs the SQL only after the single-statement
+guard proved it is one statement that returns rows, with the statement timeout set.
+"""
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from typing import Any
+
+import asyncpg
+
+from services.runner.exporters.request import ExportFailed
+from shared.sql_guard import InvalidReportSql, check_single_statement
+
+
+@dataclass(frozen=True)
+class CheckedQuery:
+    connection: "asyncpg.Connection[Any]"
+    sql: str
+
+    def as_subquery(self, select_list: str) -> str:
+        """`SELECT <select_list> FROM (<sql>) AS q`; safe only because `sql` passed the guard.
+
+        The newlines keep a trailing `-- comment` from swallowing the closing parenthesis.
+        """
+        return f"SELECT {select_list} FROM (\n{self.sql}\n) AS q"
+
+
+@asynccontextmanager
+async def checked_query(
+    dsn: str, sql: str, statement_timeout_ms: int
+) -> AsyncIterator[CheckedQuery]:
+    """Raises ExportFailed with PostgreSQL's message for anything the data source refuses."""
+    try:
+        # No statement cache: the cursor engine changes type codecs between two prepares.
+        connection = await asyncpg.connect(
+            dsn,
+            statement_cache_size=0,
+            server_settings={"application_name": "reportflow-runner"},
+        )
+    except (OSError, asyncpg.PostgresError) as error:
+        raise ExportFailed(f"cannot connect to the data source: {error}") from error
+    try:
+        async with connection.transaction(readonly=True):
+            await connection.execute(f"SET LOCAL statement_timeout = {statement_timeout_ms}")
+            statement = await check_single_statement(connection, sql)
+            yield CheckedQuery(connection, statement)
+    except InvalidReportSql as error:
+        raise ExportFailed(str(error)) from error
+    except asyncpg.PostgresError as error:
+        raise ExportFailed(str(error)) from error
+    finally:
+        await connection.close()

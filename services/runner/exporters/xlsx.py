@@ -1,0 +1,47 @@
+"""XLSX export: a server-side cursor feeds `XlsxBook`, which runs in a worker thread."""
+
+import asyncio
+from datetime import UTC, tzinfo
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from services.runner.exporters.output_file import OutputFile
+from services.runner.exporters.request import ExportFailed, Written
+from services.runner.exporters.source import CheckedQuery
+from services.runner.exporters.text_output import use_text_output
+from services.runner.exporters.xlsx_book import MAX_COLUMNS, NATIVE_TYPES, XlsxBook, sheet_notes
+
+
+def session_zone(name: str) -> tzinfo:
+    """The data source session's time zone, for timestamptz cells (Excel has no zones)."""
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return UTC
+
+
+async def write_xlsx(query: CheckedQuery, output: OutputFile, batch_rows: int) -> Written:
+    connection = query.connection
+    columns = (await connection.prepare(query.sql)).get_attributes()
+    if len(columns) > MAX_COLUMNS:
+        raise ExportFailed(
+            f"XLSX holds at most {MAX_COLUMNS:,} columns; the query has {len(columns):,}"
+        )
+    use_text_output(connection, columns, keep_native=NATIVE_TYPES)
+    zone = session_zone(str(await connection.fetchval("SHOW TimeZone")))
+    statement = await connection.prepare(query.sql)
+    native = [column.type.name if column.type.schema == "pg_catalog" else "" for column in columns]
+    book = await asyncio.to_thread(
+        XlsxBook, output.partial, [column.name for column in columns], native, zone
+    )
+    cursor = await statement.cursor()
+    batch = await cursor.fetch(batch_rows)
+    while batch:
+        upcoming = asyncio.ensure_future(cursor.fetch(batch_rows))
+        try:
+            await asyncio.to_thread(book.write_rows, batch)
+        except BaseException:
+            upcoming.cancel()
+            raise
+        batch = await upcoming
+    await asyncio.to_thread(book.close)
+    return Written(book.row_count, sheet_notes(book.row_count, book.truncated_cells))
