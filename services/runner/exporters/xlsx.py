@@ -1,22 +1,12 @@
 """XLSX export: a server-side cursor feeds `XlsxBook`, which runs in a worker thread."""
 
 import asyncio
-from datetime import UTC, tzinfo
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from services.runner.exporters.output_file import OutputFile
 from services.runner.exporters.request import ExportFailed, Written
 from services.runner.exporters.source import CheckedQuery
 from services.runner.exporters.text_output import use_text_output
-from services.runner.exporters.xlsx_book import MAX_COLUMNS, NATIVE_TYPES, XlsxBook, sheet_notes
-
-
-def session_zone(name: str) -> tzinfo:
-    """The data source session's time zone, for timestamptz cells (Excel has no zones)."""
-    try:
-        return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        return UTC
+from services.runner.exporters.xlsx_book import MAX_COLUMNS, NATIVE_TYPES, XlsxBook
 
 
 async def write_xlsx(query: CheckedQuery, output: OutputFile, batch_rows: int) -> Written:
@@ -27,11 +17,12 @@ async def write_xlsx(query: CheckedQuery, output: OutputFile, batch_rows: int) -
             f"XLSX holds at most {MAX_COLUMNS:,} columns; the query has {len(columns):,}"
         )
     use_text_output(connection, columns, keep_native=NATIVE_TYPES)
-    zone = session_zone(str(await connection.fetchval("SHOW TimeZone")))
+    # Dates and timestamps are parsed from PostgreSQL's text, whose form DateStyle decides.
+    await connection.execute("SET LOCAL DateStyle = ISO")
     statement = await connection.prepare(query.sql)
     native = [column.type.name if column.type.schema == "pg_catalog" else "" for column in columns]
     book = await asyncio.to_thread(
-        XlsxBook, output.partial, [column.name for column in columns], native, zone
+        XlsxBook, output.partial, [column.name for column in columns], native
     )
     cursor = await statement.cursor()
     batch = await cursor.fetch(batch_rows)
@@ -44,4 +35,4 @@ async def write_xlsx(query: CheckedQuery, output: OutputFile, batch_rows: int) -
             raise
         batch = await upcoming
     await asyncio.to_thread(book.close)
-    return Written(book.row_count, sheet_notes(book.row_count, book.truncated_cells))
+    return Written(book.row_count, book.notes())

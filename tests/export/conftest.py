@@ -1,0 +1,127 @@
+"""A data source of its own for the export tests: awkward values, in an odd session time zone."""
+
+import uuid
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Protocol
+
+import asyncpg
+import pytest
+
+from services.runner.exporters.request import ExportRequest, ExportResult
+from services.runner.exporters.selector import CsvEngine, Exporter
+from shared.events import utc_now
+from shared.models import Compression, OutputFormat
+from tests.conftest import ADMIN_DSN
+from tests.e2e.conftest import AWKWARD_TABLE
+
+# +05:45 with no daylight saving: a timestamptz rendered in UTC by mistake cannot pass.
+SESSION_TIME_ZONE = "Asia/Kathmandu"
+
+MORE_AWKWARD_TYPES = """
+CREATE TYPE export_mood AS ENUM ('happy', 'sad, "very"');
+CREATE TYPE export_pair AS (a integer, b text);
+CREATE DOMAIN export_code AS text CHECK (VALUE <> 'forbidden');
+CREATE TABLE export_awkward (
+    id integer PRIMARY KEY,
+    f4 real,
+    f8 double precision,
+    num numeric,
+    ts timestamp(6),
+    tstz timestamptz,
+    d date,
+    t time,
+    ttz timetz,
+    iv interval,
+    matrix integer[],
+    shifted integer[],
+    texts text[],
+    rng int4range,
+    tsr tstzrange,
+    u uuid,
+    ip inet,
+    bits bit varying,
+    j json,
+    jb jsonb,
+    x xml,
+    mood export_mood,
+    code export_code,
+    pair export_pair,
+    single text
+);
+INSERT INTO export_awkward VALUES
+    (1, 'NaN', 'Infinity', 'NaN', 'infinity', '-infinity', 'infinity', '24:00:00',
+     '12:00:00+05:30', '-1 year -2 mons +3 days -04:05:06.789', '{{1,2},{3,NULL}}',
+     '[0:1]={1,2}', '{"","NULL",null,"a\\\\b","q\\"x"," sp "}', '[1,5)',
+     '[2024-01-01 00:00:00+00,)', 'a0eebc99-9c0b-4ef8-bb6d-6bb9bd380a11', '192.168.0.1/24',
+     B'101', E'{"a":\\n 1,\\t"b": "x\\\\ny"}', '{"b": [1, 2.50, null], "a": "\\u00fc"}',
+     '<a>x &amp; y</a>', 'sad, "very"', 'code,1', ROW(1, 'x, "y"'), '\\.'),
+    (2, '-Infinity', '-Infinity', '-12345678901234567890.123456789012345678901', '-infinity',
+     'infinity', '-infinity', '00:00:00.000001', '23:59:59-11:00', '0', '{}', NULL, '{}',
+     'empty', NULL, NULL, '::1', B'', 'null', '"just a string"', NULL, 'happy', '', ROW(NULL, ''),
+     ''),
+    (3, 1e-7, 1e-300, 123456789012345678901234567890.123456789, '0044-03-15 12:00:00 BC',
+     '2024-03-31 02:30:00.123456 Europe/Berlin', '0001-01-01 BC', '13:14:15.5', '01:02:03+00',
+     '100 years 11 mons 29 days 23:59:59.999999', '{{{1}}}', '[-3:-3]={7}', '{"{}",","}',
+     '(,10]', '[2024-10-27 01:30:00 Europe/Berlin,2024-10-27 03:30:00 Europe/Berlin)',
+     '00000000-0000-0000-0000-000000000000', '10.0.0.0/8', B'0', '[]', '{}',
+     E'<p>line\\nbreak</p>', NULL, NULL, NULL, E'tab\\there'),
+    (4, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL,
+     NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL);
+"""
+
+
+@pytest.fixture(scope="session")
+async def data_source_url(run_id: str) -> AsyncIterator[str]:
+    """A database of awkward values whose default session time zone is not UTC."""
+    name = f"reportflow_export_{run_id}"
+    admin = await asyncpg.connect(ADMIN_DSN)
+    try:
+        await admin.execute(f'CREATE DATABASE "{name}"')
+        await admin.execute(f"ALTER DATABASE \"{name}\" SET timezone = '{SESSION_TIME_ZONE}'")
+    finally:
+        await admin.close()
+    url = f"{ADMIN_DSN.rpartition('/')[0]}/{name}"
+    connection = await asyncpg.connect(url)
+    try:
+        await connection.execute(AWKWARD_TABLE)
+        await connection.execute(MORE_AWKWARD_TYPES)
+    finally:
+        await connection.close()
+    yield url
+    admin = await asyncpg.connect(ADMIN_DSN)
+    try:
+        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    finally:
+        await admin.close()
+
+
+class RunExport(Protocol):
+    async def __call__(
+        self,
+        sql: str,
+        output_format: OutputFormat = OutputFormat.CSV,
+        compression: Compression = Compression.NONE,
+        engine: CsvEngine = CsvEngine.COPY,
+        batch_rows: int = 1000,
+    ) -> ExportResult: ...
+
+
+@pytest.fixture
+def export(data_source_url: str, tmp_path: Path) -> RunExport:
+    """Runs one export in this process: `await export(sql, OutputFormat.JSON, engine=...)`."""
+
+    async def run(
+        sql: str,
+        output_format: OutputFormat = OutputFormat.CSV,
+        compression: Compression = Compression.NONE,
+        engine: CsvEngine = CsvEngine.COPY,
+        batch_rows: int = 1000,
+    ) -> ExportResult:
+        exporter = Exporter(data_source_url, tmp_path / engine, 60, engine, batch_rows)
+        request = ExportRequest(
+            uuid.uuid4().hex, "Export test", sql, utc_now(), output_format, compression
+        )
+        return await exporter.export(request)
+
+    return run
