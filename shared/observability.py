@@ -7,8 +7,8 @@ from collections.abc import Awaitable, Callable, Iterator
 
 import uvicorn
 from fastapi import FastAPI
-from fastapi.responses import JSONResponse
-from prometheus_client import make_asgi_app
+from fastapi.responses import JSONResponse, Response
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from shared.health import failing
 from shared.settings import ObservabilitySettings
@@ -38,7 +38,10 @@ def observability_app(check: HealthCheck) -> FastAPI:
             status_code=503 if down else 200,
         )
 
-    app.mount("/metrics", make_asgi_app())
+    @app.get("/metrics")
+    async def metrics() -> Response:
+        return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
+
     return app
 
 

@@ -8,9 +8,11 @@ from services.runner.recovery import run_recovery
 from services.runner.settings import RunnerSettings
 from services.runner.worker import RunWorker
 from shared.database import create_engine, create_sessionmaker
+from shared.health import check_dependencies
 from shared.lifecycle import stop_on_signals
 from shared.logs import configure_logging
 from shared.messaging import Broker
+from shared.observability import serve_observability
 from shared.outbox import OutboxRelay
 from shared.topology import RUNNER_QUEUE
 
@@ -37,6 +39,9 @@ async def main() -> None:
     background = [
         asyncio.create_task(relay.run(stop)),
         asyncio.create_task(run_recovery(sessions, settings, relay, stop)),
+        asyncio.create_task(
+            serve_observability(settings, lambda: check_dependencies(engine, broker), stop)
+        ),
     ]
     await broker.consume(RUNNER_QUEUE, worker.handle, prefetch=settings.runner_concurrency)
     log.info("service ready: consuming %s as %s", RUNNER_QUEUE, settings.worker_id)

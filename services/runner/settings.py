@@ -6,14 +6,22 @@ import socket
 from pydantic import Field
 
 from services.runner.exporters.selector import CsvEngine
-from shared.settings import BrokerSettings, DatabaseSettings, LoggingSettings, OutputSettings
+from shared.settings import (
+    BrokerSettings,
+    DatabaseSettings,
+    LoggingSettings,
+    ObservabilitySettings,
+    OutputSettings,
+)
 
 
 def _default_worker_id() -> str:
     return f"{socket.gethostname()}:{os.getpid()}"
 
 
-class RunnerSettings(DatabaseSettings, BrokerSettings, OutputSettings, LoggingSettings):
+class RunnerSettings(
+    DatabaseSettings, BrokerSettings, OutputSettings, LoggingSettings, ObservabilitySettings
+):
     runner_concurrency: int = Field(default=2, ge=1)
     # Cancels a report query that runs longer than this (PostgreSQL statement_timeout).
     statement_timeout_seconds: float = Field(default=3600.0, gt=0)

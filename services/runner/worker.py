@@ -3,6 +3,7 @@
 import asyncio
 import logging
 import uuid
+from datetime import UTC, datetime
 from pathlib import Path
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -11,6 +12,13 @@ from services.runner import claims
 from services.runner.claims import ClaimedRun, RunOutcome
 from services.runner.exporters.request import ExportFailed, ExportRequest
 from services.runner.exporters.selector import Exporter
+from services.runner.metrics import (
+    BYTES_EXPORTED,
+    ROWS_EXPORTED,
+    RUN_DURATION,
+    RUNS_FINISHED,
+    RUNS_STARTED,
+)
 from services.runner.settings import RunnerSettings
 from shared.events import Event, RunRequested
 from shared.messaging import Broker, PermanentFailure
@@ -80,6 +88,7 @@ class RunWorker:
     async def _execute(self, run: ClaimedRun) -> None:
         context = {"run_id": run.run_id, "report_id": run.report_id}
         log.info("run started (attempt %d)", run.attempt, extra=context)
+        RUNS_STARTED.inc()
         heartbeat = asyncio.create_task(self._renew_lease(run.run_id))
         try:
             result = await self._exporter.export(
@@ -150,6 +159,7 @@ class RunWorker:
                 await asyncio.to_thread(_remove, outcome.output_path)
             return
         self._relay.wake()
+        _count_finished(run, outcome)
         log.info(
             "run finished: %s rows=%s bytes=%s%s",
             outcome.status,
@@ -177,6 +187,13 @@ class RunWorker:
         for task in pending:
             task.cancel()
         await asyncio.gather(*pending, return_exceptions=True)
+
+
+def _count_finished(run: ClaimedRun, outcome: RunOutcome) -> None:
+    RUNS_FINISHED.labels(outcome.status.value).inc()
+    RUN_DURATION.observe((datetime.now(UTC) - run.started_at).total_seconds())
+    ROWS_EXPORTED.inc(outcome.row_count or 0)
+    BYTES_EXPORTED.inc(outcome.byte_size or 0)
 
 
 def _remove(path: str) -> None:

@@ -8,9 +8,11 @@ from services.scheduler.leadership import Leadership
 from services.scheduler.scheduler import Scheduler
 from services.scheduler.settings import SchedulerSettings
 from shared.database import create_engine, create_sessionmaker
+from shared.health import check_dependencies
 from shared.lifecycle import stop_on_signals
 from shared.logs import configure_logging
 from shared.messaging import Broker
+from shared.observability import serve_observability
 from shared.outbox import OutboxRelay
 
 log = logging.getLogger(__name__)
@@ -32,7 +34,13 @@ async def main() -> None:
     )
     clock = Clock(settings.scheduler_clock_speed, settings.scheduler_clock_epoch)
     scheduler = Scheduler(settings, sessions, relay, leadership, clock)
-    tasks = [asyncio.create_task(relay.run(stop)), asyncio.create_task(scheduler.run(stop))]
+    tasks = [
+        asyncio.create_task(relay.run(stop)),
+        asyncio.create_task(scheduler.run(stop)),
+        asyncio.create_task(
+            serve_observability(settings, lambda: check_dependencies(engine, broker), stop)
+        ),
+    ]
     log.info("service ready: scheduling (leader or standby)")
     await stop.wait()
     await asyncio.gather(*tasks, return_exceptions=True)
