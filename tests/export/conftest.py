@@ -3,17 +3,23 @@
 import uuid
 from collections.abc import AsyncIterator
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 import asyncpg
+import httpx
 import pytest
 
+from services.api.settings import ApiSettings
 from services.runner.exporters.request import ExportRequest, ExportResult
 from services.runner.exporters.selector import CsvEngine, Exporter
 from shared.events import utc_now
 from shared.models import Compression, OutputFormat
-from tests.conftest import ADMIN_DSN
+from tests.conftest import ADMIN_DSN, AMQP_URL
 from tests.e2e.conftest import AWKWARD_TABLE
+from tests.support.api import api_client
+from tests.support.broker_cleanup import delete_namespace
+from tests.support.reports import report_body
+from tests.support.services import ServiceProcess, StartService
 
 # +05:45 with no daylight saving: a timestamptz rendered in UTC by mistake cannot pass.
 SESSION_TIME_ZONE = "Asia/Kathmandu"
@@ -124,4 +130,47 @@ def export(data_source_url: str, tmp_path: Path) -> RunExport:
         )
         return await exporter.export(request)
 
+    return run
+
+
+RUN_WAIT_SECONDS = 60
+
+
+@pytest.fixture(scope="session")
+async def export_namespace(amqp_namespace: str) -> AsyncIterator[str]:
+    namespace = f"{amqp_namespace}-export"
+    yield namespace
+    await delete_namespace(AMQP_URL, namespace)
+
+
+@pytest.fixture(scope="session")
+def export_runner(
+    start_service: StartService, export_namespace: str, data_source_url: str
+) -> ServiceProcess:
+    """A runner of its own on the export data source, so its peak memory is this module's."""
+    return start_service("runner", AMQP_NAMESPACE=export_namespace, DATA_SOURCE_URL=data_source_url)
+
+
+@pytest.fixture
+async def export_client(
+    api_settings: ApiSettings, export_namespace: str, data_source_url: str
+) -> AsyncIterator[httpx.AsyncClient]:
+    settings = api_settings.model_copy(
+        update={"amqp_namespace": export_namespace, "data_source_url": data_source_url}
+    )
+    async with api_client(settings) as client:
+        yield client
+
+
+async def create_report(client: httpx.AsyncClient, sql: str, **fields: Any) -> str:
+    response = await client.post("/api/reports", json=report_body(sql_query=sql, **fields))
+    assert response.status_code == 201, response.text
+    return str(response.json()["id"])
+
+
+async def run_report(client: httpx.AsyncClient, report_id: str) -> dict[str, Any]:
+    response = await client.post(f"/api/reports/{report_id}/run", params={"wait": RUN_WAIT_SECONDS})
+    assert response.status_code == 200, response.text
+    run: dict[str, Any] = response.json()
+    assert run["status"] == "SUCCESS", run
     return run
