@@ -2,6 +2,7 @@
 
 import asyncio
 from collections.abc import AsyncIterator
+from datetime import datetime
 from pathlib import Path
 
 import asyncpg
@@ -109,14 +110,15 @@ async def test_small_report_finishes_while_a_big_export_runs(
     assert leases == sorted(set(leases)), (leases, runner.log_text()[-3000:])
 
 
-async def _lease_when_running(db: asyncpg.Connection, run_id: str) -> object:
+async def _lease_when_running(db: asyncpg.Connection, run_id: str) -> datetime:
     for _ in range(100):
         run = await db.fetchrow(
             "SELECT status, lease_expires_at FROM report_runs WHERE id = $1::uuid", run_id
         )
         assert run is not None
         if run["status"] == "RUNNING":
-            return run["lease_expires_at"]
+            lease: datetime = run["lease_expires_at"]
+            return lease
         assert run["status"] == "QUEUED", dict(run)
         await asyncio.sleep(0.1)
     raise AssertionError("the big run never started")
