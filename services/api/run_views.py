@@ -1,10 +1,12 @@
 """Builds run answers, with a download link once the run has a file, and the file's headers."""
 
 import base64
-import mimetypes
 
 from services.api.schemas import RunOut
 from shared.models import ReportRun, RunStatus
+from shared.output_files import output_media_type as download_media_type
+
+__all__ = ["download_media_type", "integrity_headers", "run_view"]
 
 
 def run_view(run: ReportRun) -> RunOut:
@@ -12,18 +14,6 @@ def run_view(run: ReportRun) -> RunOut:
     if run.status == RunStatus.SUCCESS and run.output_path:
         view = view.model_copy(update={"download_url": f"/api/runs/{run.id}/download"})
     return view
-
-
-# Types Python's mimetypes does not know, or knows under another name.
-MEDIA_TYPES = {".jsonl": "application/x-ndjson", ".gz": "application/gzip"}
-
-
-def download_media_type(filename: str) -> str:
-    """`application/gzip` for a `.csv.gz`: the client should save the bytes, not unpack them."""
-    for suffix, media_type in MEDIA_TYPES.items():
-        if filename.endswith(suffix):
-            return media_type
-    return mimetypes.guess_type(filename)[0] or "application/octet-stream"
 
 
 def integrity_headers(sha256: str | None) -> dict[str, str]:

@@ -29,6 +29,7 @@ from services.notifier.settings import NotifierSettings
 from shared.events import Event, NotificationDeferred, RunCompleted
 from shared.messaging import Broker, PermanentFailure
 from shared.models import NotificationStatus
+from shared.output_files import stored_output_path
 from shared.topology import delay_routing_key
 
 log = logging.getLogger(__name__)
@@ -153,9 +154,8 @@ class Notifier:
     async def _output_file(self, output_path: str | None) -> OutputFile | None:
         if not output_path:
             return None
-        return await asyncio.to_thread(
-            _read_output, Path(output_path), self._settings.mail_max_attachment_bytes
-        )
+        path = stored_output_path(self._settings.output_dir, output_path)
+        return await asyncio.to_thread(_read_output, path, self._settings.mail_max_attachment_bytes)
 
     async def _deliver(self, notice: RunNotice, recipient: str, attempts_done: int) -> None:
         context = {"run_id": notice.run_id, "recipient": recipient}

@@ -28,7 +28,7 @@ async def main() -> None:
     broker = Broker(settings)
     await broker.connect(stop)
     notifier = Notifier(settings, sessions, broker, SmtpMailer(settings))
-    sweeper = asyncio.create_task(run_sweeper(sessions, broker, settings, stop))
+    sweeper = asyncio.create_task(run_sweeper(sessions, broker, notifier, settings, stop))
     observability = asyncio.create_task(
         serve_observability(settings, lambda: check_dependencies(engine, broker), stop)
     )

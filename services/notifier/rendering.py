@@ -2,7 +2,6 @@
 
 import hashlib
 import html
-import mimetypes
 import re
 import uuid
 from dataclasses import dataclass
@@ -11,6 +10,7 @@ from email.message import EmailMessage
 from email.utils import format_datetime
 
 from shared.models import RunStatus
+from shared.output_files import output_media_type
 
 MAX_HEADER_CHARS = 200
 # C0/C1 controls, DEL and the Unicode line and paragraph separators: anything a mail header
@@ -165,7 +165,7 @@ def build_message(
     message.add_alternative(html_body(notice, max_attachment_bytes), subtype="html")
     if notice.output is not None and notice.output.content is not None:
         filename = header_safe(notice.output.filename) or "report"
-        content_type = mimetypes.guess_type(filename)[0] or "application/octet-stream"
+        content_type = output_media_type(filename)
         maintype, _, subtype = content_type.partition("/")
         message.add_attachment(
             notice.output.content, maintype=maintype, subtype=subtype, filename=filename

@@ -38,6 +38,11 @@ class NotifierSettings(
     # A deferred notification this overdue (its retry message was lost) is published again.
     notifier_overdue_seconds: float = Field(default=120.0, gt=0)
     notifier_sweep_interval_seconds: float = Field(default=30.0, gt=0)
+    # A run finished this long ago without a LOG row lost its run.completed (dead-lettered after
+    # a database outage, say): the sweeper handles it as if the event had arrived. Runs that
+    # finished before the lookback are left alone.
+    notifier_missed_after_seconds: float = Field(default=300.0, gt=0)
+    notifier_missed_lookback_hours: float = Field(default=24.0, gt=0)
 
     @model_validator(mode="after")
     def _claim_outlives_a_send(self) -> Self:
@@ -46,5 +51,14 @@ class NotifierSettings(
             raise ValueError(
                 "NOTIFIER_CLAIM_TIMEOUT_SECONDS must be at least 6 × SMTP_TIMEOUT_SECONDS, "
                 "or a slow send would be taken for a dead notifier"
+            )
+        return self
+
+    @model_validator(mode="after")
+    def _missed_window_is_open(self) -> Self:
+        if self.notifier_missed_after_seconds >= self.notifier_missed_lookback_hours * 3600:
+            raise ValueError(
+                "NOTIFIER_MISSED_AFTER_SECONDS must be shorter than "
+                "NOTIFIER_MISSED_LOOKBACK_HOURS, or no missed run would ever be recovered"
             )
         return self

@@ -1,4 +1,4 @@
-"""Periodic sweep: claims whose notifier died mid-send, and retries whose message was lost."""
+"""Periodic sweep: claims whose notifier died mid-send, retries and run.completed events lost."""
 
 import asyncio
 import contextlib
@@ -7,11 +7,15 @@ import logging
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from services.notifier import notification_log as records
+from services.notifier.delivery import Notifier
+from services.notifier.missed_runs import find_missed_runs
 from services.notifier.settings import NotifierSettings
 from shared.events import NotificationDeferred
 from shared.messaging import Broker
 
 log = logging.getLogger(__name__)
+# Missed runs handled per sweep, so one pass stays short even after a long outage.
+MISSED_RUNS_PER_SWEEP = 20
 
 
 async def sweep_once(
@@ -29,9 +33,43 @@ async def sweep_once(
     return unknown, len(overdue)
 
 
+async def recover_missed_runs(
+    sessions: async_sessionmaker[AsyncSession],
+    notifier: Notifier,
+    settings: NotifierSettings,
+    stop: asyncio.Event,
+) -> int:
+    """Handles finished runs whose run.completed never arrived exactly as if it just had.
+
+    Idempotent through the same unique keys and claims: a late delivery of the real event, or
+    a second notifier's sweep, finds the rows written and the mails claimed.
+    """
+    async with sessions.begin() as session:
+        missed = await find_missed_runs(
+            session,
+            settings.notifier_missed_after_seconds,
+            settings.notifier_missed_lookback_hours,
+            MISSED_RUNS_PER_SWEEP,
+        )
+    recovered = 0
+    for event in missed:
+        if stop.is_set():
+            break
+        context = {"run_id": event.run_id}
+        log.warning("run.completed never arrived; notifying now", extra=context)
+        try:
+            await notifier.handle(event)
+        except Exception:
+            log.exception("could not notify a missed run; a later sweep finishes it", extra=context)
+        else:
+            recovered += 1
+    return recovered
+
+
 async def run_sweeper(
     sessions: async_sessionmaker[AsyncSession],
     broker: Broker,
+    notifier: Notifier,
     settings: NotifierSettings,
     stop: asyncio.Event,
 ) -> None:
@@ -47,5 +85,9 @@ async def run_sweeper(
                     unknown,
                     overdue,
                 )
+        try:
+            await recover_missed_runs(sessions, notifier, settings, stop)
+        except Exception:
+            log.exception("missed-run sweep failed; retrying")
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(stop.wait(), settings.notifier_sweep_interval_seconds)

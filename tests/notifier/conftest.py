@@ -39,22 +39,26 @@ def smtp(smtp_server: SmtpServer) -> Iterator[SmtpServer]:
     smtp_server.start()
 
 
+def notifier_env(smtp_server: SmtpServer) -> dict[str, str]:
+    """Retries, attachments and sweeps scaled down for tests."""
+    return {
+        "SMTP_PORT": str(smtp_server.port),
+        "SMTP_TIMEOUT_SECONDS": "2",
+        "PUBLIC_BASE_URL": PUBLIC_BASE_URL,
+        "MAIL_MAX_ATTACHMENT_BYTES": str(MAX_ATTACHMENT_BYTES),
+        "NOTIFIER_MAX_ATTEMPTS": str(MAX_ATTEMPTS),
+        "NOTIFIER_RETRY_BASE_SECONDS": "0.2",
+        "NOTIFIER_RETRY_MAX_SECONDS": "1",
+        "NOTIFIER_CLAIM_TIMEOUT_SECONDS": "30",
+        "NOTIFIER_OVERDUE_SECONDS": "5",
+        "NOTIFIER_SWEEP_INTERVAL_SECONDS": "0.5",
+    }
+
+
 @pytest.fixture(scope="session")
 def notifier(start_service: StartService, smtp_server: SmtpServer) -> ServiceProcess:
-    """The real notifier process, with retries, attachments and sweeps scaled down for tests."""
-    return start_service(
-        "notifier",
-        SMTP_PORT=str(smtp_server.port),
-        SMTP_TIMEOUT_SECONDS="2",
-        PUBLIC_BASE_URL=PUBLIC_BASE_URL,
-        MAIL_MAX_ATTACHMENT_BYTES=str(MAX_ATTACHMENT_BYTES),
-        NOTIFIER_MAX_ATTEMPTS=str(MAX_ATTEMPTS),
-        NOTIFIER_RETRY_BASE_SECONDS="0.2",
-        NOTIFIER_RETRY_MAX_SECONDS="1",
-        NOTIFIER_CLAIM_TIMEOUT_SECONDS="30",
-        NOTIFIER_OVERDUE_SECONDS="5",
-        NOTIFIER_SWEEP_INTERVAL_SECONDS="0.5",
-    )
+    """The real notifier process, shared by the tests of this package."""
+    return start_service("notifier", **notifier_env(smtp_server))
 
 
 @dataclass(frozen=True)
@@ -94,11 +98,12 @@ def arrange_run(db: asyncpg.Connection, output_dir: Path) -> ArrangeRun:
         notify_on: NotifyOn = NotifyOn.ALWAYS,
         status: RunStatus = RunStatus.SUCCESS,
         output: bytes = b"region,total\nnorth,150\n",
+        extension: str = "csv",
     ) -> ArrangedRun:
         report_id, run_id = uuid.uuid4(), uuid.uuid4()
         name = name or f"Weekly Sales Summary {report_id.hex[:6]}"
         succeeded = status == RunStatus.SUCCESS
-        path = output_dir / f"{run_id.hex}.csv" if succeeded else None
+        path = output_dir / f"{run_id.hex}.{extension}" if succeeded else None
         if path is not None:
             await asyncio.to_thread(path.write_bytes, output)
         error = None if succeeded else 'relation "sales" does not exist'

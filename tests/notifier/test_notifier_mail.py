@@ -1,6 +1,8 @@
 """End to end through RabbitMQ: the real notifier process, PostgreSQL and an aiosmtpd server."""
 
 import asyncio
+import dataclasses
+import gzip
 import uuid
 from collections.abc import Awaitable, Callable
 from email.message import EmailMessage
@@ -103,6 +105,40 @@ async def test_a_file_over_the_limit_is_linked_not_attached(
     text, html = _parts(mail.message)
     assert "larger than the attachment limit" in text
     assert f"{PUBLIC_BASE_URL}/api/runs/{run.run_id}/download" in html
+
+
+async def test_the_file_is_found_in_output_dir_whatever_directory_was_recorded(
+    smtp: SmtpServer, arrange_run: ArrangeRun, publish: Publish, db: asyncpg.Connection
+) -> None:
+    # The runner saw the output directory under another mount than this notifier does.
+    run = await arrange_run(["ana@example.com"])
+    assert run.output_path is not None
+    elsewhere = f"/mnt/runner-outputs/{uuid.uuid4().hex}/{run.run_id.hex}.csv"
+    await db.execute("UPDATE report_runs SET output_path = $2 WHERE id = $1", run.run_id, elsewhere)
+
+    await publish(dataclasses.replace(run, output_path=elsewhere).completed())
+
+    await wait_for_final_rows(db, run.run_id, count=2)
+    (mail,) = smtp.mails(run.run_id, "ana@example.com")
+    (attachment,) = _attachments(mail.message)
+    assert attachment.get_filename() == f"{run.run_id.hex}.csv"
+    assert attachment.get_content() == "region,total\nnorth,150\n"
+
+
+async def test_a_gzipped_csv_is_attached_as_gzip_not_as_text(
+    smtp: SmtpServer, arrange_run: ArrangeRun, publish: Publish, db: asyncpg.Connection
+) -> None:
+    compressed = gzip.compress(b"region,total\nnorth,150\n")
+    run = await arrange_run(["ana@example.com"], output=compressed, extension="csv.gz")
+
+    await publish(run.completed())
+
+    await wait_for_final_rows(db, run.run_id, count=2)
+    (mail,) = smtp.mails(run.run_id, "ana@example.com")
+    (attachment,) = _attachments(mail.message)
+    assert attachment.get_filename() == f"{run.run_id.hex}.csv.gz"
+    assert attachment.get_content_type() == "application/gzip"
+    assert attachment.get_content() == compressed
 
 
 async def test_notify_on_decides_which_runs_are_mailed(

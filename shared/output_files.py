@@ -1,0 +1,21 @@
+"""Where a run's output file is stored and how it is labelled: one answer for API and notifier."""
+
+import mimetypes
+from pathlib import Path
+
+# Types Python's mimetypes does not know, or knows under another name.
+MEDIA_TYPES = {".jsonl": "application/x-ndjson", ".gz": "application/gzip"}
+
+
+def stored_output_path(output_dir: Path, output_path: str) -> Path:
+    """The file in this process's OUTPUT_DIR: only the recorded path's file name counts, since
+    the runner that wrote it may have seen the directory under another mount or working dir."""
+    return output_dir / Path(output_path).name
+
+
+def output_media_type(filename: str) -> str:
+    """`application/gzip` for a `.csv.gz`: the client should save the bytes, not unpack them."""
+    for suffix, media_type in MEDIA_TYPES.items():
+        if filename.endswith(suffix):
+            return media_type
+    return mimetypes.guess_type(filename)[0] or "application/octet-stream"
