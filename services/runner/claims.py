@@ -1,12 +1,14 @@
 """The runner's state changes on report_runs: claim, renew, finish, hand back, recover.
 
 Each one is a conditional UPDATE, so a redelivered or duplicated message cannot run a report
-twice, and a runner that lost its lease cannot overwrite the outcome of the one that took over.
+twice, and a runner that lost its lease cannot overwrite the outcome of the one that took over:
+every change after the claim is fenced on the claim itself (run, worker and attempt).
 """
 
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from enum import Enum
 
 from sqlalchemy import ColumnElement, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -14,6 +16,22 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from shared.events import RunCompleted, RunRequested
 from shared.models import Compression, OutputFormat, Report, ReportRun, RunStatus
 from shared.outbox import add_event
+
+
+@dataclass(frozen=True)
+class Claim:
+    """One claim of a run: a later claim of the same run, even by the same worker, is another."""
+
+    run_id: uuid.UUID
+    worker_id: str | None
+    attempt: int
+
+
+class FinishResult(Enum):
+    RECORDED = "recorded"
+    # An earlier try of this very claim committed although its answer was lost.
+    ALREADY_RECORDED = "already recorded"
+    TAKEN_OVER = "taken over"
 
 
 @dataclass(frozen=True)
@@ -26,6 +44,11 @@ class ClaimedRun:
     attempt: int
     output_format: OutputFormat
     compression: Compression
+    worker_id: str
+
+    @property
+    def claim(self) -> Claim:
+        return Claim(self.run_id, self.worker_id, self.attempt)
 
 
 @dataclass(frozen=True)
@@ -79,38 +102,36 @@ async def claim_run(
         run.attempt,
         report.output_format,
         report.compression,
+        worker_id,
     )
 
 
-async def renew_lease(
-    session: AsyncSession, run_id: uuid.UUID, worker_id: str, lease_seconds: float
-) -> bool:
-    """False when the run is no longer this worker's (its lease expired and was taken over)."""
+async def renew_lease(session: AsyncSession, claim: Claim, lease_seconds: float) -> bool:
+    """False when the claim is no longer current (its lease expired and the run was taken over)."""
     result = await session.execute(
         update(ReportRun)
-        .where(_owned_by(run_id, worker_id))
+        .where(_current(claim))
         .values(lease_expires_at=_lease_until(lease_seconds))
         .returning(ReportRun.id)
     )
     return result.one_or_none() is not None
 
 
-def _owned_by(run_id: uuid.UUID, worker_id: str | None) -> ColumnElement[bool]:
+def _current(claim: Claim) -> ColumnElement[bool]:
     return (
-        (ReportRun.id == run_id)
+        (ReportRun.id == claim.run_id)
         & (ReportRun.status == RunStatus.RUNNING)
-        & (ReportRun.worker_id == worker_id)
+        & (ReportRun.worker_id == claim.worker_id)
+        & (ReportRun.attempt == claim.attempt)
     )
 
 
-async def finish_run(
-    session: AsyncSession, run_id: uuid.UUID, worker_id: str | None, outcome: RunOutcome
-) -> bool:
-    """Records the outcome and its run.completed event; False if the run is no longer ours."""
+async def finish_run(session: AsyncSession, claim: Claim, outcome: RunOutcome) -> FinishResult:
+    """Records the outcome and its run.completed event, if the claim is still current."""
     finished = (
         await session.execute(
             update(ReportRun)
-            .where(_owned_by(run_id, worker_id))
+            .where(_current(claim))
             .values(
                 status=outcome.status,
                 finished_at=func.now(),
@@ -125,10 +146,20 @@ async def finish_run(
             .returning(ReportRun.report_id, ReportRun.finished_at)
         )
     ).one_or_none()
-    if finished is None:
-        return False
-    add_event(session, _completed(run_id, finished.report_id, finished.finished_at, outcome))
-    return True
+    if finished is not None:
+        add_event(
+            session, _completed(claim.run_id, finished.report_id, finished.finished_at, outcome)
+        )
+        return FinishResult.RECORDED
+    recorded_by_claim = await session.scalar(
+        select(ReportRun.id).where(
+            ReportRun.id == claim.run_id,
+            ReportRun.status.in_((RunStatus.SUCCESS, RunStatus.FAILED)),
+            ReportRun.worker_id == claim.worker_id,
+            ReportRun.attempt == claim.attempt,
+        )
+    )
+    return FinishResult.ALREADY_RECORDED if recorded_by_claim else FinishResult.TAKEN_OVER
 
 
 def _completed(
@@ -148,9 +179,9 @@ def _completed(
     )
 
 
-async def hand_back(session: AsyncSession, run_id: uuid.UUID, worker_id: str) -> bool:
+async def hand_back(session: AsyncSession, claim: Claim) -> bool:
     """RUNNING → QUEUED with a new request, for a run this worker stops before it finished."""
-    return await _requeue(session, _owned_by(run_id, worker_id), run_id)
+    return await _requeue(session, _current(claim), claim.run_id)
 
 
 async def _requeue(
@@ -190,6 +221,10 @@ async def _requeue(
     return True
 
 
+async def run_status(session: AsyncSession, run_id: uuid.UUID) -> RunStatus | None:
+    return await session.scalar(select(ReportRun.status).where(ReportRun.id == run_id))
+
+
 async def recover_expired_leases(session: AsyncSession, max_attempts: int) -> tuple[int, int]:
     """Runs whose runner died: queued again, or FAILED after max_attempts. (requeued, failed)."""
     expired = (
@@ -201,16 +236,16 @@ async def recover_expired_leases(session: AsyncSession, max_attempts: int) -> tu
     ).all()
     requeued = failed = 0
     for run in expired:
-        stale = _owned_by(run.id, run.worker_id)
+        stale = Claim(run.id, run.worker_id, run.attempt)
         if run.attempt < max_attempts:
-            requeued += await _requeue(session, stale, run.id)
+            requeued += await _requeue(session, _current(stale), run.id)
         else:
             message = (
                 f"the runner stopped responding (lease expired) on attempt {run.attempt} "
                 f"of {max_attempts}; giving up"
             )
             outcome = RunOutcome(RunStatus.FAILED, error_message=message)
-            failed += await finish_run(session, run.id, run.worker_id, outcome)
+            failed += await finish_run(session, stale, outcome) == FinishResult.RECORDED
     return requeued, failed
 
 

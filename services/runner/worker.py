@@ -9,7 +9,7 @@ from pathlib import Path
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from services.runner import claims
-from services.runner.claims import ClaimedRun, RunOutcome
+from services.runner.claims import Claim, ClaimedRun, FinishResult, RunOutcome
 from services.runner.exporters.request import ExportFailed, ExportRequest
 from services.runner.exporters.selector import Exporter
 from services.runner.metrics import (
@@ -50,16 +50,26 @@ class RunWorker:
         self._relay = relay
         self._exporter = exporter
         self._slots = asyncio.Semaphore(settings.runner_concurrency)
-        self._in_flight: dict[uuid.UUID, asyncio.Task[None]] = {}
+        self._in_flight: dict[Claim, asyncio.Task[None]] = {}
+        self._stopping = False
 
     async def handle(self, event: Event) -> None:
         """Idempotent: the conditional QUEUED → RUNNING claim lets one delivery run a run."""
         if not isinstance(event, RunRequested):
             raise PermanentFailure(f"runner got an unexpected {event.routing_key} event")
+        context = {"run_id": event.run_id}
+        if await self._status(event.run_id) != RunStatus.QUEUED:
+            log.info("run is not QUEUED any more; skipping", extra=context)
+            return
         try:
             await asyncio.wait_for(self._slots.acquire(), self._settings.slot_wait_seconds)
         except TimeoutError:
-            log.info("no free slot; handing the request back", extra={"run_id": event.run_id})
+            log.info("no free slot; handing the request back", extra=context)
+            await self._broker.publish(event)
+            return
+        if self._stopping:
+            self._slots.release()
+            log.info("shutting down; handing the request back", extra=context)
             await self._broker.publish(event)
             return
         try:
@@ -69,15 +79,19 @@ class RunWorker:
             raise
         if claimed is None:
             self._slots.release()
-            log.info("run is not QUEUED any more; skipping", extra={"run_id": event.run_id})
+            log.info("run is not QUEUED any more; skipping", extra=context)
             return
         task = asyncio.create_task(self._execute(claimed))
-        self._in_flight[claimed.run_id] = task
-        task.add_done_callback(lambda _: self._done(claimed.run_id))
+        self._in_flight[claimed.claim] = task
+        task.add_done_callback(lambda _: self._done(claimed.claim))
 
-    def _done(self, run_id: uuid.UUID) -> None:
-        self._in_flight.pop(run_id, None)
+    def _done(self, claim: Claim) -> None:
+        self._in_flight.pop(claim, None)
         self._slots.release()
+
+    async def _status(self, run_id: uuid.UUID) -> RunStatus | None:
+        async with self._sessions.begin() as session:
+            return await claims.run_status(session, run_id)
 
     async def _claim(self, run_id: uuid.UUID) -> ClaimedRun | None:
         async with self._sessions.begin() as session:
@@ -86,80 +100,97 @@ class RunWorker:
             )
 
     async def _execute(self, run: ClaimedRun) -> None:
+        """Exports while the lease is renewed; a lost lease abandons the export at once."""
         context = {"run_id": run.run_id, "report_id": run.report_id}
         log.info("run started (attempt %d)", run.attempt, extra=context)
         RUNS_STARTED.inc()
-        heartbeat = asyncio.create_task(self._renew_lease(run.run_id))
+        heartbeat = asyncio.create_task(self._renew_lease(run.claim))
+        export = asyncio.create_task(self._export(run))
         try:
-            result = await self._exporter.export(
-                ExportRequest(
-                    str(run.run_id),
-                    run.report_name,
-                    run.sql_query,
-                    run.started_at,
-                    run.output_format,
-                    run.compression,
-                )
-            )
-            outcome = RunOutcome(
-                RunStatus.SUCCESS,
-                result.row_count,
-                result.byte_size,
-                str(result.path),
-                sha256=result.sha256,
-                notes=result.notes,
-            )
-        except ExportFailed as error:
-            outcome = RunOutcome(RunStatus.FAILED, error_message=str(error))
+            await asyncio.wait({export, heartbeat}, return_when=asyncio.FIRST_COMPLETED)
         except asyncio.CancelledError:
+            await _cancel(export)
             heartbeat.cancel()
             await self._hand_back(run)
             raise
-        except Exception as error:
-            log.exception("run crashed", extra=context)
-            outcome = RunOutcome(RunStatus.FAILED, error_message=f"internal error: {error!r}")
+        if not export.done():
+            await _cancel(export)
+            log.warning("lease lost; export abandoned to the runner that took over", extra=context)
+            return
+        try:
+            await self._finish(run, export.result())
         finally:
             heartbeat.cancel()
-        await self._finish(run, outcome)
 
-    async def _renew_lease(self, run_id: uuid.UUID) -> None:
+    async def _export(self, run: ClaimedRun) -> RunOutcome:
+        request = ExportRequest(
+            str(run.run_id),
+            run.report_name,
+            run.sql_query,
+            run.started_at,
+            run.output_format,
+            run.compression,
+        )
+        try:
+            result = await self._exporter.export(request)
+        except ExportFailed as error:
+            return RunOutcome(RunStatus.FAILED, error_message=str(error))
+        except Exception as error:
+            log.exception("run crashed", extra={"run_id": run.run_id})
+            return RunOutcome(RunStatus.FAILED, error_message=f"internal error: {error!r}")
+        return RunOutcome(
+            RunStatus.SUCCESS,
+            result.row_count,
+            result.byte_size,
+            str(result.path),
+            sha256=result.sha256,
+            notes=result.notes,
+        )
+
+    async def _renew_lease(self, claim: Claim) -> None:
+        """Returns only when the claim is no longer current."""
         interval = self._settings.lease_seconds / 3
         while True:
             await asyncio.sleep(interval)
             try:
                 async with self._sessions.begin() as session:
-                    owned = await claims.renew_lease(
-                        session, run_id, self._settings.worker_id, self._settings.lease_seconds
-                    )
+                    current = await claims.renew_lease(session, claim, self._settings.lease_seconds)
             except Exception:
-                log.exception("could not renew the lease; retrying", extra={"run_id": run_id})
+                log.exception("could not renew the lease; retrying", extra={"run_id": claim.run_id})
                 continue
-            if not owned:
-                log.warning("lease lost; another runner took the run", extra={"run_id": run_id})
+            if not current:
+                log.warning(
+                    "lease lost; another runner took the run", extra={"run_id": claim.run_id}
+                )
                 return
 
     async def _finish(self, run: ClaimedRun, outcome: RunOutcome) -> None:
-        """Retries while the database is unreachable; past the lease the run is recovered."""
+        """Retries while the database is unreachable (the lease is still renewed meanwhile)."""
         context = {"run_id": run.run_id, "report_id": run.report_id}
+        result: FinishResult | None = None
         for _ in range(max(1, int(self._settings.lease_seconds / FINISH_RETRY_SECONDS))):
             try:
                 async with self._sessions.begin() as session:
-                    recorded = await claims.finish_run(
-                        session, run.run_id, self._settings.worker_id, outcome
-                    )
+                    result = await claims.finish_run(session, run.claim, outcome)
                 break
             except Exception:
                 log.exception("could not record the outcome; retrying", extra=context)
                 await asyncio.sleep(FINISH_RETRY_SECONDS)
-        else:
-            recorded = False
-        if not recorded:
+        if result is None:
+            log.error(
+                "could not record the outcome; the run will be recovered (file kept: %s)",
+                outcome.output_path,
+                extra=context,
+            )
+            return
+        if result == FinishResult.TAKEN_OVER:
             log.warning("outcome not recorded: the run is no longer ours", extra=context)
             if outcome.output_path:
                 await asyncio.to_thread(_remove, outcome.output_path)
             return
         self._relay.wake()
-        _count_finished(run, outcome)
+        if result == FinishResult.RECORDED:
+            _count_finished(run, outcome)
         log.info(
             "run finished: %s rows=%s bytes=%s%s",
             outcome.status,
@@ -172,21 +203,28 @@ class RunWorker:
     async def _hand_back(self, run: ClaimedRun) -> None:
         try:
             async with self._sessions.begin() as session:
-                await claims.hand_back(session, run.run_id, self._settings.worker_id)
+                await claims.hand_back(session, run.claim)
             log.info("run handed back to the queue", extra={"run_id": run.run_id})
         except Exception:
             log.exception("could not hand the run back; its lease will expire")
 
     async def drain(self, grace_seconds: float) -> None:
-        """Waits for in-flight runs; those still running after the grace period are handed back."""
-        tasks = list(self._in_flight.values())
-        if not tasks:
-            return
-        log.info("waiting up to %.0fs for %d run(s) in flight", grace_seconds, len(tasks))
-        _, pending = await asyncio.wait(tasks, timeout=grace_seconds)
-        for task in pending:
-            task.cancel()
-        await asyncio.gather(*pending, return_exceptions=True)
+        """Claims nothing more; waits for runs in flight, handing back those past the grace."""
+        self._stopping = True
+        deadline = asyncio.get_running_loop().time() + grace_seconds
+        while self._in_flight:
+            tasks = list(self._in_flight.values())
+            remaining = deadline - asyncio.get_running_loop().time()
+            log.info("waiting up to %.0fs for %d run(s) in flight", max(remaining, 0), len(tasks))
+            _, pending = await asyncio.wait(tasks, timeout=max(remaining, 0))
+            for task in pending:
+                task.cancel()
+            await asyncio.gather(*pending, return_exceptions=True)
+
+
+async def _cancel(task: asyncio.Task[RunOutcome]) -> None:
+    task.cancel()
+    await asyncio.gather(task, return_exceptions=True)
 
 
 def _count_finished(run: ClaimedRun, outcome: RunOutcome) -> None:

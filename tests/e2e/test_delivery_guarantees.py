@@ -53,3 +53,29 @@ async def test_run_of_a_crashed_runner_is_recovered_and_completed(
     assert finished["attempt"] == 2
     assert finished["worker_id"] != running["worker_id"]
     assert finished["row_count"] == 1
+
+
+async def test_a_runner_that_loses_its_lease_abandons_the_export(
+    start_service: StartService,
+    db: asyncpg.Connection,
+    private_namespace: str,
+    output_dir: Path,
+) -> None:
+    """Another runner took the run over: this one must not keep writing or record anything."""
+    slow = start_service("runner", AMQP_NAMESPACE=private_namespace, LEASE_SECONDS="1.5")
+    name = unique_name("Taken over")
+    event = await queued_run(db, name, "SELECT pg_sleep(4)::text AS slept")
+    await publish_in(AMQP_URL, private_namespace, event)
+    await wait_for_status(db, event.run_id, {"RUNNING"})
+    await db.execute(
+        "UPDATE report_runs SET attempt = attempt + 1, worker_id = 'other-runner:1' WHERE id = $1",
+        event.run_id,
+    )
+
+    await asyncio.to_thread(slow.wait_for_log, "export abandoned", 10)
+
+    run = await db.fetchrow("SELECT * FROM report_runs WHERE id = $1", event.run_id)
+    assert run is not None
+    assert (run["status"], run["worker_id"]) == ("RUNNING", "other-runner:1")
+    assert not list(output_dir.glob(f"{name.replace(' ', '_')}_*"))
+    assert not list(output_dir.glob(f".{event.run_id}.*.part"))

@@ -103,7 +103,7 @@ async def test_output_file_is_named_after_the_report_and_time(
     name = Path(str(run["output_path"])).name
     assert name.startswith("Sales_Q1_n_code_co_")
     assert name.endswith(".csv")
-    assert not list(Path(str(run["output_path"])).parent.glob(".*.part"))
+    assert not list(Path(str(run["output_path"])).parent.glob(f".{run['id']}.*.part"))
 
 
 async def test_write_statements_fail_and_change_nothing(

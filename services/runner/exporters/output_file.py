@@ -9,6 +9,7 @@ import asyncio
 import gzip
 import hashlib
 import os
+import secrets
 from collections.abc import Callable
 from pathlib import Path
 from typing import BinaryIO
@@ -36,7 +37,8 @@ class _DigestingWriter:
 
 class OutputFile:
     def __init__(self, directory: Path, run_id: str, extension: str, compress: bool) -> None:
-        self.partial = directory / f".{run_id}.{extension}.part"
+        # Unique per attempt: two claims of one run never write the same file.
+        self.partial = directory / f".{run_id}.{secrets.token_hex(4)}.{extension}.part"
         self._directory = directory
         self._compress = compress
         self._pending: list[bytes] = []
