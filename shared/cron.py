@@ -14,9 +14,11 @@ import zoneinfo
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
-from croniter import croniter
+from croniter import CroniterBadDateError, croniter
 
 CRON_FIELD_COUNT = 5
+# A leap year, so 29 February counts as a date that exists.
+_NEVER_SKIPPED_YEAR_START = datetime(2000, 1, 1)
 _MINUTE = timedelta(minutes=1)
 
 
@@ -55,6 +57,12 @@ def validate_cron(expression: str) -> str:
     normalized = " ".join(fields)
     if not croniter.is_valid(normalized):
         raise InvalidSchedule("schedule_cron", f"{expression!r} is not a valid cron expression")
+    try:
+        croniter(normalized, _NEVER_SKIPPED_YEAR_START).get_next(datetime)
+    except CroniterBadDateError as error:
+        raise InvalidSchedule(
+            "schedule_cron", f"{expression!r} never fires (no such date, e.g. 30 February)"
+        ) from error
     return normalized
 
 

@@ -5,6 +5,8 @@ from typing import Any
 import asyncpg
 from asyncpg.pool import PoolConnectionProxy
 
+QUERY_EXPECTED = "SQL query must return rows (a SELECT, VALUES, TABLE or WITH query)"
+
 
 class InvalidReportSql(ValueError):
     """The report's SQL is empty, not one statement, or rejected by PostgreSQL (its message)."""
@@ -37,10 +39,22 @@ async def check_single_statement(
     except asyncpg.InterfaceError as error:
         raise InvalidReportSql(str(error)) from error
     if not statement.get_attributes():
-        raise InvalidReportSql("SQL query must return rows (a SELECT, VALUES, TABLE or WITH query)")
+        raise InvalidReportSql(QUERY_EXPECTED)
     if statement.get_parameters():
         raise InvalidReportSql("SQL query must not contain parameters ($1, $2, ...)")
+    await _ensure_query_expression(connection, normalized)
     return normalized
+
+
+async def _ensure_query_expression(
+    connection: "asyncpg.Connection[Any] | PoolConnectionProxy[Any]", normalized: str
+) -> None:
+    """Utility statements that return rows (EXPLAIN, SHOW, FETCH) are not reports: only a query
+    can stand as a subquery, which is also how the exporters wrap it."""
+    try:
+        await connection.prepare(f"SELECT * FROM (\n{normalized}\n) AS report")
+    except asyncpg.PostgresError as error:
+        raise InvalidReportSql(QUERY_EXPECTED) from error
 
 
 def _postgres_message(error: asyncpg.PostgresError) -> str:

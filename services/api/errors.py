@@ -61,7 +61,7 @@ async def _unexpected(request: Request, error: Exception) -> JSONResponse:
 def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(FieldError, _field_error)
     app.add_exception_handler(OperationalError, _database_unavailable)
-    app.add_exception_handler(OSError, _database_unavailable)
+    app.add_exception_handler(ConnectionError, _database_unavailable)
     app.add_exception_handler(DataSourceUnavailable, _data_source_unavailable)
     app.add_exception_handler(DBAPIError, _unexpected)
     app.add_exception_handler(Exception, _unexpected)

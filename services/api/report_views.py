@@ -1,5 +1,6 @@
 """Builds report answers: the stored definition plus its next fire time and last run."""
 
+import asyncio
 import uuid
 from collections.abc import Sequence
 from datetime import UTC, datetime
@@ -38,8 +39,14 @@ async def last_runs(
 
 
 async def report_views(session: AsyncSession, reports: Sequence[Report]) -> list[ReportOut]:
-    now = utc_now()
     last = await last_runs(session, [report.id for report in reports])
+    # Cron arithmetic for thousands of reports takes seconds: keep it off the event loop.
+    return await asyncio.to_thread(_views, reports, last, utc_now())
+
+
+def _views(
+    reports: Sequence[Report], last: dict[uuid.UUID, LastRun], now: datetime
+) -> list[ReportOut]:
     return [
         ReportOut.model_validate(report).model_copy(
             update={"next_run_at": next_run_at(report, now), "last_run": last.get(report.id)}

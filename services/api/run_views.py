@@ -4,9 +4,6 @@ import base64
 
 from services.api.schemas import RunOut
 from shared.models import ReportRun, RunStatus
-from shared.output_files import output_media_type as download_media_type
-
-__all__ = ["download_media_type", "integrity_headers", "run_view"]
 
 
 def run_view(run: ReportRun) -> RunOut:

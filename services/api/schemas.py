@@ -32,6 +32,8 @@ def compression_problem(output_format: OutputFormat, compression: Compression) -
     return None
 
 
+MAX_CRON_LENGTH = 100  # the column's size
+
 ReportName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=255)]
 SqlText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
 
@@ -39,15 +41,27 @@ SqlText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
 class _ReportFields(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
+    @field_validator(
+        "name", "description", "sql_query", "schedule_cron", "timezone", check_fields=False
+    )
+    @classmethod
+    def _no_nul_characters(cls, value: str | None) -> str | None:
+        if value is not None and "\x00" in value:
+            raise ValueError("must not contain NUL characters")
+        return value
+
     @field_validator("schedule_cron", check_fields=False)
     @classmethod
     def _standard_cron(cls, value: str | None) -> str | None:
         if value is None or not value.strip():
             return None
         try:
-            return validate_cron(value)
+            normalized = validate_cron(value)
         except InvalidSchedule as error:
             raise ValueError(str(error)) from error
+        if len(normalized) > MAX_CRON_LENGTH:
+            raise ValueError(f"a cron expression has at most {MAX_CRON_LENGTH} characters")
+        return normalized
 
     @field_validator("timezone", check_fields=False)
     @classmethod

@@ -18,13 +18,24 @@ class SqlChecker:
 
     async def check(self, sql: str) -> str:
         """The normalized SQL; raises InvalidReportSql with PostgreSQL's message."""
+        pool = await self._connected_pool()
         try:
-            if self._pool is None:
-                self._pool = await asyncpg.create_pool(self._dsn, min_size=0, max_size=2)
-            async with self._pool.acquire() as connection, connection.transaction(readonly=True):
+            async with pool.acquire() as connection, connection.transaction(readonly=True):
                 return await check_single_statement(connection, sql)
         except (OSError, asyncpg.CannotConnectNowError, asyncpg.InterfaceError) as error:
             raise DataSourceUnavailable(str(error)) from error
+        except asyncpg.PostgresConnectionError as error:
+            raise DataSourceUnavailable(str(error)) from error
+
+    async def _connected_pool(self) -> asyncpg.Pool:
+        """Any error while connecting (refused, unknown database, bad password) is the data
+        source being unavailable, not a problem of the report's SQL."""
+        if self._pool is None:
+            try:
+                self._pool = await asyncpg.create_pool(self._dsn, min_size=1, max_size=2)
+            except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as error:
+                raise DataSourceUnavailable(str(error)) from error
+        return self._pool
 
     async def close(self) -> None:
         if self._pool is not None:

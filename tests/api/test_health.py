@@ -7,6 +7,7 @@ from pydantic import SecretStr
 
 from services.api.settings import ApiSettings
 from tests.support.api import api_client
+from tests.support.reports import report_body
 
 CLOSED_PORT = 1
 
@@ -57,3 +58,14 @@ async def test_requests_get_a_503_not_a_500_while_postgresql_is_down(
         response = await client.get("/api/reports")
     assert response.status_code == 503
     assert "PostgreSQL" in response.json()["detail"]
+
+
+async def test_an_unknown_data_source_database_makes_sql_checks_a_503(
+    api_settings: ApiSettings,
+) -> None:
+    base = api_settings.database_url.rpartition("/")[0]
+    settings = api_settings.model_copy(update={"data_source_url": f"{base}/no_such_database"})
+    async with api_client(settings) as client:
+        response = await client.post("/api/reports", json=report_body())
+    assert response.status_code == 503
+    assert "data source" in response.json()["detail"]

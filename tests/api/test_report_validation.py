@@ -106,3 +106,45 @@ async def test_malformed_ids_and_json_are_422s(client: httpx.AsyncClient) -> Non
         "/api/reports", content=b"{not json", headers={"content-type": "application/json"}
     )
     assert response.status_code == 422
+
+
+@pytest.mark.parametrize(
+    "sql",
+    [
+        "EXPLAIN ANALYZE SELECT 1",
+        "SHOW work_mem",
+        "WITH gone AS (DELETE FROM reports RETURNING id) SELECT * FROM gone",
+    ],
+)
+async def test_statements_that_are_not_queries_are_refused(
+    client: httpx.AsyncClient, sql: str
+) -> None:
+    response = await client.post("/api/reports", json=report_body(sql_query=sql))
+    assert response.status_code == 422
+    assert _error_field(response) == "sql_query"
+
+
+@pytest.mark.parametrize(
+    ("fields", "field"),
+    [
+        ({"name": "nul\x00byte"}, "name"),
+        ({"description": "nul\x00byte"}, "description"),
+        ({"schedule_cron": "0 0 30 2 *"}, "schedule_cron"),
+        ({"schedule_cron": "0 0 31 4 *", "is_active": False}, "schedule_cron"),
+        ({"schedule_cron": f"{','.join(map(str, range(40)))} * * * *"}, "schedule_cron"),
+    ],
+)
+async def test_values_the_database_cannot_store_or_use_are_422s(
+    client: httpx.AsyncClient, fields: dict[str, Any], field: str
+) -> None:
+    response = await client.post("/api/reports", json=report_body(**fields))
+    assert response.status_code == 422, response.text
+    assert _error_field(response) == field
+
+
+async def test_an_absurd_page_offset_is_a_422(client: httpx.AsyncClient) -> None:
+    report = (await client.post("/api/reports", json=report_body())).json()
+    response = await client.get(
+        f"/api/reports/{report['id']}/runs", params={"offset": "99999999999999999999"}
+    )
+    assert response.status_code == 422

@@ -112,8 +112,10 @@ async def test_write_statements_fail_and_change_nothing(
     """The API refuses most writes; these are stored directly, as if the check were bypassed."""
     before = await db.fetchval("SELECT count(*) FROM victims")
     attacks = {
-        "DELETE FROM victims RETURNING id": "read-only transaction",
-        "UPDATE victims SET id = id + 100 RETURNING id": "read-only transaction",
+        "DELETE FROM victims RETURNING id": "must return rows",
+        "UPDATE victims SET id = id + 100 RETURNING id": "must return rows",
+        "WITH gone AS (DELETE FROM victims RETURNING id) SELECT * FROM gone": "must return rows",
+        "SELECT * FROM victims FOR UPDATE": "cannot execute SELECT FOR UPDATE in a read-only",
         "DROP TABLE victims": "must return rows",
         "SELECT 1) TO STDOUT; COMMIT; DELETE FROM victims; COPY (SELECT 1": "syntax error",
         "SELECT 1; DELETE FROM victims": "cannot insert multiple commands",

@@ -8,7 +8,7 @@ from datetime import datetime
 
 import pytest
 
-from services.api.run_views import download_media_type, integrity_headers
+from services.api.run_views import integrity_headers
 from services.runner.exporters.csv_text import csv_header, csv_rows, quote_field
 from services.runner.exporters.json_text import (
     CopyTextLines,
@@ -19,6 +19,7 @@ from services.runner.exporters.json_text import (
 from services.runner.exporters.selector import file_extension
 from services.runner.exporters.xlsx_book import excel_moment, special_float_text, workbook_notes
 from shared.models import Compression, OutputFormat
+from shared.output_files import output_media_type as download_media_type
 
 
 @pytest.mark.parametrize(

@@ -3,7 +3,6 @@
 import asyncio
 import time
 import uuid
-from pathlib import Path
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Response, status
@@ -12,16 +11,18 @@ from sqlalchemy import func, select
 
 from services.api.dependencies import RuntimeDep
 from services.api.errors import not_found
-from services.api.run_views import download_media_type, integrity_headers, run_view
+from services.api.run_views import integrity_headers, run_view
 from services.api.runtime import Runtime
 from services.api.schemas import NotificationOut, RunOut
 from shared.events import RunRequested, utc_now
 from shared.models import NotificationLog, Report, ReportRun, RunStatus, RunTrigger
 from shared.outbox import add_event
+from shared.output_files import output_media_type, stored_output_path
 
 router = APIRouter(tags=["runs"])
 
 WAIT_POLL_SECONDS = 0.1
+MAX_OFFSET = 1_000_000_000
 
 
 @router.post(
@@ -61,20 +62,26 @@ async def start_run(
         )
     runtime.relay.wake()
     if wait > 0:
-        run = await _wait_until_finished(
+        waited = await _wait_until_finished(
             runtime, run.id, min(wait, runtime.settings.max_run_wait_seconds)
         )
+        if waited is None:
+            return not_found("run (its report was deleted meanwhile)", run.id)
+        run = waited
     if run.status.is_finished:
         response.status_code = status.HTTP_200_OK
     return run_view(run)
 
 
-async def _wait_until_finished(runtime: Runtime, run_id: uuid.UUID, seconds: float) -> ReportRun:
+async def _wait_until_finished(
+    runtime: Runtime, run_id: uuid.UUID, seconds: float
+) -> ReportRun | None:
+    """The run once finished or when `seconds` are up; None if it was deleted meanwhile."""
     deadline = time.monotonic() + seconds
     while True:
         async with runtime.sessions.begin() as session:
-            run = await session.get_one(ReportRun, run_id)
-        if run.status.is_finished or time.monotonic() >= deadline:
+            run = await session.get(ReportRun, run_id)
+        if run is None or run.status.is_finished or time.monotonic() >= deadline:
             return run
         await asyncio.sleep(WAIT_POLL_SECONDS)
 
@@ -90,7 +97,7 @@ async def list_runs(
     response: Response,
     status_filter: Annotated[RunStatus | None, Query(alias="status")] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
 ) -> Any:
     """Newest first. The total number of matching runs is in the `X-Total-Count` header."""
     async with runtime.sessions.begin() as session:
@@ -169,8 +176,8 @@ async def download_run_output(run_id: uuid.UUID, runtime: RuntimeDep) -> Respons
         )
         return JSONResponse({"detail": reason}, status.HTTP_409_CONFLICT)
     # Only the file name is taken from the record: the file is always read from OUTPUT_DIR.
-    filename = Path(run.output_path).name
-    path = runtime.settings.output_dir / filename
+    path = stored_output_path(runtime.settings.output_dir, run.output_path)
+    filename = path.name
     if not await asyncio.to_thread(path.is_file):
         return JSONResponse(
             {"detail": f"the file {filename} is no longer in the output directory"},
@@ -178,7 +185,7 @@ async def download_run_output(run_id: uuid.UUID, runtime: RuntimeDep) -> Respons
         )
     return FileResponse(
         path,
-        media_type=download_media_type(filename),
+        media_type=output_media_type(filename),
         filename=filename,
         headers=integrity_headers(run.sha256),
     )
