@@ -81,9 +81,11 @@ def start_scheduler(database_url: str, namespace: str, log_path: Path) -> subpro
         "AMQP_NAMESPACE": namespace,
         "LOG_LEVEL": "INFO",
     }
+    profile = os.environ.get("BENCH_PROFILE")  # a cProfile output file for the scheduler
+    command = [sys.executable, *(["-m", "cProfile", "-o", profile] if profile else [])]
     with log_path.open("wb") as log_file:
         return subprocess.Popen(
-            [sys.executable, "-m", "services.scheduler"],
+            [*command, "-m", "services.scheduler"],
             env=env,
             cwd=PROJECT_ROOT,
             stdout=log_file,

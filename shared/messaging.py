@@ -2,10 +2,13 @@
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
 
 import aio_pika
 import aiormq
+import aiormq.abc
 from aio_pika.abc import (
     AbstractChannel,
     AbstractExchange,
@@ -13,6 +16,9 @@ from aio_pika.abc import (
     AbstractQueue,
     AbstractRobustConnection,
 )
+from aio_pika.message import encode_expiration
+from aiormq.abc import ChannelFrame
+from pamqp.header import ContentHeader
 from pydantic import ValidationError
 
 from shared.events import Event, decode_event
@@ -30,6 +36,18 @@ log = logging.getLogger(__name__)
 EventHandler = Callable[[Event], Awaitable[None]]
 CONNECT_RETRY_SECONDS = 2.0
 MAX_RETRY_BACKOFF_SECONDS = 30.0
+PERSISTENT = 2  # AMQP delivery mode: the broker writes the message to disk
+
+
+@dataclass(frozen=True)
+class OutgoingMessage:
+    """One message as Broker.publish_raw takes it, for publishing many at once."""
+
+    routing_key: str
+    body: bytes
+    message_id: str
+    expiration_seconds: float | None = None
+    event_type: str | None = None
 
 
 class PermanentFailure(Exception):
@@ -53,7 +71,7 @@ class Broker:
         self._publish_timeout = settings.publish_timeout_seconds
         self.topology = Topology(settings.amqp_namespace, settings.delivery_limit)
         self._connection: AbstractRobustConnection | None = None
-        self._exchange: AbstractExchange | None = None
+        self._publishing: AbstractChannel | None = None
         self._consumers: list[tuple[AbstractQueue, str]] = []
 
     @property
@@ -75,7 +93,8 @@ class Broker:
                     raise
                 await asyncio.sleep(CONNECT_RETRY_SECONDS)
         channel = await self._connection.channel(publisher_confirms=True)
-        self._exchange = await self._declare_topology(channel)
+        await self._declare_topology(channel)
+        self._publishing = channel
 
     async def _declare_topology(self, channel: AbstractChannel) -> AbstractExchange:
         topology = self.topology
@@ -121,21 +140,59 @@ class Broker:
         consumers decode by, so a message keeps its meaning when it is re-routed (a delay queue,
         a re-drive from a dead-letter queue).
         """
-        if self._exchange is None:
+        message = OutgoingMessage(routing_key, body, message_id, expiration_seconds, event_type)
+        await self._send(await self._publishing_channel(), message)
+
+    async def publish_many(self, messages: Sequence[OutgoingMessage]) -> list[bool]:
+        """Sends the messages in order, in one write, and awaits their confirms together.
+
+        Returns, per message, whether the broker confirmed it within the publish timeout. False
+        (a nack, the timeout, a lost connection) means it may or may not have arrived, so it is
+        safe to publish again.
+        """
+        if not messages:
+            return []
+        channel = await self._publishing_channel()
+        first_tag, confirmations = await _write_batch(
+            channel, self.topology.events_exchange, messages
+        )
+        try:
+            await asyncio.wait(confirmations, timeout=self._publish_timeout)
+        finally:
+            for confirmation in confirmations:
+                confirmation.cancel()  # a confirm arriving later is ignored
+            _forget_message_ids(channel, messages, first_tag)
+        confirmed = [_is_confirmed(confirmation) for confirmation in confirmations]
+        for message, ok in zip(messages, confirmed, strict=True):
+            if ok:
+                EVENTS_PUBLISHED.labels(message.routing_key).inc()
+        if not all(confirmed):
+            log.warning("%d of %d messages unconfirmed", confirmed.count(False), len(messages))
+        return confirmed
+
+    async def _publishing_channel(self) -> aiormq.Channel:
+        if self._publishing is None:
             raise RuntimeError("Broker.connect() was not called")
-        message = aio_pika.Message(
-            body,
-            content_type="application/json",
-            delivery_mode=aio_pika.DeliveryMode.PERSISTENT,
-            message_id=message_id,
-            expiration=expiration_seconds,
-            type=event_type or routing_key,
+        # While the connection is being restored this waits for it, up to the publish timeout.
+        channel = await asyncio.wait_for(
+            self._publishing.get_underlay_channel(), self._publish_timeout
         )
-        await asyncio.wait_for(
-            self._exchange.publish(message, routing_key, timeout=self._publish_timeout),
-            self._publish_timeout,
+        if not isinstance(channel, aiormq.Channel):
+            raise TypeError(f"unexpected aiormq channel {channel!r}")
+        return channel
+
+    async def _send(self, channel: aiormq.abc.AbstractChannel, message: OutgoingMessage) -> None:
+        """One message through aiormq's basic_publish: the frames and properties publish_many
+        sends, with the confirm (or the nack, or the timeout) raised to the caller."""
+        await channel.basic_publish(
+            message.body,
+            exchange=self.topology.events_exchange,
+            routing_key=message.routing_key,
+            properties=_properties(message),
+            mandatory=True,
+            timeout=self._publish_timeout,
         )
-        EVENTS_PUBLISHED.labels(routing_key).inc()
+        EVENTS_PUBLISHED.labels(message.routing_key).inc()
 
     async def consume(self, queue_base: str, handler: EventHandler, prefetch: int) -> None:
         """Delivers each event of the queue to `handler`; acks when it returns.
@@ -170,6 +227,72 @@ class Broker:
     async def close(self) -> None:
         if self._connection is not None:
             await self._connection.close()
+
+
+async def _write_batch(
+    channel: aiormq.Channel, exchange: str, messages: Sequence[OutgoingMessage]
+) -> tuple[int, list[asyncio.Future[Any]]]:
+    """The frames channel.basic_publish would send for each message, sent as one write.
+
+    basic_publish costs a task, a lock, a queue hand-off, a drain and a send per message, about
+    0.2 ms of CPU each; here those are paid once per batch. Each confirmation is registered the
+    way basic_publish registers it: the channel numbers its publishes 1, 2, … (delivery tags)
+    and the broker confirms by that number, so tags are taken under the channel's lock and
+    handed back if the batch never reached the connection.
+    """
+    async with channel.lock:
+        first_tag = channel.delivery_tag + 1
+        confirmations: list[asyncio.Future[Any]] = []
+        frames: list[Any] = []
+        for tag, message in enumerate(messages, first_tag):
+            confirmation = channel.create_future()
+            channel.confirmations[tag] = confirmation
+            # How a Basic.Return (unroutable) finds its confirmation.
+            channel.message_id_delivery_tag[message.message_id] = tag
+            confirmations.append(confirmation)
+            frames.append(
+                aiormq.spec.Basic.Publish(
+                    exchange=exchange, routing_key=message.routing_key, mandatory=True
+                )
+            )
+            frames.append(
+                ContentHeader(properties=_properties(message), body_size=len(message.body))
+            )
+            frames.extend(channel._split_body(message.body))
+        channel.delivery_tag += len(messages)
+        try:
+            await channel.write_queue.put(ChannelFrame.marshall(channel.number, frames))
+        except BaseException:
+            channel.delivery_tag = first_tag - 1
+            for tag, confirmation in enumerate(confirmations, first_tag):
+                channel.confirmations.pop(tag, None)
+                confirmation.cancel()
+            _forget_message_ids(channel, messages, first_tag)
+            raise
+    return first_tag, confirmations
+
+
+def _properties(message: OutgoingMessage) -> aiormq.spec.Basic.Properties:
+    return aiormq.spec.Basic.Properties(
+        content_type="application/json",
+        delivery_mode=PERSISTENT,
+        message_id=message.message_id,
+        expiration=encode_expiration(message.expiration_seconds),
+        message_type=message.event_type or message.routing_key,
+    )
+
+
+def _forget_message_ids(
+    channel: aiormq.Channel, messages: Sequence[OutgoingMessage], first_tag: int
+) -> None:
+    for tag, message in enumerate(messages, first_tag):
+        if channel.message_id_delivery_tag.get(message.message_id) == tag:
+            del channel.message_id_delivery_tag[message.message_id]
+
+
+def _is_confirmed(confirmation: asyncio.Future[Any]) -> bool:
+    """An ack, or a return (unroutable, then acked), as Exchange.publish has always taken it."""
+    return confirmation.done() and not confirmation.cancelled() and confirmation.exception() is None
 
 
 def _delivery_count(message: AbstractIncomingMessage) -> int:

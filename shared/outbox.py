@@ -3,13 +3,26 @@
 import asyncio
 import logging
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Text, cast, insert, select, update
+from sqlalchemy import (
+    BigInteger,
+    String,
+    Text,
+    any_,
+    bindparam,
+    cast,
+    func,
+    insert,
+    select,
+    update,
+)
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB, UUID
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from shared.events import Event, utc_now
-from shared.messaging import Broker
+from shared.messaging import Broker, OutgoingMessage
 from shared.models import OutboxMessage
 
 log = logging.getLogger(__name__)
@@ -18,15 +31,51 @@ POLL_SECONDS = 1.0
 BATCH_SIZE = 500
 
 
+@dataclass(frozen=True)
+class OutboxRow:
+    """A committed-to-be outbox row and the message it is published as."""
+
+    id: int
+    message: OutgoingMessage
+
+
 def add_event(session: AsyncSession, event: Event) -> None:
     """Records `event` in the caller's transaction; it is published only if that commits."""
     session.add(OutboxMessage(**_outbox_row(event)))
 
 
-async def add_events(session: AsyncSession, events: Sequence[Event]) -> None:
-    """Like add_event for many events at once: one multi-row INSERT, no ORM objects."""
-    if events:
-        await session.execute(insert(OutboxMessage), [_outbox_row(event) for event in events])
+async def add_events(session: AsyncSession, events: Sequence[Event]) -> list[OutboxRow]:
+    """Like add_event for many events at once, in one INSERT … SELECT FROM unnest.
+
+    Each event is serialised once: the JSON stored is the body that OutboxRelay.publish_committed
+    sends after the caller's commit, without reading it back.
+    """
+    if not events:
+        return []
+    messages = {
+        event.event_id: OutgoingMessage(
+            event.routing_key, event.model_dump_json().encode(), event.event_id.hex
+        )
+        for event in events
+    }
+    rows = (
+        func.unnest(
+            bindparam("event_ids", list(messages), type_=ARRAY(UUID(as_uuid=True))),
+            bindparam("routing_keys", [m.routing_key for m in messages.values()], ARRAY(String)),
+            bindparam("payloads", [m.body.decode() for m in messages.values()], ARRAY(Text)),
+        )
+        .table_valued("event_id", "routing_key", "payload")
+        .render_derived(name="new_events")
+    )
+    inserted = await session.execute(
+        insert(OutboxMessage)
+        .from_select(
+            [OutboxMessage.event_id, OutboxMessage.routing_key, OutboxMessage.payload],
+            select(rows.c.event_id, rows.c.routing_key, cast(rows.c.payload, JSONB)),
+        )
+        .returning(OutboxMessage.id, OutboxMessage.event_id)
+    )
+    return [OutboxRow(row.id, messages[row.event_id]) for row in inserted]
 
 
 def _outbox_row(event: Event) -> dict[str, Any]:
@@ -49,6 +98,8 @@ class OutboxRelay:
         self._sessions = sessions
         self._broker = broker
         self._wake = asyncio.Event()
+        # publish_committed calls go one after another, in commit order, on one connection.
+        self._committed = asyncio.Lock()
 
     def wake(self) -> None:
         """Call after committing an event so it goes out now rather than at the next poll."""
@@ -103,18 +154,68 @@ class OutboxRelay:
                     .with_for_update(skip_locked=True)
                 )
             ).all()
-            # Published concurrently (sent in order, confirms awaited together): one confirm
-            # round trip per batch instead of per row.
-            await asyncio.gather(
-                *(
-                    self._broker.publish_raw(row.routing_key, row.body.encode(), row.event_id.hex)
+            return await self._publish_locked(
+                session,
+                [
+                    OutboxRow(
+                        row.id,
+                        OutgoingMessage(row.routing_key, row.body.encode(), row.event_id.hex),
+                    )
                     for row in rows
-                )
+                ],
             )
-            if rows:
-                await session.execute(
-                    update(OutboxMessage)
-                    .where(OutboxMessage.id.in_([row.id for row in rows]))
-                    .values(published_at=utc_now())
+
+    async def publish_committed(self, rows: Sequence[OutboxRow]) -> int:
+        """Publishes rows the caller has just committed (from add_events) without a round trip
+        through the relay's poll and SELECT; returns how many it published.
+
+        The rows are locked like a relay batch, so a row the relay holds or already published
+        is skipped, and once marked the relay never sends it again. Whatever is not confirmed
+        stays unpublished for the relay, which is woken.
+        """
+        if not rows:
+            return 0
+        async with self._committed:
+            try:
+                async with self._sessions.begin() as session:
+                    locked = set(
+                        (
+                            await session.execute(
+                                select(OutboxMessage.id)
+                                .where(
+                                    OutboxMessage.id
+                                    == any_(
+                                        bindparam(
+                                            "ids", [row.id for row in rows], ARRAY(BigInteger)
+                                        )
+                                    ),
+                                    OutboxMessage.published_at.is_(None),
+                                )
+                                .with_for_update(skip_locked=True)
+                            )
+                        ).scalars()
+                    )
+                    published = await self._publish_locked(
+                        session, [row for row in rows if row.id in locked]
+                    )
+            except Exception:
+                log.warning("publishing committed events failed; the relay will", exc_info=True)
+                published = 0
+        if published < len(rows):
+            self.wake()
+        return published
+
+    async def _publish_locked(self, session: AsyncSession, rows: Sequence[OutboxRow]) -> int:
+        """Sends rows locked by `session`'s transaction, confirms awaited together (one round
+        trip per batch, not per row), and marks the confirmed ones published."""
+        confirmed = await self._broker.publish_many([row.message for row in rows])
+        published = [row.id for row, ok in zip(rows, confirmed, strict=True) if ok]
+        if published:
+            await session.execute(
+                update(OutboxMessage)
+                .where(
+                    OutboxMessage.id == any_(bindparam("published", published, ARRAY(BigInteger)))
                 )
-        return len(rows)
+                .values(published_at=utc_now())
+            )
+        return len(published)

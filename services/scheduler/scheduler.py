@@ -124,14 +124,21 @@ class Scheduler:
             if decision.outcome is not Outcome.SKIP
         ]
         created_keys: set[tuple[uuid.UUID, datetime]] = set()
-        # Chunks commit (and go to the relay) while the next one is written.
-        for start in range(0, len(firing), RUNS_PER_TRANSACTION):
-            async with self._sessions.begin() as session:
-                created = await store.create_runs(
-                    session, firing[start : start + RUNS_PER_TRANSACTION]
+        publishing: list[asyncio.Task[int]] = []
+        try:
+            for start in range(0, len(firing), RUNS_PER_TRANSACTION):
+                async with self._sessions.begin() as session:
+                    created = await store.create_runs(
+                        session, firing[start : start + RUNS_PER_TRANSACTION]
+                    )
+                # Published from memory while the next chunk is written, instead of waiting
+                # for the relay to read them back; the relay stays the safety net.
+                publishing.append(
+                    asyncio.create_task(self._relay.publish_committed(created.events))
                 )
-            self._relay.wake()
-            created_keys.update((run.report_id, run.scheduled_for) for run in created)
+                created_keys.update((run.report_id, run.scheduled_for) for run in created.runs)
+        finally:
+            await asyncio.gather(*publishing)
         for schedule, decision in decisions:
             timetable.set(schedule, decision.next_slot)
             _log_decision(schedule, decision, (schedule.report_id, decision.slot) in created_keys)

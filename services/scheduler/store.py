@@ -13,7 +13,7 @@ from services.scheduler.plan import Schedule
 from shared.cron import InvalidSchedule, validate_cron, validate_timezone
 from shared.events import RunRequested
 from shared.models import Report, ReportRun, RunTrigger
-from shared.outbox import add_events
+from shared.outbox import OutboxRow, add_events
 
 log = logging.getLogger(__name__)
 
@@ -33,6 +33,13 @@ class CreatedRun:
     report_id: uuid.UUID
     scheduled_for: datetime
     requested_at: datetime
+
+
+@dataclass(frozen=True)
+class CreatedRuns:
+    runs: list[CreatedRun]
+    # Their run.requested events, to publish once the transaction committed.
+    events: list[OutboxRow]
 
 
 async def schedules_fingerprint(session: AsyncSession) -> str:
@@ -84,9 +91,7 @@ async def scheduled_reports(session: AsyncSession) -> list[ScheduledReport]:
     return reports
 
 
-async def create_runs(
-    session: AsyncSession, due: list[tuple[uuid.UUID, datetime]]
-) -> list[CreatedRun]:
+async def create_runs(session: AsyncSession, due: list[tuple[uuid.UUID, datetime]]) -> CreatedRuns:
     """One QUEUED SCHEDULE run and its run.requested event per (report, slot), in one statement.
 
     Idempotent: the unique (report_id, scheduled_for) key makes a slot that another scheduler
@@ -128,7 +133,7 @@ async def create_runs(
     created = [
         CreatedRun(row.id, row.report_id, row.scheduled_for, row.requested_at) for row in rows
     ]
-    await add_events(
+    events = await add_events(
         session,
         [
             RunRequested(
@@ -141,4 +146,4 @@ async def create_runs(
             for run in created
         ],
     )
-    return created
+    return CreatedRuns(created, events)

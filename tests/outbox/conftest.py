@@ -1,0 +1,86 @@
+"""Outbox fixtures: a database of the outbox tests' own and a broker in a private namespace.
+
+A relay publishes every pending row it finds, so these tests must not share the session
+database (or its namespace) with services whose rows they would relay somewhere else.
+"""
+
+import asyncio
+import uuid
+from collections.abc import AsyncIterator
+
+import aio_pika
+import asyncpg
+import pytest
+from pamqp.common import Arguments
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from shared.database import create_engine, create_sessionmaker
+from shared.messaging import Broker
+from shared.migrate import upgrade_to_head
+from shared.settings import BrokerSettings, DatabaseSettings
+from shared.topology import Topology
+from tests.conftest import ADMIN_DSN, AMQP_URL
+from tests.support.broker_cleanup import delete_namespace
+
+
+@pytest.fixture(scope="module")
+async def outbox_database(run_id: str) -> AsyncIterator[str]:
+    name = f"reportflow_test_{run_id}_outbox"
+    admin = await asyncpg.connect(ADMIN_DSN)
+    try:
+        await admin.execute(f'CREATE DATABASE "{name}"')
+    finally:
+        await admin.close()
+    url = f"{ADMIN_DSN.rpartition('/')[0]}/{name}"
+    await asyncio.to_thread(upgrade_to_head, url)
+    yield url
+    admin = await asyncpg.connect(ADMIN_DSN)
+    try:
+        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    finally:
+        await admin.close()
+
+
+@pytest.fixture(scope="module")
+async def outbox_sessions(outbox_database: str) -> AsyncIterator[async_sessionmaker[AsyncSession]]:
+    engine = create_engine(DatabaseSettings(database_url=outbox_database))
+    yield create_sessionmaker(engine)
+    await engine.dispose()
+
+
+@pytest.fixture
+async def outbox_db(outbox_database: str) -> AsyncIterator[asyncpg.Connection]:
+    connection = await asyncpg.connect(outbox_database)
+    yield connection
+    await connection.close()
+
+
+@pytest.fixture
+async def private_broker(amqp_namespace: str) -> AsyncIterator[Broker]:
+    namespace = f"{amqp_namespace}-{uuid.uuid4().hex[:6]}"
+    broker = Broker(BrokerSettings(amqp_url=AMQP_URL, amqp_namespace=namespace))
+    await broker.connect()
+    yield broker
+    await broker.close()
+    await delete_namespace(AMQP_URL, namespace)
+
+
+@pytest.fixture
+async def amqp_channel() -> AsyncIterator[aio_pika.abc.AbstractChannel]:
+    """A plain channel for arranging queues and reading what was published."""
+    connection = await aio_pika.connect(AMQP_URL)
+    yield await connection.channel()
+    await connection.close()
+
+
+async def bind_queue(
+    channel: aio_pika.abc.AbstractChannel,
+    topology: Topology,
+    routing_key: str,
+    arguments: Arguments = None,
+) -> aio_pika.abc.AbstractQueue:
+    """An exclusive queue on the namespace's events exchange."""
+    exchange = await channel.get_exchange(topology.events_exchange)
+    queue = await channel.declare_queue(exclusive=True, arguments=arguments)
+    await queue.bind(exchange, routing_key)
+    return queue

@@ -1,0 +1,134 @@
+"""Events published at once after their commit are marked, so the relay never sends them again;
+unconfirmed ones stay for the relay."""
+
+import asyncio
+import uuid
+
+import aio_pika
+import aiormq
+import asyncpg
+import pytest
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from shared.events import RunRequested, utc_now
+from shared.messaging import Broker, OutgoingMessage
+from shared.models import RunTrigger
+from shared.outbox import OutboxRelay, OutboxRow, add_events
+from tests.outbox.conftest import bind_queue
+
+
+def run_requested() -> RunRequested:
+    return RunRequested(
+        run_id=uuid.uuid4(),
+        report_id=uuid.uuid4(),
+        trigger=RunTrigger.SCHEDULE,
+        scheduled_for=utc_now(),
+        requested_at=utc_now(),
+    )
+
+
+async def commit_events(
+    sessions: async_sessionmaker[AsyncSession], count: int
+) -> tuple[list[RunRequested], list[OutboxRow]]:
+    events = [run_requested() for _ in range(count)]
+    async with sessions.begin() as session:
+        rows = await add_events(session, events)
+    return events, rows
+
+
+async def received(queue: aio_pika.abc.AbstractQueue) -> list[aio_pika.abc.AbstractIncomingMessage]:
+    """Everything the queue holds, once nothing more arrives for half a second."""
+    messages: list[aio_pika.abc.AbstractIncomingMessage] = []
+    while True:
+        message = await queue.get(fail=False, timeout=5)
+        if message is None:
+            await asyncio.sleep(0.5)
+            message = await queue.get(fail=False, timeout=5)
+            if message is None:
+                return messages
+        await message.ack()
+        messages.append(message)
+
+
+async def unpublished(db: asyncpg.Connection, events: list[RunRequested]) -> int:
+    return int(
+        await db.fetchval(
+            "SELECT count(*) FROM outbox WHERE event_id = ANY($1::uuid[]) AND published_at IS NULL",
+            [event.event_id for event in events],
+        )
+    )
+
+
+async def test_committed_events_are_published_once_and_not_again_by_the_relay(
+    outbox_sessions: async_sessionmaker[AsyncSession],
+    outbox_db: asyncpg.Connection,
+    private_broker: Broker,
+    amqp_channel: aio_pika.abc.AbstractChannel,
+) -> None:
+    probe = await bind_queue(amqp_channel, private_broker.topology, RunRequested.routing_key)
+    events, rows = await commit_events(outbox_sessions, 3)
+    relay = OutboxRelay(outbox_sessions, private_broker)
+
+    assert await relay.publish_committed(rows) == 3
+    assert await unpublished(outbox_db, events) == 0
+    while await relay.publish_pending():
+        pass
+    assert await relay.publish_committed(rows) == 0  # already published: skipped
+
+    messages = await received(probe)
+    assert sorted(message.message_id or "" for message in messages) == sorted(
+        event.event_id.hex for event in events
+    )
+    for message in messages:
+        assert message.type == RunRequested.routing_key  # what consumers decode by
+        assert message.delivery_mode == aio_pika.DeliveryMode.PERSISTENT
+        assert message.content_type == "application/json"
+        assert RunRequested.model_validate_json(message.body) in events
+
+
+async def test_unconfirmed_events_stay_unpublished_until_the_relay_sends_them(
+    outbox_sessions: async_sessionmaker[AsyncSession],
+    outbox_db: asyncpg.Connection,
+    private_broker: Broker,
+    amqp_channel: aio_pika.abc.AbstractChannel,
+) -> None:
+    # A full queue that rejects new messages makes RabbitMQ nack every publish it is bound to.
+    rejecting = await bind_queue(
+        amqp_channel,
+        private_broker.topology,
+        RunRequested.routing_key,
+        {"x-max-length": 0, "x-overflow": "reject-publish"},
+    )
+    events, rows = await commit_events(outbox_sessions, 3)
+    relay = OutboxRelay(outbox_sessions, private_broker)
+
+    assert await relay.publish_committed(rows) == 0
+    assert await unpublished(outbox_db, events) == 3
+
+    await rejecting.delete(if_unused=False, if_empty=False)
+    probe = await bind_queue(amqp_channel, private_broker.topology, RunRequested.routing_key)
+    assert await relay.publish_pending() == 3
+    assert await unpublished(outbox_db, events) == 0
+    assert len(await received(probe)) == 3
+
+
+async def test_publish_many_reports_each_message_and_publish_raw_raises_on_a_nack(
+    private_broker: Broker, amqp_channel: aio_pika.abc.AbstractChannel
+) -> None:
+    await bind_queue(
+        amqp_channel,
+        private_broker.topology,
+        "run.requested",
+        {"x-max-length": 0, "x-overflow": "reject-publish"},
+    )
+    event = run_requested()
+    body = event.model_dump_json().encode()
+    rejected = await private_broker.publish_many(
+        [
+            OutgoingMessage("run.requested", body, "nacked"),
+            OutgoingMessage("run.completed", body, "acked"),
+        ]
+    )
+    assert rejected == [False, True]
+    with pytest.raises(aiormq.exceptions.DeliveryError):
+        await private_broker.publish_raw("run.requested", body, "nacked-again")

@@ -1,0 +1,29 @@
+"""The scheduler publishes the run.requested events it commits itself and marks them published."""
+
+import asyncio
+import time
+
+import asyncpg
+
+from tests.scheduler.conftest import MakeReport, wait_for_slots
+from tests.support.services import ServiceProcess
+
+
+async def test_fired_runs_events_are_published_and_marked_within_a_second(
+    fast_scheduler: ServiceProcess, db: asyncpg.Connection, make_report: MakeReport
+) -> None:
+    report_id = await make_report("* * * * *")
+    assert len(await wait_for_slots(db, report_id, 3, within=10)) >= 3
+    deadline = time.monotonic() + 1.0
+    while True:
+        rows = await db.fetch(
+            "SELECT published_at FROM outbox "
+            "WHERE routing_key = 'run.requested' AND payload->>'report_id' = $1",
+            str(report_id),
+        )
+        if all(row["published_at"] for row in rows) or time.monotonic() > deadline:
+            break
+        await asyncio.sleep(0.05)
+    assert len(rows) >= 3
+    assert all(row["published_at"] for row in rows)
+    assert "publishing committed events failed" not in fast_scheduler.log_text()
