@@ -42,4 +42,4 @@ class RunnerSettings(
     # a server-side cursor instead, for PostgreSQL-compatible sources without COPY TO STDOUT.
     csv_engine: CsvEngine = CsvEngine.COPY
     # Rows fetched per round trip by the cursor engine and the XLSX writer (bounds memory).
-    export_batch_rows: int = Field(default=10_000, ge=1)
+    export_batch_rows: int = Field(default=2_000, ge=1)

@@ -42,7 +42,7 @@ class Exporter:
         output_dir: Path,
         statement_timeout: float,
         csv_engine: CsvEngine = CsvEngine.COPY,
-        batch_rows: int = 10_000,
+        batch_rows: int = 2_000,
     ) -> None:
         self._dsn = data_source_dsn
         self._output_dir = output_dir
