@@ -93,3 +93,10 @@ class ObservabilitySettings(BaseSettings):
 
     metrics_host: str = "0.0.0.0"  # scraped from outside the container
     metrics_port: int = Field(default=9100, ge=0, le=65535)
+
+
+class WorkerSettings(DatabaseSettings, BrokerSettings, LoggingSettings, ObservabilitySettings):
+    """What every worker service (scheduler, runner, notifier) needs."""
+
+    # SIGTERM: how long in-flight work may take before it is handed back.
+    shutdown_timeout_seconds: float = Field(default=30.0, ge=0)

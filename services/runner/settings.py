@@ -6,22 +6,14 @@ import socket
 from pydantic import Field
 
 from services.runner.exporters.selector import CsvEngine
-from shared.settings import (
-    BrokerSettings,
-    DatabaseSettings,
-    LoggingSettings,
-    ObservabilitySettings,
-    OutputSettings,
-)
+from shared.settings import OutputSettings, WorkerSettings
 
 
 def _default_worker_id() -> str:
     return f"{socket.gethostname()}:{os.getpid()}"
 
 
-class RunnerSettings(
-    DatabaseSettings, BrokerSettings, OutputSettings, LoggingSettings, ObservabilitySettings
-):
+class RunnerSettings(WorkerSettings, OutputSettings):
     runner_concurrency: int = Field(default=2, ge=1)
     # Cancels a report query that runs longer than this (PostgreSQL statement_timeout).
     statement_timeout_seconds: float = Field(default=3600.0, gt=0)
@@ -36,7 +28,6 @@ class RunnerSettings(
     # or dead-lettered); harmless if it was merely waiting, since a run is claimed once.
     rerequest_after_seconds: float = Field(default=900.0, gt=0)
     recovery_interval_seconds: float = Field(default=5.0, gt=0)
-    shutdown_timeout_seconds: float = Field(default=30.0, ge=0)
     worker_id: str = Field(default_factory=_default_worker_id)
     # `copy` lets PostgreSQL write CSV and JSON (COPY ... TO STDOUT); `cursor` reads rows through
     # a server-side cursor instead, for PostgreSQL-compatible sources without COPY TO STDOUT.

@@ -4,15 +4,10 @@ from datetime import datetime
 
 from pydantic import Field
 
-from shared.settings import (
-    BrokerSettings,
-    DatabaseSettings,
-    LoggingSettings,
-    ObservabilitySettings,
-)
+from shared.settings import WorkerSettings
 
 
-class SchedulerSettings(DatabaseSettings, BrokerSettings, LoggingSettings, ObservabilitySettings):
+class SchedulerSettings(WorkerSettings):
     # After downtime, a report's latest missed slot gets one catch-up run if it is at most this
     # old; older misses are skipped (and logged). Also bounds how late an on-time run may be.
     scheduler_misfire_grace_seconds: float = Field(default=300.0, ge=1)
