@@ -75,6 +75,16 @@ async def amqp_namespace(run_id: str) -> AsyncIterator[str]:
 
 
 @pytest.fixture(scope="session")
+async def extra_namespaces(amqp_namespace: str) -> AsyncIterator[list[str]]:
+    """Namespaces tests add for themselves; deleted after every service process has stopped
+    (a running service would declare its queues again)."""
+    namespaces: list[str] = []
+    yield namespaces
+    for namespace in namespaces:
+        await delete_namespace(AMQP_URL, namespace)
+
+
+@pytest.fixture(scope="session")
 def output_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return tmp_path_factory.mktemp("outputs")
 
@@ -134,7 +144,9 @@ async def db(database_url: str) -> AsyncIterator[asyncpg.Connection]:
 
 @pytest.fixture(scope="session")
 def start_service(
-    service_env: dict[str, str], tmp_path_factory: pytest.TempPathFactory
+    service_env: dict[str, str],
+    tmp_path_factory: pytest.TempPathFactory,
+    extra_namespaces: list[str],
 ) -> Iterator[StartService]:
     """Starts `python -m services.<name>` with the test environment; stops it at session end."""
     started: list[ServiceProcess] = []

@@ -1,13 +1,10 @@
 """A real runner process, and the awkward-values table the CSV tests export."""
 
 import uuid
-from collections.abc import AsyncIterator
 
 import asyncpg
 import pytest
 
-from tests.conftest import AMQP_URL
-from tests.support.broker_cleanup import delete_namespace
 from tests.support.services import ServiceProcess, StartService
 
 # Short lease and recovery interval, so a crashed runner's run is recovered within seconds.
@@ -60,11 +57,11 @@ async def data_source_tables(database_url: str) -> None:
 
 
 @pytest.fixture
-async def private_namespace(amqp_namespace: str) -> AsyncIterator[str]:
+def private_namespace(amqp_namespace: str, extra_namespaces: list[str]) -> str:
     """A namespace of one test's own, to send a run to one particular runner."""
     namespace = f"{amqp_namespace}-{uuid.uuid4().hex[:6]}"
-    yield namespace
-    await delete_namespace(AMQP_URL, namespace)
+    extra_namespaces.append(namespace)
+    return namespace
 
 
 @pytest.fixture(scope="session")

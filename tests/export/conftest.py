@@ -14,10 +14,9 @@ from services.runner.exporters.request import ExportRequest, ExportResult
 from services.runner.exporters.selector import CsvEngine, Exporter
 from shared.events import utc_now
 from shared.models import Compression, OutputFormat
-from tests.conftest import ADMIN_DSN, AMQP_URL
+from tests.conftest import ADMIN_DSN
 from tests.e2e.conftest import AWKWARD_TABLE
 from tests.support.api import api_client
-from tests.support.broker_cleanup import delete_namespace
 from tests.support.reports import report_body
 from tests.support.services import ServiceProcess, StartService
 
@@ -137,10 +136,10 @@ RUN_WAIT_SECONDS = 60
 
 
 @pytest.fixture(scope="session")
-async def export_namespace(amqp_namespace: str) -> AsyncIterator[str]:
+def export_namespace(amqp_namespace: str, extra_namespaces: list[str]) -> str:
     namespace = f"{amqp_namespace}-export"
-    yield namespace
-    await delete_namespace(AMQP_URL, namespace)
+    extra_namespaces.append(namespace)
+    return namespace
 
 
 @pytest.fixture(scope="session")
