@@ -33,5 +33,9 @@ lint: install
 test: check-services lint
 	$(BIN)/pytest
 
+bench: check-services
+	$(BIN)/python -m bench.scheduler_lateness
+	$(BIN)/python -m bench.export
+
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache
