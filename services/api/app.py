@@ -11,7 +11,8 @@ from services.api.runtime import Runtime
 from services.api.settings import ApiSettings
 
 DESCRIPTION = """Define a SQL report once — query, cron schedule, recipients — and ReportFlow
-runs it on time, writes a CSV, JSON or XLSX file, tells the people who need it and keeps every run."""
+runs it on time, writes a CSV, JSON or XLSX file, tells the people who need it and keeps
+every run."""
 
 
 def create_app(settings: ApiSettings) -> FastAPI:
