@@ -51,5 +51,7 @@ async def checked_query(
         raise ExportFailed(str(error)) from error
     except asyncpg.PostgresError as error:
         raise ExportFailed(str(error)) from error
+    except asyncpg.InterfaceError as error:  # e.g. the server closed the connection mid-COPY
+        raise ExportFailed(f"lost the connection to the data source: {error}") from error
     finally:
         await connection.close()
