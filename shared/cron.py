@@ -14,6 +14,7 @@ import zoneinfo
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
+from cron_descriptor import ExpressionDescriptor, Options
 from croniter import CroniterBadDateError, croniter
 
 CRON_FIELD_COUNT = 5
@@ -130,3 +131,10 @@ def latest_fire_time(expression: str, timezone: str, at: datetime) -> datetime:
         instant = to_instant(candidates.get_prev(datetime), zone)
         if instant <= at:
             return instant
+
+
+def describe_cron(expression: str) -> str:
+    """A person's reading of the expression, e.g. `At 07:00 AM, on day 1 of the month`."""
+    options = Options()
+    options.use_24hour_time_format = True
+    return str(ExpressionDescriptor(validate_cron(expression), options).get_description())

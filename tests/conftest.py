@@ -154,8 +154,8 @@ def start_service(
 
     def start(name: str, **extra_env: str) -> ServiceProcess:
         process = ServiceProcess(name, {**service_env, **extra_env}, logs)
+        started.append(process)  # before it is ready, so one that fails to start is stopped too
         process.start()
-        started.append(process)
         return process
 
     yield start

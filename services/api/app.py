@@ -6,7 +6,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from services.api.errors import install_error_handlers
-from services.api.routes import health, metrics, reports, runs
+from services.api.routes import health, metrics, reports, runs, schedule
 from services.api.runtime import Runtime
 from services.api.settings import ApiSettings
 
@@ -28,6 +28,6 @@ def create_app(settings: ApiSettings) -> FastAPI:
 
     app = FastAPI(title="ReportFlow", description=DESCRIPTION, version="0.1.0", lifespan=lifespan)
     install_error_handlers(app)
-    for module in (health, reports, runs, metrics):
+    for module in (health, reports, runs, schedule, metrics):
         app.include_router(module.router)
     return app

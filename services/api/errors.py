@@ -15,15 +15,20 @@ log = logging.getLogger(__name__)
 class FieldError(Exception):
     """A 4xx whose body has the same shape as FastAPI's own validation errors."""
 
-    def __init__(self, status_code: int, field: str, message: str, kind: str) -> None:
+    def __init__(
+        self, status_code: int, field: str, message: str, kind: str, location: str = "body"
+    ) -> None:
         super().__init__(message)
         self.status_code = status_code
         self.field = field
         self.message = message
         self.kind = kind
+        self.location = location
 
     def body(self) -> dict[str, Any]:
-        return {"detail": [{"loc": ["body", self.field], "msg": self.message, "type": self.kind}]}
+        return {
+            "detail": [{"loc": [self.location, self.field], "msg": self.message, "type": self.kind}]
+        }
 
 
 def not_found(what: str, identifier: object) -> JSONResponse:
