@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from services.scheduler import store
 from services.scheduler.clock import Clock
 from services.scheduler.leadership import Leadership
+from services.scheduler.metrics import LATENESS, SLOTS
 from services.scheduler.plan import Decision, Outcome, Schedule, decide, first_slot
 from services.scheduler.settings import SchedulerSettings
 from services.scheduler.timetable import Timetable
@@ -139,6 +140,9 @@ class Scheduler:
                 created_keys.update((run.report_id, run.scheduled_for) for run in created.runs)
         finally:
             await asyncio.gather(*publishing)
+        published_at = self._clock.now()
+        for _, slot in created_keys:
+            LATENESS.observe(max(0.0, (published_at - slot).total_seconds()))
         for schedule, decision in decisions:
             timetable.set(schedule, decision.next_slot)
             _log_decision(schedule, decision, (schedule.report_id, decision.slot) in created_keys)
@@ -147,12 +151,16 @@ class Scheduler:
 def _log_decision(schedule: Schedule, decision: Decision, created: bool) -> None:
     context = {"report_id": schedule.report_id, "scheduled_for": decision.slot.isoformat()}
     if decision.outcome is Outcome.SKIP:
+        SLOTS.labels("skipped").inc()
         log.warning("slot skipped: missed by more than the misfire grace", extra=context)
     elif not created:
+        SLOTS.labels("already_fired").inc()
         log.info("slot already fired (or report gone); no new run", extra=context)
     elif decision.outcome is Outcome.CATCH_UP:
+        SLOTS.labels("catch_up").inc()
         log.info("catch-up run queued for the latest missed slot", extra=context)
     else:
+        SLOTS.labels("scheduled").inc()
         log.info("scheduled run queued", extra=context)
 
 
