@@ -76,7 +76,7 @@ async def test_gzip_file_unpacks_to_the_uncompressed_export(
     plain = await export(AWKWARD, output_format)
     packed = await export(AWKWARD, output_format, Compression.GZIP)
 
-    assert packed.path.name == plain.path.name + ".gz"
+    assert packed.path.name.endswith(f"{plain.path.suffix}.gz")  # e.g. .jsonl -> .jsonl.gz
     assert gzip.decompress(packed.path.read_bytes()) == plain.path.read_bytes()
     assert packed.row_count == plain.row_count
 
