@@ -1,6 +1,5 @@
 """Test fixtures: a freshly migrated database and a private RabbitMQ namespace per test session."""
 
-import asyncio
 import os
 import uuid
 from collections.abc import AsyncIterator, Iterator
@@ -14,10 +13,10 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from services.api.settings import ApiSettings
 from shared.database import create_engine, create_sessionmaker
 from shared.messaging import Broker
-from shared.migrate import upgrade_to_head
 from shared.settings import BrokerSettings, DatabaseSettings
 from tests.support.api import api_client
 from tests.support.broker_cleanup import delete_namespace
+from tests.support.databases import migrated_database
 from tests.support.services import ServiceProcess, StartService
 
 ADMIN_DSN = os.environ.get(
@@ -50,20 +49,8 @@ def run_id() -> str:
 @pytest.fixture(scope="session")
 async def database_url(run_id: str) -> AsyncIterator[str]:
     """A database of its own for this test session, migrated to head, dropped afterwards."""
-    name = f"reportflow_test_{run_id}"
-    admin = await asyncpg.connect(ADMIN_DSN)
-    try:
-        await admin.execute(f'CREATE DATABASE "{name}"')
-    finally:
-        await admin.close()
-    url = _database_dsn(name)
-    await asyncio.to_thread(upgrade_to_head, url)
-    yield url
-    admin = await asyncpg.connect(ADMIN_DSN)
-    try:
-        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    finally:
-        await admin.close()
+    async with migrated_database(ADMIN_DSN, f"reportflow_test_{run_id}") as url:
+        yield url
 
 
 @pytest.fixture(scope="session")

@@ -1,16 +1,9 @@
 """The API's /metrics carries the system-wide view of runs from the database."""
 
-import re
-
 import httpx
 
+from tests.support.metrics import metric_value
 from tests.support.reports import report_body
-
-
-def _value(metrics: str, name: str) -> float:
-    match = re.search(rf"^{re.escape(name)} (\S+)$", metrics, re.MULTILINE)
-    assert match, f"{name} not in /metrics"
-    return float(match.group(1))
 
 
 async def test_queued_runs_show_as_waiting_with_the_oldest_age(client: httpx.AsyncClient) -> None:
@@ -21,7 +14,11 @@ async def test_queued_runs_show_as_waiting_with_the_oldest_age(client: httpx.Asy
     assert response.status_code == 200
     assert response.headers["content-type"].startswith("text/plain")
     after = response.text
-    assert _value(after, "reportflow_runs_waiting") == _value(before, "reportflow_runs_waiting") + 1
-    assert _value(after, 'reportflow_runs_total{status="QUEUED"}') >= 1
-    assert _value(after, "reportflow_oldest_queued_run_age_seconds") >= 0
+    assert (
+        metric_value(after, "reportflow_runs_waiting")
+        == metric_value(before, "reportflow_runs_waiting") + 1
+    )
+    assert metric_value(after, 'reportflow_runs_total{status="QUEUED"}') >= 1
+    assert "\nreportflow_oldest_queued_run_age_seconds " in after
+    assert metric_value(after, "reportflow_oldest_queued_run_age_seconds") >= 0
     assert "reportflow_outbox_pending" in after

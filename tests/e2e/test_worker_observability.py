@@ -1,33 +1,19 @@
 """Each worker serves /healthz and /metrics on its own port, and the counters move with the work."""
 
-import re
-import socket
-
 import asyncpg
 import httpx
 
 from tests.conftest import AMQP_URL
+from tests.support.metrics import free_port, metric_value
 from tests.support.reports import unique_name
 from tests.support.runs import publish_in, queued_run, wait_for_status
 from tests.support.services import StartService
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
-
-
-def _value(metrics: str, name: str) -> float:
-    match = re.search(rf"^{re.escape(name)} (\S+)$", metrics, re.MULTILINE)
-    return float(match.group(1)) if match else 0.0
-
-
 async def test_runner_health_and_metrics_follow_a_run(
     start_service: StartService, db: asyncpg.Connection, private_namespace: str
 ) -> None:
-    port = _free_port()
+    port = free_port()
     start_service("runner", AMQP_NAMESPACE=private_namespace, METRICS_PORT=str(port))
     event = await queued_run(db, unique_name("Observed"), "SELECT generate_series(1, 25) AS n")
 
@@ -42,10 +28,10 @@ async def test_runner_health_and_metrics_follow_a_run(
     assert health.json()["checks"] == {"postgresql": "ok", "rabbitmq": "ok"}
     assert finished["status"] == "SUCCESS"
     success = 'reportflow_runs_finished_total{status="SUCCESS"}'
-    assert _value(after, success) == _value(before, success) + 1
-    assert _value(after, "reportflow_runs_started_total") == 1
-    assert _value(after, "reportflow_rows_exported_total") == 25
-    assert _value(after, "reportflow_bytes_exported_total") == finished["byte_size"]
-    assert _value(after, "reportflow_run_duration_seconds_count") == 1
+    assert metric_value(after, success) == metric_value(before, success) + 1
+    assert metric_value(after, "reportflow_runs_started_total") == 1
+    assert metric_value(after, "reportflow_rows_exported_total") == 25
+    assert metric_value(after, "reportflow_bytes_exported_total") == finished["byte_size"]
+    assert metric_value(after, "reportflow_run_duration_seconds_count") == 1
     consumed = 'reportflow_messages_consumed_total{queue="runner.run-requested"}'
-    assert _value(after, consumed) == 1
+    assert metric_value(after, consumed) == 1

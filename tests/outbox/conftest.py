@@ -4,7 +4,6 @@ A relay publishes every pending row it finds, so these tests must not share the 
 database (or its namespace) with services whose rows they would relay somewhere else.
 """
 
-import asyncio
 import uuid
 from collections.abc import AsyncIterator
 
@@ -16,29 +15,17 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from shared.database import create_engine, create_sessionmaker
 from shared.messaging import Broker
-from shared.migrate import upgrade_to_head
 from shared.settings import BrokerSettings, DatabaseSettings
 from shared.topology import Topology
 from tests.conftest import ADMIN_DSN, AMQP_URL
 from tests.support.broker_cleanup import delete_namespace
+from tests.support.databases import migrated_database
 
 
 @pytest.fixture(scope="module")
 async def outbox_database(run_id: str) -> AsyncIterator[str]:
-    name = f"reportflow_test_{run_id}_outbox"
-    admin = await asyncpg.connect(ADMIN_DSN)
-    try:
-        await admin.execute(f'CREATE DATABASE "{name}"')
-    finally:
-        await admin.close()
-    url = f"{ADMIN_DSN.rpartition('/')[0]}/{name}"
-    await asyncio.to_thread(upgrade_to_head, url)
-    yield url
-    admin = await asyncpg.connect(ADMIN_DSN)
-    try:
-        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    finally:
-        await admin.close()
+    async with migrated_database(ADMIN_DSN, f"reportflow_test_{run_id}_outbox") as url:
+        yield url
 
 
 @pytest.fixture(scope="module")
