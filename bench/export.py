@@ -30,6 +30,7 @@ import httpx
 from services.runner.exporters.request import ExportRequest
 from services.runner.exporters.selector import CsvEngine, Exporter
 from shared.events import utc_now
+from shared.messaging import delete_namespace
 from shared.migrate import upgrade_to_head
 from shared.models import Compression, OutputFormat
 
@@ -172,12 +173,12 @@ class RunningSystem:
 
     def __init__(self, engine: str, output_dir: Path, log_dir: Path, port: int) -> None:
         self.port = port
-        namespace = f"bench-export-{engine}-{uuid.uuid4().hex[:6]}"
+        self.namespace = f"bench-export-{engine}-{uuid.uuid4().hex[:6]}"
         self.env = {
             **os.environ,
             "DATABASE_URL": BENCH_DSN,
             "AMQP_URL": AMQP_URL,
-            "AMQP_NAMESPACE": namespace,
+            "AMQP_NAMESPACE": self.namespace,
             "OUTPUT_DIR": str(output_dir),
             "CSV_ENGINE": engine,
             "API_PORT": str(port),
@@ -219,6 +220,7 @@ class RunningSystem:
             process.terminate()
         for process in self.processes.values():
             process.wait(60)
+        asyncio.run(delete_namespace(AMQP_URL, self.namespace))
 
     def measure(self, case: Case) -> Sample:
         report_id = self.reports.get(case.name) or self._create_report(case)

@@ -26,8 +26,9 @@ import aio_pika
 import asyncpg
 from aio_pika.abc import AbstractIncomingMessage
 
+from shared.messaging import delete_namespace
 from shared.migrate import upgrade_to_head
-from shared.topology import QUEUES, Topology
+from shared.topology import Topology
 
 ADMIN_DSN = os.environ.get(
     "BENCH_ADMIN_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
@@ -143,14 +144,6 @@ async def collect(queue: aio_pika.abc.AbstractQueue, count: int, deadline: float
     return lateness
 
 
-async def delete_namespace(channel: aio_pika.abc.AbstractChannel, topology: Topology) -> None:
-    for spec in QUEUES:
-        await channel.queue_delete(topology.queue(spec.name))
-        await channel.queue_delete(topology.dead_letter_queue(spec.name))
-    await channel.exchange_delete(topology.events_exchange)
-    await channel.exchange_delete(topology.dead_letter_exchange)
-
-
 async def measure(count: int) -> Result:
     tag = uuid.uuid4().hex[:8]
     database = f"reportflow_bench_{tag}"
@@ -172,8 +165,8 @@ async def measure(count: int) -> Result:
     finally:
         scheduler.send_signal(signal.SIGTERM)
         await asyncio.to_thread(scheduler.wait, 30)
-        await delete_namespace(channel, topology)
         await connection.close()
+        await delete_namespace(AMQP_URL, topology.namespace)
         await drop_database(database)
     print(f"  scheduler log: {log_path}", flush=True)
     return Result(count, len(lateness), sorted(lateness), slot_cpu, total_cpu)

@@ -12,10 +12,9 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from services.api.settings import ApiSettings
 from shared.database import create_engine, create_sessionmaker
-from shared.messaging import Broker
+from shared.messaging import Broker, delete_namespace
 from shared.settings import BrokerSettings, DatabaseSettings
 from tests.support.api import api_client
-from tests.support.broker_cleanup import delete_namespace
 from tests.support.databases import migrated_database
 from tests.support.services import ServiceProcess, StartService
 

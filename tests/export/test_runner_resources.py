@@ -10,10 +10,10 @@ import httpx
 import pytest
 
 from services.api.settings import ApiSettings
+from shared.messaging import delete_namespace
 from tests.conftest import AMQP_URL
 from tests.export.conftest import create_report, run_report
 from tests.support.api import api_client
-from tests.support.broker_cleanup import delete_namespace
 from tests.support.services import ServiceProcess, StartService
 
 FLAT_MEMORY_BYTES = 50 * 1024 * 1024

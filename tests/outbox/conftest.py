@@ -14,11 +14,10 @@ from pamqp.common import Arguments
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from shared.database import create_engine, create_sessionmaker
-from shared.messaging import Broker
+from shared.messaging import Broker, delete_namespace
 from shared.settings import BrokerSettings, DatabaseSettings
 from shared.topology import Topology
 from tests.conftest import ADMIN_DSN, AMQP_URL
-from tests.support.broker_cleanup import delete_namespace
 from tests.support.databases import migrated_database
 
 
