@@ -139,6 +139,7 @@ class ReportRun(Base):
         ),
         Index("ix_report_runs_report_id_queued_at", "report_id", "queued_at"),
         Index("ix_report_runs_status_lease", "status", "lease_expires_at"),
+        Index("ix_report_runs_finished_at", "finished_at"),
     )
 
     id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True, default=uuid.uuid4)
@@ -218,6 +219,11 @@ class OutboxMessage(Base):
     __tablename__ = "outbox"
     __table_args__ = (
         Index("ix_outbox_unpublished", "id", postgresql_where=text("published_at IS NULL")),
+        Index(
+            "ix_outbox_published_at",
+            "published_at",
+            postgresql_where=text("published_at IS NOT NULL"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=True)
