@@ -2,8 +2,10 @@
 
 import asyncio
 import logging
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import (
@@ -13,6 +15,7 @@ from sqlalchemy import (
     any_,
     bindparam,
     cast,
+    delete,
     func,
     insert,
     select,
@@ -29,6 +32,9 @@ log = logging.getLogger(__name__)
 
 POLL_SECONDS = 1.0
 BATCH_SIZE = 500
+PURGE_INTERVAL_SECONDS = 600.0
+PURGE_BATCH_SIZE = 5000
+DEFAULT_RETENTION = timedelta(days=7)
 
 
 @dataclass(frozen=True)
@@ -91,12 +97,19 @@ class OutboxRelay:
 
     Several relays (one per process) share the table safely: each batch is locked with
     SKIP LOCKED. A crash between the broker's confirm and the commit publishes a row twice,
-    which the consumers' idempotency absorbs.
+    which the consumers' idempotency absorbs. Published rows older than `retention` are
+    deleted every few minutes, so the table does not grow without end.
     """
 
-    def __init__(self, sessions: async_sessionmaker[AsyncSession], broker: Broker) -> None:
+    def __init__(
+        self,
+        sessions: async_sessionmaker[AsyncSession],
+        broker: Broker,
+        retention: timedelta = DEFAULT_RETENTION,
+    ) -> None:
         self._sessions = sessions
         self._broker = broker
+        self._retention = retention
         self._wake = asyncio.Event()
         # publish_committed calls go one after another, in commit order, on one connection.
         self._committed = asyncio.Lock()
@@ -106,23 +119,65 @@ class OutboxRelay:
         self._wake.set()
 
     async def run(self, stop: asyncio.Event) -> None:
+        next_purge = time.monotonic()
         while not stop.is_set():
             try:
                 published = await self.publish_pending()
             except Exception:
                 log.exception("outbox relay failed; retrying")
                 published = 0
+            if time.monotonic() >= next_purge:
+                next_purge = time.monotonic() + PURGE_INTERVAL_SECONDS
+                await self._purge_logging_failures()
             if published < BATCH_SIZE:
                 await self._sleep(stop)
+
+    async def _purge_logging_failures(self) -> None:
+        try:
+            purged = await self.purge_published()
+        except Exception:
+            log.warning("purging published outbox rows failed; trying again later", exc_info=True)
+            return
+        if purged:
+            log.info("purged %d published outbox rows older than %s", purged, self._retention)
+
+    async def purge_published(self, now: datetime | None = None) -> int:
+        """Deletes rows published before `now` minus the retention, in batches; returns how
+        many. Rows another relay is deleting meanwhile are skipped, not waited for."""
+        cutoff = (now or utc_now()) - self._retention
+        purged = 0
+        while True:
+            async with self._sessions.begin() as session:
+                expired = (
+                    select(OutboxMessage.id)
+                    .where(OutboxMessage.published_at < cutoff)
+                    .order_by(OutboxMessage.published_at)
+                    .limit(PURGE_BATCH_SIZE)
+                    .with_for_update(skip_locked=True)
+                )
+                deleted = len(
+                    (
+                        await session.execute(
+                            delete(OutboxMessage)
+                            .where(OutboxMessage.id.in_(expired.scalar_subquery()))
+                            .returning(OutboxMessage.id)
+                        )
+                    ).all()
+                )
+            purged += deleted
+            if deleted < PURGE_BATCH_SIZE:
+                return purged
 
     async def _sleep(self, stop: asyncio.Event) -> None:
         stopped = asyncio.ensure_future(stop.wait())
         woken = asyncio.ensure_future(self._wake.wait())
-        await asyncio.wait(
-            {stopped, woken}, timeout=POLL_SECONDS, return_when=asyncio.FIRST_COMPLETED
-        )
-        stopped.cancel()
-        woken.cancel()
+        try:
+            await asyncio.wait(
+                {stopped, woken}, timeout=POLL_SECONDS, return_when=asyncio.FIRST_COMPLETED
+            )
+        finally:  # also when the relay itself is cancelled: no waiter is left pending
+            stopped.cancel()
+            woken.cancel()
         self._wake.clear()
 
     async def drain(self) -> None:

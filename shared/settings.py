@@ -29,6 +29,8 @@ class DatabaseSettings(BaseSettings):
     database_url: str = "postgresql://postgres@127.0.0.1:5432/reportflow"
     data_source_url: str | None = None
     db_pool_size: int = Field(default=5, ge=1)
+    # Published outbox rows are kept this long (to trace an event), then deleted.
+    outbox_retention_hours: float = Field(default=168.0, gt=0)
 
     @field_validator("database_url", "data_source_url")
     @classmethod

@@ -6,6 +6,7 @@ import logging
 from collections.abc import AsyncIterator, Coroutine
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
@@ -46,7 +47,8 @@ async def worker_runtime(service: str, settings: WorkerSettings) -> AsyncIterato
     sessions = create_sessionmaker(engine)
     broker = Broker(settings)
     await broker.connect(stop)
-    runtime = WorkerRuntime(stop, engine, sessions, broker, OutboxRelay(sessions, broker))
+    relay = OutboxRelay(sessions, broker, timedelta(hours=settings.outbox_retention_hours))
+    runtime = WorkerRuntime(stop, engine, sessions, broker, relay)
     runtime.run_in_background(runtime.relay.run(stop))
     runtime.run_in_background(
         serve_observability(settings, lambda: check_dependencies(engine, broker), stop)

@@ -3,6 +3,7 @@ unconfirmed ones stay for the relay."""
 
 import asyncio
 import uuid
+from datetime import timedelta
 
 import aio_pika
 import aiormq
@@ -132,3 +133,31 @@ async def test_publish_many_reports_each_message_and_publish_raw_raises_on_a_nac
     assert rejected == [False, True]
     with pytest.raises(aiormq.exceptions.DeliveryError):
         await private_broker.publish_raw("run.requested", body, "nacked-again")
+
+
+async def test_published_rows_older_than_the_retention_are_purged_and_nothing_else(
+    outbox_sessions: async_sessionmaker[AsyncSession],
+    outbox_db: asyncpg.Connection,
+    private_broker: Broker,
+) -> None:
+    await outbox_db.execute("DELETE FROM outbox")
+    expired, _ = await commit_events(outbox_sessions, 3)
+    recent, _ = await commit_events(outbox_sessions, 2)
+    pending, _ = await commit_events(outbox_sessions, 2)
+    now = utc_now()
+    await outbox_db.execute(
+        "UPDATE outbox SET published_at = $2 WHERE event_id = ANY($1::uuid[])",
+        [event.event_id for event in expired],
+        now - timedelta(days=8),
+    )
+    await outbox_db.execute(
+        "UPDATE outbox SET published_at = $2 WHERE event_id = ANY($1::uuid[])",
+        [event.event_id for event in recent],
+        now - timedelta(days=6),
+    )
+    relay = OutboxRelay(outbox_sessions, private_broker, retention=timedelta(days=7))
+
+    assert await relay.purge_published(now) == 3
+    kept = {row["event_id"] for row in await outbox_db.fetch("SELECT event_id FROM outbox")}
+    assert kept == {event.event_id for event in recent + pending}
+    assert await relay.purge_published(now) == 0
