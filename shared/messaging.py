@@ -92,7 +92,9 @@ class Broker:
                 if stop is not None and stop.is_set():
                     raise
                 await asyncio.sleep(CONNECT_RETRY_SECONDS)
-        channel = await self._connection.channel(publisher_confirms=True)
+        # A message no queue is bound for is returned by the broker; on_return_raises makes
+        # that a failed publish (the outbox keeps the event) instead of a silent loss.
+        channel = await self._connection.channel(publisher_confirms=True, on_return_raises=True)
         await self._declare_topology(channel)
         self._publishing = channel
 
@@ -148,7 +150,8 @@ class Broker:
 
         Returns, per message, whether the broker confirmed it within the publish timeout. False
         (a nack, the timeout, a lost connection) means it may or may not have arrived, so it is
-        safe to publish again.
+        safe to publish again; False for a returned message (no queue is bound for its routing
+        key) means it reached no queue.
         """
         if not messages:
             return []
@@ -163,9 +166,15 @@ class Broker:
                 confirmation.cancel()  # a confirm arriving later is ignored
             _forget_message_ids(channel, messages, first_tag)
         confirmed = [_is_confirmed(confirmation) for confirmation in confirmations]
-        for message, ok in zip(messages, confirmed, strict=True):
+        for message, ok, confirmation in zip(messages, confirmed, confirmations, strict=True):
             if ok:
                 EVENTS_PUBLISHED.labels(message.routing_key).inc()
+            elif _was_returned(confirmation):
+                log.error(
+                    "no queue is bound for %r: message %s reached no queue",
+                    message.routing_key,
+                    message.message_id,
+                )
         if not all(confirmed):
             log.warning("%d of %d messages unconfirmed", confirmed.count(False), len(messages))
         return confirmed
@@ -291,8 +300,16 @@ def _forget_message_ids(
 
 
 def _is_confirmed(confirmation: asyncio.Future[Any]) -> bool:
-    """An ack, or a return (unroutable, then acked), as Exchange.publish has always taken it."""
+    """An ack; not a nack, a timeout or a return (the channel raises on returns)."""
     return confirmation.done() and not confirmation.cancelled() and confirmation.exception() is None
+
+
+def _was_returned(confirmation: asyncio.Future[Any]) -> bool:
+    return (
+        confirmation.done()
+        and not confirmation.cancelled()
+        and isinstance(confirmation.exception(), aiormq.exceptions.PublishError)
+    )
 
 
 def _delivery_count(message: AbstractIncomingMessage) -> int:

@@ -135,6 +135,21 @@ async def test_publish_many_reports_each_message_and_publish_raw_raises_on_a_nac
         await private_broker.publish_raw("run.requested", body, "nacked-again")
 
 
+async def test_a_message_no_queue_is_bound_for_is_not_taken_as_published(
+    private_broker: Broker,
+) -> None:
+    body = run_requested().model_dump_json().encode()
+    confirmed = await private_broker.publish_many(
+        [
+            OutgoingMessage("nothing.is.bound.here", body, "returned"),
+            OutgoingMessage(RunRequested.routing_key, body, "routed"),
+        ]
+    )
+    assert confirmed == [False, True]
+    with pytest.raises(aiormq.exceptions.PublishError):
+        await private_broker.publish_raw("nothing.is.bound.here", body, "returned-again")
+
+
 async def test_published_rows_older_than_the_retention_are_purged_and_nothing_else(
     outbox_sessions: async_sessionmaker[AsyncSession],
     outbox_db: asyncpg.Connection,
