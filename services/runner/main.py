@@ -2,6 +2,7 @@
 
 import logging
 
+from services.runner.data_source_rights import warn_about_data_source_rights
 from services.runner.exporters.selector import Exporter
 from services.runner.recovery import run_recovery
 from services.runner.settings import RunnerSettings
@@ -15,6 +16,7 @@ log = logging.getLogger(__name__)
 async def main() -> None:
     settings = RunnerSettings()
     async with worker_runtime("runner", settings) as runtime:
+        await warn_about_data_source_rights(settings.effective_data_source_url)
         exporter = Exporter(
             settings.effective_data_source_url,
             settings.output_dir,
