@@ -3,7 +3,7 @@
 `python -m bench.export [--repeats 3] [--rows 2000000] [--skip-xlsx]` creates (or reuses) a
 table of 7 columns with NULLs, quotes, commas, newlines and unicode in the database
 `reportflow_bench`, then measures, interleaved round by round: psql's \\copy; each engine
-called in a child process (peak RSS from wait4); and each format through the running system
+called in a child process (peak RSS from GNU time); and each format through the running system
 (API and runner processes, `POST /api/reports/{id}/run?wait=`; the runner's peak RSS from
 /proc VmHWM, reset before every run). Prints a Markdown table of medians.
 """
