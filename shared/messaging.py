@@ -166,17 +166,18 @@ class Broker:
                 confirmation.cancel()  # a confirm arriving later is ignored
             _forget_message_ids(channel, messages, first_tag)
         confirmed = [_is_confirmed(confirmation) for confirmation in confirmations]
-        for message, ok, confirmation in zip(messages, confirmed, confirmations, strict=True):
+        returned = [
+            message
+            for message, confirmation in zip(messages, confirmations, strict=True)
+            if _was_returned(confirmation)
+        ]
+        for message, ok in zip(messages, confirmed, strict=True):
             if ok:
                 EVENTS_PUBLISHED.labels(message.routing_key).inc()
-            elif _was_returned(confirmation):
-                log.error(
-                    "no queue is bound for %r: message %s reached no queue",
-                    message.routing_key,
-                    message.message_id,
-                )
         if not all(confirmed):
             log.warning("%d of %d messages unconfirmed", confirmed.count(False), len(messages))
+        if returned:
+            await self._restore_topology({message.routing_key for message in returned})
         return confirmed
 
     async def _publishing_channel(self) -> aiormq.Channel:
@@ -192,16 +193,35 @@ class Broker:
 
     async def _send(self, channel: aiormq.abc.AbstractChannel, message: OutgoingMessage) -> None:
         """One message through aiormq's basic_publish: the frames and properties publish_many
-        sends, with the confirm (or the nack, or the timeout) raised to the caller."""
-        await channel.basic_publish(
-            message.body,
-            exchange=self.topology.events_exchange,
-            routing_key=message.routing_key,
-            properties=_properties(message),
-            mandatory=True,
-            timeout=self._publish_timeout,
-        )
+        sends, with the confirm (or the nack, the return, or the timeout) raised to the caller."""
+        try:
+            await channel.basic_publish(
+                message.body,
+                exchange=self.topology.events_exchange,
+                routing_key=message.routing_key,
+                properties=_properties(message),
+                mandatory=True,
+                timeout=self._publish_timeout,
+            )
+        except aiormq.exceptions.PublishError:
+            await self._restore_topology({message.routing_key})
+            raise
         EVENTS_PUBLISHED.labels(message.routing_key).inc()
+
+    async def _restore_topology(self, unroutable_keys: set[str]) -> None:
+        """After RabbitMQ returned messages as unroutable: declares the exchanges, queues and
+        bindings again (a no-op for what exists), so a queue deleted by hand comes back and the
+        next attempt from the outbox is delivered."""
+        log.error(
+            "RabbitMQ returned messages for %s: no queue is bound; declaring the topology again",
+            ", ".join(sorted(unroutable_keys)),
+        )
+        if self._publishing is None:
+            return
+        try:
+            await self._declare_topology(self._publishing)
+        except Exception:
+            log.warning("declaring the topology again failed", exc_info=True)
 
     async def consume(self, queue_base: str, handler: EventHandler, prefetch: int) -> None:
         """Delivers each event of the queue to `handler`; acks when it returns.

@@ -15,6 +15,7 @@ from shared.events import RunRequested, utc_now
 from shared.messaging import Broker, OutgoingMessage
 from shared.models import RunTrigger
 from shared.outbox import OutboxRelay, OutboxRow, add_events
+from shared.topology import RUNNER_QUEUE
 from tests.outbox.conftest import bind_queue
 
 
@@ -176,3 +177,23 @@ async def test_published_rows_older_than_the_retention_are_purged_and_nothing_el
     kept = {row["event_id"] for row in await outbox_db.fetch("SELECT event_id FROM outbox")}
     assert kept == {event.event_id for event in recent + pending}
     assert await relay.purge_published(now) == 0
+
+
+async def test_a_queue_deleted_by_hand_is_declared_again_after_the_first_returned_message(
+    private_broker: Broker, amqp_channel: aio_pika.abc.AbstractChannel
+) -> None:
+    runner_queue = private_broker.topology.queue(RUNNER_QUEUE)
+    await amqp_channel.queue_delete(runner_queue)
+    body = run_requested().model_dump_json().encode()
+
+    assert await private_broker.publish_many(
+        [OutgoingMessage(RunRequested.routing_key, body, "while-the-queue-is-gone")]
+    ) == [False]
+    assert await private_broker.publish_many(
+        [OutgoingMessage(RunRequested.routing_key, body, "after-it-was-declared-again")]
+    ) == [True]
+
+    queue = await amqp_channel.get_queue(runner_queue)
+    assert [message.message_id for message in await received(queue)] == [
+        "after-it-was-declared-again"
+    ]
