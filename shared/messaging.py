@@ -2,6 +2,7 @@
 
 import asyncio
 import logging
+import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -10,10 +11,10 @@ import aio_pika
 import aiormq
 import aiormq.abc
 from aio_pika.abc import (
-    AbstractChannel,
     AbstractExchange,
     AbstractIncomingMessage,
     AbstractQueue,
+    AbstractRobustChannel,
     AbstractRobustConnection,
 )
 from aio_pika.message import encode_expiration
@@ -37,6 +38,8 @@ EventHandler = Callable[[Event], Awaitable[None]]
 CONNECT_RETRY_SECONDS = 2.0
 MAX_RETRY_BACKOFF_SECONDS = 30.0
 PERSISTENT = 2  # AMQP delivery mode: the broker writes the message to disk
+# After a message came back unroutable the topology is declared again, at most this often.
+TOPOLOGY_RESTORE_INTERVAL_SECONDS = 60.0
 
 
 @dataclass(frozen=True)
@@ -71,7 +74,8 @@ class Broker:
         self._publish_timeout = settings.publish_timeout_seconds
         self.topology = Topology(settings.amqp_namespace, settings.delivery_limit)
         self._connection: AbstractRobustConnection | None = None
-        self._publishing: AbstractChannel | None = None
+        self._publishing: AbstractRobustChannel | None = None
+        self._topology_restored_at = -TOPOLOGY_RESTORE_INTERVAL_SECONDS
         self._consumers: list[tuple[AbstractQueue, str]] = []
 
     @property
@@ -98,28 +102,36 @@ class Broker:
         await self._declare_topology(channel)
         self._publishing = channel
 
-    async def _declare_topology(self, channel: AbstractChannel) -> AbstractExchange:
+    async def _declare_topology(
+        self, channel: AbstractRobustChannel, robust: bool = True
+    ) -> AbstractExchange:
+        """`robust`: the channel remembers each declaration and repeats it after a reconnect;
+        a second declaration of the same thing must not be remembered again."""
         topology = self.topology
         exchange = await channel.declare_exchange(
-            topology.events_exchange, aio_pika.ExchangeType.TOPIC, durable=True
+            topology.events_exchange, aio_pika.ExchangeType.TOPIC, durable=True, robust=robust
         )
         dead_letters = await channel.declare_exchange(
-            topology.dead_letter_exchange, aio_pika.ExchangeType.DIRECT, durable=True
+            topology.dead_letter_exchange, aio_pika.ExchangeType.DIRECT, durable=True, robust=robust
         )
         for spec in QUEUES:
             queue = await channel.declare_queue(
-                topology.queue(spec.name), durable=True, arguments=topology.queue_arguments(spec)
+                topology.queue(spec.name),
+                durable=True,
+                arguments=topology.queue_arguments(spec),
+                robust=robust,
             )
             for routing_key in spec.routing_keys:
-                await queue.bind(exchange, routing_key)
+                await queue.bind(exchange, routing_key, robust=robust)
             if spec.dead_letter_routing_key is not None:
                 continue  # a delay queue hands its messages on instead of dead-lettering them
             dead_letter_queue = await channel.declare_queue(
                 topology.dead_letter_queue(spec.name),
                 durable=True,
                 arguments={"x-queue-type": "quorum"},
+                robust=robust,
             )
-            await dead_letter_queue.bind(dead_letters, topology.queue(spec.name))
+            await dead_letter_queue.bind(dead_letters, topology.queue(spec.name), robust=robust)
         return exchange
 
     async def publish(self, event: Event) -> None:
@@ -211,15 +223,23 @@ class Broker:
     async def _restore_topology(self, unroutable_keys: set[str]) -> None:
         """After RabbitMQ returned messages as unroutable: declares the exchanges, queues and
         bindings again (a no-op for what exists), so a queue deleted by hand comes back and the
-        next attempt from the outbox is delivered."""
+        next attempt from the outbox is delivered. At most once a minute, within the publish
+        timeout: a key no queue will ever be bound for must not turn every retry into a
+        declaration (the caller may hold database locks meanwhile)."""
+        now = time.monotonic()
+        if self._publishing is None or (
+            now - self._topology_restored_at < TOPOLOGY_RESTORE_INTERVAL_SECONDS
+        ):
+            return
+        self._topology_restored_at = now
         log.error(
             "RabbitMQ returned messages for %s: no queue is bound; declaring the topology again",
             ", ".join(sorted(unroutable_keys)),
         )
-        if self._publishing is None:
-            return
         try:
-            await self._declare_topology(self._publishing)
+            await asyncio.wait_for(
+                self._declare_topology(self._publishing, robust=False), self._publish_timeout
+            )
         except Exception:
             log.warning("declaring the topology again failed", exc_info=True)
 
