@@ -127,46 +127,44 @@ class OutboxRelay:
                 log.exception("outbox relay failed; retrying")
                 published = 0
             if time.monotonic() >= next_purge:
-                next_purge = time.monotonic() + PURGE_INTERVAL_SECONDS
-                await self._purge_logging_failures()
+                # One batch per pass, so a long backlog (a first deploy) never holds up
+                # publishing; the next batch follows at once while there is more.
+                purged = await self._purge_logging_failures()
+                if purged < PURGE_BATCH_SIZE:
+                    next_purge = time.monotonic() + PURGE_INTERVAL_SECONDS
             if published < BATCH_SIZE:
                 await self._sleep(stop)
 
-    async def _purge_logging_failures(self) -> None:
+    async def _purge_logging_failures(self) -> int:
         try:
-            purged = await self.purge_published()
+            purged = await self.purge_expired_batch()
         except Exception:
             log.warning("purging published outbox rows failed; trying again later", exc_info=True)
-            return
+            return 0
         if purged:
             log.info("purged %d published outbox rows older than %s", purged, self._retention)
+        return purged
 
-    async def purge_published(self, now: datetime | None = None) -> int:
-        """Deletes rows published before `now` minus the retention, in batches; returns how
-        many. Rows another relay is deleting meanwhile are skipped, not waited for."""
+    async def purge_expired_batch(self, now: datetime | None = None) -> int:
+        """Deletes up to PURGE_BATCH_SIZE rows published before `now` minus the retention;
+        returns how many. Rows another relay is deleting meanwhile are skipped, not waited for."""
         cutoff = (now or utc_now()) - self._retention
-        purged = 0
-        while True:
-            async with self._sessions.begin() as session:
-                expired = (
-                    select(OutboxMessage.id)
-                    .where(OutboxMessage.published_at < cutoff)
-                    .order_by(OutboxMessage.published_at)
-                    .limit(PURGE_BATCH_SIZE)
-                    .with_for_update(skip_locked=True)
-                )
-                deleted = len(
-                    (
-                        await session.execute(
-                            delete(OutboxMessage)
-                            .where(OutboxMessage.id.in_(expired.scalar_subquery()))
-                            .returning(OutboxMessage.id)
-                        )
-                    ).all()
-                )
-            purged += deleted
-            if deleted < PURGE_BATCH_SIZE:
-                return purged
+        expired = (
+            select(OutboxMessage.id)
+            .where(OutboxMessage.published_at < cutoff)
+            .order_by(OutboxMessage.published_at)
+            .limit(PURGE_BATCH_SIZE)
+            .with_for_update(skip_locked=True)
+        )
+        async with self._sessions.begin() as session:
+            # `= ANY(ARRAY(…))`, not `IN (…)`: PostgreSQL plans IN as a semi-join that scans the
+            # whole table; ANY of an array looks each id up in the primary key.
+            deleted = await session.execute(
+                delete(OutboxMessage)
+                .where(OutboxMessage.id == any_(func.array(expired.scalar_subquery())))
+                .returning(OutboxMessage.id)
+            )
+            return len(deleted.all())
 
     async def _sleep(self, stop: asyncio.Event) -> None:
         stopped = asyncio.ensure_future(stop.wait())

@@ -173,10 +173,10 @@ async def test_published_rows_older_than_the_retention_are_purged_and_nothing_el
     )
     relay = OutboxRelay(outbox_sessions, private_broker, retention=timedelta(days=7))
 
-    assert await relay.purge_published(now) == 3
+    assert await relay.purge_expired_batch(now) == 3
     kept = {row["event_id"] for row in await outbox_db.fetch("SELECT event_id FROM outbox")}
     assert kept == {event.event_id for event in recent + pending}
-    assert await relay.purge_published(now) == 0
+    assert await relay.purge_expired_batch(now) == 0
 
 
 async def test_a_queue_deleted_by_hand_is_declared_again_after_the_first_returned_message(

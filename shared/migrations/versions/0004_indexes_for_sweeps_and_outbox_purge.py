@@ -17,13 +17,22 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
-    op.create_index("ix_report_runs_finished_at", "report_runs", ["finished_at"])
-    op.create_index(
-        "ix_outbox_published_at",
-        "outbox",
-        ["published_at"],
-        postgresql_where=sa.text("published_at IS NOT NULL"),
-    )
+    # CONCURRENTLY: both tables can be large in a running deployment (the outbox was never
+    # purged before this revision), and a plain CREATE INDEX would block their writes.
+    with op.get_context().autocommit_block():
+        op.create_index(
+            "ix_report_runs_finished_at",
+            "report_runs",
+            ["finished_at"],
+            postgresql_concurrently=True,
+        )
+        op.create_index(
+            "ix_outbox_published_at",
+            "outbox",
+            ["published_at"],
+            postgresql_where=sa.text("published_at IS NOT NULL"),
+            postgresql_concurrently=True,
+        )
 
 
 def downgrade() -> None:
