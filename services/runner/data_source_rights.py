@@ -16,13 +16,16 @@ log = logging.getLogger(__name__)
 RIGHTS_QUERY = """
 SELECT current_user AS role,
        r.rolsuper AS superuser,
-       pg_has_role(current_user, 'pg_read_server_files', 'USAGE')
-         OR pg_has_role(current_user, 'pg_signal_backend', 'USAGE')
-         OR pg_has_role(current_user, 'pg_write_server_files', 'USAGE') AS server_roles,
+       -- MEMBER, not USAGE: a NOINHERIT member can still SET ROLE from a SELECT (set_config).
+       pg_has_role(current_user, 'pg_read_server_files', 'MEMBER')
+         OR pg_has_role(current_user, 'pg_signal_backend', 'MEMBER')
+         OR pg_has_role(current_user, 'pg_write_server_files', 'MEMBER') AS server_roles,
        (SELECT count(*)
           FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-         WHERE c.relkind IN ('r', 'p')
+         WHERE c.relkind IN ('r', 'p', 'v', 'f')  -- tables, views and foreign tables
+           AND NOT c.relispartition  -- counted through their parent
            AND n.nspname NOT IN ('pg_catalog', 'information_schema')
+           AND has_schema_privilege(n.oid, 'USAGE')
            AND has_table_privilege(c.oid, 'INSERT, UPDATE, DELETE, TRUNCATE')) AS writable_tables
   FROM pg_roles r
  WHERE r.rolname = current_user
@@ -44,12 +47,15 @@ class DataSourceRights:
         elif self.server_roles:
             found.append("holds pg_read_server_files, pg_write_server_files or pg_signal_backend")
         if self.writable_tables:
-            found.append(f"may write to {self.writable_tables} table(s)")
+            found.append(f"may write to {self.writable_tables} table(s) or view(s)")
         return found
 
 
+CONNECT_TIMEOUT_SECONDS = 5.0
+
+
 async def data_source_rights(dsn: str) -> DataSourceRights:
-    connection = await asyncpg.connect(dsn)
+    connection = await asyncpg.connect(dsn, timeout=CONNECT_TIMEOUT_SECONDS)
     try:
         row = await connection.fetchrow(RIGHTS_QUERY)
     finally:
@@ -66,7 +72,7 @@ async def warn_about_data_source_rights(dsn: str) -> None:
     (a data source that is down is the run's failure to report, not the start-up's)."""
     try:
         rights = await data_source_rights(dsn)
-    except (OSError, asyncpg.PostgresError) as error:
+    except Exception as error:  # the check is advice: nothing it meets may stop the runner
         log.warning("could not check the data source role's rights: %s", error)
         return
     excess = rights.excess()

@@ -59,6 +59,31 @@ async def test_a_role_that_may_write_is_warned_about_with_the_table_count(
         await warn_about_data_source_rights(dsn)
 
     assert [record.getMessage() for record in caplog.records] == [
-        f"report SQL runs as role '{role}', which may write to 1 table(s); point "
+        f"report SQL runs as role '{role}', which may write to 1 table(s) or view(s); point "
         "DATA_SOURCE_URL at a role that may only read what reports may see"
+    ]
+
+
+async def test_a_member_of_pg_signal_backend_is_named_even_without_inheriting_it(
+    db: asyncpg.Connection, login_role: tuple[str, str]
+) -> None:
+    role, dsn = login_role
+    await db.execute(f'ALTER ROLE "{role}" NOINHERIT')
+    await db.execute(f'GRANT pg_signal_backend TO "{role}"')
+    try:
+        excess = (await data_source_rights(dsn)).excess()
+    finally:
+        await db.execute(f'REVOKE pg_signal_backend FROM "{role}"')
+
+    assert excess == ["holds pg_read_server_files, pg_write_server_files or pg_signal_backend"]
+
+
+async def test_an_unreachable_data_source_is_a_warning_not_a_failed_start(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    with caplog.at_level(logging.WARNING):
+        await warn_about_data_source_rights("postgresql://nobody@127.0.0.1:1/nothing")
+
+    assert [record.getMessage().split(":")[0] for record in caplog.records] == [
+        "could not check the data source role's rights"
     ]
