@@ -1,4 +1,4 @@
-"""A database of a test's own, migrated to head and dropped afterwards."""
+"""Databases of a test's own, dropped afterwards: empty, or migrated to head."""
 
 import asyncio
 from collections.abc import AsyncIterator
@@ -10,20 +10,25 @@ from shared.migrate import upgrade_to_head
 
 
 @asynccontextmanager
-async def migrated_database(admin_dsn: str, name: str) -> AsyncIterator[str]:
+async def empty_database(admin_dsn: str, name: str) -> AsyncIterator[str]:
     """Yields the new database's URL; `admin_dsn` names a database to connect to for CREATE."""
     admin = await asyncpg.connect(admin_dsn)
     try:
         await admin.execute(f'CREATE DATABASE "{name}"')
     finally:
         await admin.close()
-    url = f"{admin_dsn.rpartition('/')[0]}/{name}"
-    await asyncio.to_thread(upgrade_to_head, url)
     try:
-        yield url
+        yield f"{admin_dsn.rpartition('/')[0]}/{name}"
     finally:
         admin = await asyncpg.connect(admin_dsn)
         try:
             await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         finally:
             await admin.close()
+
+
+@asynccontextmanager
+async def migrated_database(admin_dsn: str, name: str) -> AsyncIterator[str]:
+    async with empty_database(admin_dsn, name) as url:
+        await asyncio.to_thread(upgrade_to_head, url)
+        yield url
