@@ -12,6 +12,7 @@ import asyncio
 import sys
 
 import aio_pika
+from aio_pika.abc import AbstractIncomingMessage
 
 from shared.settings import BrokerSettings
 from shared.topology import QUEUES, Topology
@@ -24,6 +25,9 @@ async def redrive(queue_base: str, limit: int | None, dry_run: bool) -> int:
     topology = Topology(settings.amqp_namespace, settings.delivery_limit)
     connection = await aio_pika.connect(settings.amqp_url.get_secret_value())
     moved = 0
+    # A dry run holds what it listed unacknowledged until the end, so the queue hands out the
+    # next message rather than the same one again; all of them go back when it is done.
+    listed: list[AbstractIncomingMessage] = []
     try:
         channel = await connection.channel(publisher_confirms=True)
         dead_letters = await channel.get_queue(topology.dead_letter_queue(queue_base))
@@ -33,7 +37,7 @@ async def redrive(queue_base: str, limit: int | None, dry_run: bool) -> int:
                 break
             print(f"{message.message_id or '-'} {message.body[:200]!r}")
             if dry_run:
-                await message.nack(requeue=True)
+                listed.append(message)
                 moved += 1
                 continue
             await channel.default_exchange.publish(
@@ -48,8 +52,10 @@ async def redrive(queue_base: str, limit: int | None, dry_run: bool) -> int:
             )
             await message.ack()
             moved += 1
+        for message in listed:
+            await message.nack(requeue=True)
     finally:
-        await connection.close()
+        await connection.close()  # anything still unacknowledged goes back to the queue
     return moved
 
 

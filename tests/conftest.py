@@ -147,3 +147,14 @@ def start_service(
     yield start
     for process in started:
         process.stop()
+
+
+@pytest.fixture
+async def private_broker(amqp_namespace: str) -> AsyncIterator[Broker]:
+    """A broker in a namespace of the test's own, removed afterwards."""
+    namespace = f"{amqp_namespace}-{uuid.uuid4().hex[:6]}"
+    broker = Broker(BrokerSettings(amqp_url=AMQP_URL, amqp_namespace=namespace))
+    await broker.connect()
+    yield broker
+    await broker.close()
+    await delete_namespace(AMQP_URL, namespace)

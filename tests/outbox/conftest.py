@@ -4,7 +4,6 @@ A relay publishes every pending row it finds, so these tests must not share the 
 database (or its namespace) with services whose rows they would relay somewhere else.
 """
 
-import uuid
 from collections.abc import AsyncIterator
 
 import aio_pika
@@ -14,8 +13,7 @@ from pamqp.common import Arguments
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from shared.database import create_engine, create_sessionmaker
-from shared.messaging import Broker, delete_namespace
-from shared.settings import BrokerSettings, DatabaseSettings
+from shared.settings import DatabaseSettings
 from shared.topology import Topology
 from tests.conftest import ADMIN_DSN, AMQP_URL
 from tests.support.databases import migrated_database
@@ -39,16 +37,6 @@ async def outbox_db(outbox_database: str) -> AsyncIterator[asyncpg.Connection]:
     connection = await asyncpg.connect(outbox_database)
     yield connection
     await connection.close()
-
-
-@pytest.fixture
-async def private_broker(amqp_namespace: str) -> AsyncIterator[Broker]:
-    namespace = f"{amqp_namespace}-{uuid.uuid4().hex[:6]}"
-    broker = Broker(BrokerSettings(amqp_url=AMQP_URL, amqp_namespace=namespace))
-    await broker.connect()
-    yield broker
-    await broker.close()
-    await delete_namespace(AMQP_URL, namespace)
 
 
 @pytest.fixture
