@@ -1,11 +1,11 @@
 """Prepares a system: creates the database if missing, migrates it, loads the demo data.
 
-Set LOAD_DEMO_DATA=false to skip the demo tables and sample reports.
+Set LOAD_DEMO_DATA=false (in the environment or `.env`) to skip the demo tables and sample
+reports.
 """
 
 import asyncio
 import logging
-import os
 from pathlib import Path
 
 import asyncpg
@@ -15,6 +15,10 @@ from shared.settings import DatabaseSettings
 
 DEMO_DIR = Path(__file__).parent
 log = logging.getLogger("bootstrap")
+
+
+class BootstrapSettings(DatabaseSettings):
+    load_demo_data: bool = True
 
 
 async def create_database_if_missing(database_url: str) -> None:
@@ -39,11 +43,11 @@ async def run_sql(database_url: str, sql: str) -> None:
 
 def main() -> None:
     logging.basicConfig(level=logging.INFO, format="%(name)s: %(message)s")
-    settings = DatabaseSettings()
+    settings = BootstrapSettings()
     asyncio.run(create_database_if_missing(settings.database_url))
     upgrade_to_head(settings.database_url)
     log.info("database migrated")
-    if os.environ.get("LOAD_DEMO_DATA", "true").lower() in {"0", "false", "no"}:
+    if not settings.load_demo_data:
         return
     asyncio.run(
         run_sql(settings.effective_data_source_url, (DEMO_DIR / "demo_data.sql").read_text())
