@@ -121,8 +121,14 @@ def facts(notice: RunNotice) -> list[tuple[str, str]]:
     ]
     if notice.status != RunStatus.SUCCESS:
         rows.append(("Error", notice.error_message or "—"))
-    rows.append(("Download", notice.download_url))
+    if _has_download(notice):
+        rows.append(("Download", notice.download_url))
     return rows
+
+
+def _has_download(notice: RunNotice) -> bool:
+    """A failed run has no file: a link would only answer 409."""
+    return notice.status == RunStatus.SUCCESS
 
 
 def text_body(notice: RunNotice, max_attachment_bytes: int) -> str:
@@ -137,10 +143,10 @@ def html_body(notice: RunNotice, max_attachment_bytes: int) -> str:
         if label != "Download"
     )
     link = html.escape(notice.download_url, quote=True)
+    download = f'<p><a href="{link}">Download the output</a></p>' if _has_download(notice) else ""
     return (
         f"<html><body><h2>{html.escape(header_safe(notice.report_name))}</h2><table>{rows}</table>"
-        f'<p><a href="{link}">Download the output</a></p>'
-        f"<p>{html.escape(_file_note(notice, max_attachment_bytes))}</p></body></html>"
+        f"{download}<p>{html.escape(_file_note(notice, max_attachment_bytes))}</p></body></html>"
     )
 
 

@@ -123,13 +123,17 @@ def test_a_message_has_a_text_and_an_html_part_and_the_file() -> None:
     assert attachment.get_content_type() == "text/csv"
 
 
-def test_a_failed_run_mail_carries_the_error() -> None:
+def test_a_failed_run_mail_carries_the_error_and_no_download_link() -> None:
     notice = _notice(status=RunStatus.FAILED, row_count=None, error_message="division by zero")
     message = build_message(notice, "reportflow@example.com", "ana@example.com", LIMIT, NOW)
 
     text = message.get_body(("plain",))
+    html_part = message.get_body(("html",))
     assert text is not None
+    assert html_part is not None
     assert "Error: division by zero" in text.get_content()
+    assert "/download" not in text.get_content()
+    assert "/download" not in html_part.get_content()
 
 
 def test_a_file_over_the_limit_is_announced_not_attached() -> None:
