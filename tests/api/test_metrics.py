@@ -18,7 +18,7 @@ async def test_queued_runs_show_as_waiting_with_the_oldest_age(client: httpx.Asy
         metric_value(after, "reportflow_runs_waiting")
         == metric_value(before, "reportflow_runs_waiting") + 1
     )
-    assert metric_value(after, 'reportflow_runs_total{status="QUEUED"}') >= 1
+    assert metric_value(after, 'reportflow_runs{status="QUEUED"}') >= 1
     assert "\nreportflow_oldest_queued_run_age_seconds " in after
     assert metric_value(after, "reportflow_oldest_queued_run_age_seconds") >= 0
     assert "reportflow_outbox_pending" in after

@@ -9,9 +9,7 @@ from shared.models import OutboxMessage, ReportRun, RunStatus
 
 router = APIRouter(tags=["operations"])
 
-RUNS_BY_STATUS = Gauge(
-    "reportflow_runs_total", "Runs in the system of record, by status", ["status"]
-)
+RUNS_BY_STATUS = Gauge("reportflow_runs", "Runs in the system of record, by status", ["status"])
 RUNS_WAITING = Gauge("reportflow_runs_waiting", "Runs QUEUED and waiting for a runner")
 OLDEST_QUEUED_AGE = Gauge(
     "reportflow_oldest_queued_run_age_seconds", "Age of the oldest QUEUED run (0 when none)"
