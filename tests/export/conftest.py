@@ -17,6 +17,7 @@ from shared.models import Compression, OutputFormat
 from tests.conftest import ADMIN_DSN
 from tests.e2e.conftest import AWKWARD_TABLE
 from tests.support.api import api_client
+from tests.support.databases import migrated_database
 from tests.support.reports import report_body
 from tests.support.services import ServiceProcess, StartService
 
@@ -143,19 +144,40 @@ def export_namespace(amqp_namespace: str, extra_namespaces: list[str]) -> str:
 
 
 @pytest.fixture(scope="session")
+async def export_record_url(run_id: str) -> AsyncIterator[str]:
+    """A system of record of the export deployment's own. Sharing the session's would let the
+    session's services relay these runs' outbox rows into their own namespace, where a runner
+    on another data source claims them."""
+    async with migrated_database(ADMIN_DSN, f"reportflow_test_{run_id}_export_record") as url:
+        yield url
+
+
+@pytest.fixture(scope="session")
 def export_runner(
-    start_service: StartService, export_namespace: str, data_source_url: str
+    start_service: StartService,
+    export_namespace: str,
+    export_record_url: str,
+    data_source_url: str,
 ) -> ServiceProcess:
     """A runner of its own on the export data source, so its peak memory is this module's."""
-    return start_service("runner", AMQP_NAMESPACE=export_namespace, DATA_SOURCE_URL=data_source_url)
+    return start_service(
+        "runner",
+        AMQP_NAMESPACE=export_namespace,
+        DATABASE_URL=export_record_url,
+        DATA_SOURCE_URL=data_source_url,
+    )
 
 
 @pytest.fixture
 async def export_client(
-    api_settings: ApiSettings, export_namespace: str, data_source_url: str
+    api_settings: ApiSettings, export_namespace: str, export_record_url: str, data_source_url: str
 ) -> AsyncIterator[httpx.AsyncClient]:
     settings = api_settings.model_copy(
-        update={"amqp_namespace": export_namespace, "data_source_url": data_source_url}
+        update={
+            "amqp_namespace": export_namespace,
+            "database_url": export_record_url,
+            "data_source_url": data_source_url,
+        }
     )
     async with api_client(settings) as client:
         yield client

@@ -11,9 +11,10 @@ import pytest
 
 from services.api.settings import ApiSettings
 from shared.messaging import delete_namespace
-from tests.conftest import AMQP_URL
+from tests.conftest import ADMIN_DSN, AMQP_URL
 from tests.export.conftest import create_report, run_report
 from tests.support.api import api_client
+from tests.support.databases import migrated_database
 from tests.support.services import ServiceProcess, StartService
 
 FLAT_MEMORY_BYTES = 50 * 1024 * 1024
@@ -78,32 +79,50 @@ async def busy_namespace(amqp_namespace: str) -> AsyncIterator[str]:
     await delete_namespace(AMQP_URL, namespace)
 
 
+@pytest.fixture
+async def busy_record_url(run_id: str) -> AsyncIterator[str]:
+    """The deployment's own system of record, so no other test service relays its runs."""
+    async with migrated_database(ADMIN_DSN, f"reportflow_test_{run_id}_busy") as url:
+        yield url
+
+
+@pytest.fixture
+async def busy_db(busy_record_url: str) -> AsyncIterator[asyncpg.Connection]:
+    connection = await asyncpg.connect(busy_record_url)
+    yield connection
+    await connection.close()
+
+
 async def test_small_report_finishes_while_a_big_export_runs(
     start_service: StartService,
     api_settings: ApiSettings,
     busy_namespace: str,
-    db: asyncpg.Connection,
+    busy_record_url: str,
+    busy_db: asyncpg.Connection,
 ) -> None:
     """XLSX keeps a worker thread busy the longest; the loop must still serve runs and leases."""
     runner = start_service(
         "runner",
         AMQP_NAMESPACE=busy_namespace,
+        DATABASE_URL=busy_record_url,
         RUNNER_CONCURRENCY="2",
         LEASE_SECONDS="3",
         SHUTDOWN_TIMEOUT_SECONDS="0",
         CSV_ENGINE="cursor",
     )
-    settings = api_settings.model_copy(update={"amqp_namespace": busy_namespace})
+    settings = api_settings.model_copy(
+        update={"amqp_namespace": busy_namespace, "database_url": busy_record_url}
+    )
     async with api_client(settings) as client:
         big = await create_report(client, XLSX_ROWS.format(rows=2_000_000), output_format="XLSX")
         small = await create_report(client, ROWS.format(rows=1000))
         big_run = (await client.post(f"/api/reports/{big}/run")).json()
-        leases = [await _lease_when_running(db, big_run["id"])]
+        leases = [await _lease_when_running(busy_db, big_run["id"])]
 
         small_run = await run_report(client, small)
         for _ in range(2):
             await asyncio.sleep(1.2)
-            leases.append(await _lease_when_running(db, big_run["id"]))
+            leases.append(await _lease_when_running(busy_db, big_run["id"]))
 
     runner.stop()
     assert small_run["row_count"] == 1000
