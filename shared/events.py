@@ -6,7 +6,7 @@ from typing import ClassVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from shared.models import RunStatus, RunTrigger
+from shared.models import ReportRun, RunStatus, RunTrigger
 
 
 def utc_now() -> datetime:
@@ -52,6 +52,25 @@ class RunCompleted(Event):
     # Added later (additive): the file's SHA-256 (hex) and notes for the user, on success.
     sha256: str | None = None
     notes: str | None = None
+
+    @classmethod
+    def announcing(cls, run: ReportRun) -> "RunCompleted":
+        """The event a finished run's row stands for: written by the runner as it records the
+        outcome, and again by the notifier for a run whose event never arrived."""
+        if run.finished_at is None:
+            raise ValueError(f"run {run.id} has not finished")
+        return cls(
+            run_id=run.id,
+            report_id=run.report_id,
+            status=run.status,
+            row_count=run.row_count,
+            byte_size=run.byte_size,
+            output_path=run.output_path,
+            error_message=run.error_message,
+            finished_at=run.finished_at,
+            sha256=run.sha256,
+            notes=run.notes,
+        )
 
 
 class NotificationDeferred(Event):

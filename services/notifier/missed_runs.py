@@ -35,19 +35,4 @@ async def find_missed_runs(
         .order_by(ReportRun.finished_at)
         .limit(limit)
     )
-    return [
-        RunCompleted(
-            run_id=run.id,
-            report_id=run.report_id,
-            status=run.status,
-            row_count=run.row_count,
-            byte_size=run.byte_size,
-            output_path=run.output_path,
-            error_message=run.error_message,
-            finished_at=run.finished_at,
-            sha256=run.sha256,
-            notes=run.notes,
-        )
-        for run in runs
-        if run.finished_at is not None
-    ]
+    return [RunCompleted.announcing(run) for run in runs]

@@ -129,7 +129,7 @@ def _current(claim: Claim) -> ColumnElement[bool]:
 async def finish_run(session: AsyncSession, claim: Claim, outcome: RunOutcome) -> FinishResult:
     """Records the outcome and its run.completed event, if the claim is still current."""
     finished = (
-        await session.execute(
+        await session.scalars(
             update(ReportRun)
             .where(_current(claim))
             .values(
@@ -143,13 +143,11 @@ async def finish_run(session: AsyncSession, claim: Claim, outcome: RunOutcome) -
                 notes=outcome.notes,
                 lease_expires_at=None,
             )
-            .returning(ReportRun.report_id, ReportRun.finished_at)
+            .returning(ReportRun)
         )
     ).one_or_none()
     if finished is not None:
-        add_event(
-            session, _completed(claim.run_id, finished.report_id, finished.finished_at, outcome)
-        )
+        add_event(session, RunCompleted.announcing(finished))
         return FinishResult.RECORDED
     recorded_by_claim = await session.scalar(
         select(ReportRun.id).where(
@@ -160,23 +158,6 @@ async def finish_run(session: AsyncSession, claim: Claim, outcome: RunOutcome) -
         )
     )
     return FinishResult.ALREADY_RECORDED if recorded_by_claim else FinishResult.TAKEN_OVER
-
-
-def _completed(
-    run_id: uuid.UUID, report_id: uuid.UUID, finished_at: datetime, outcome: RunOutcome
-) -> RunCompleted:
-    return RunCompleted(
-        run_id=run_id,
-        report_id=report_id,
-        status=outcome.status,
-        row_count=outcome.row_count,
-        byte_size=outcome.byte_size,
-        output_path=outcome.output_path,
-        error_message=outcome.error_message,
-        sha256=outcome.sha256,
-        notes=outcome.notes,
-        finished_at=finished_at,
-    )
 
 
 async def hand_back(session: AsyncSession, claim: Claim) -> bool:
