@@ -12,9 +12,9 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from services.notifier import notification_log as records
 from services.notifier.decisions import GiveUp, RetryPolicy, after_failure, should_mail
+from services.notifier.finished_run import FinishedRun
 from services.notifier.mailer import DeliveryFailed, SmtpMailer
 from services.notifier.metrics import NOTIFICATIONS
-from services.notifier.notification_log import FinishedRun
 from services.notifier.rendering import (
     OutputFile,
     RunNotice,
@@ -85,10 +85,9 @@ class Notifier:
             if run is None:
                 log.warning("run.completed for an unknown run; ignored", extra={"run_id": run_id})
                 return
-            notice = self._notice(run, None)
-            await records.record_log_line(session, run_id, log_line(notice))
-            recipients = await self._add_email_rows(session, run, notice)
-        log.info(header_safe(log_line(notice), 2000), extra={"run_id": run_id})
+            await records.record_log_line(session, run_id, log_line(run))
+            recipients = await self._add_email_rows(session, run)
+        log.info(header_safe(log_line(run), 2000), extra={"run_id": run_id})
         if not recipients:
             return
         notice = self._notice(run, await self._output_file(run.output_path))
@@ -100,9 +99,7 @@ class Notifier:
         if errors:
             raise errors[0]
 
-    async def _add_email_rows(
-        self, session: AsyncSession, run: FinishedRun, notice: RunNotice
-    ) -> list[str]:
+    async def _add_email_rows(self, session: AsyncSession, run: FinishedRun) -> list[str]:
         """Records one row per distinct recipient; returns those to mail now."""
         recipients = list(dict.fromkeys(address.strip() for address in run.recipients))
         if not should_mail(run.notify_on, run.status):
@@ -113,7 +110,7 @@ class Notifier:
             return []
         valid = [address for address in recipients if is_mailable_address(address)]
         invalid = [address for address in recipients if address not in valid]
-        mail_subject = subject(notice)
+        mail_subject = subject(run)
         await records.add_emails(
             session, run.run_id, valid, NotificationStatus.PENDING, mail_subject
         )
@@ -136,20 +133,7 @@ class Notifier:
         await self._deliver(notice, event.recipient, event.attempt)
 
     def _notice(self, run: FinishedRun, output: OutputFile | None) -> RunNotice:
-        return RunNotice(
-            run.run_id,
-            run.report_name,
-            run.report_description,
-            run.status,
-            run.row_count,
-            run.started_at,
-            run.finished_at,
-            run.scheduled_for,
-            run.error_message,
-            run.output_path,
-            download_url(self._settings.public_base_url, run.run_id),
-            output,
-        )
+        return RunNotice(run, download_url(self._settings.public_base_url, run.run_id), output)
 
     async def _output_file(self, output_path: str | None) -> OutputFile | None:
         if not output_path:
@@ -158,10 +142,10 @@ class Notifier:
         return await asyncio.to_thread(_read_output, path, self._settings.mail_max_attachment_bytes)
 
     async def _deliver(self, notice: RunNotice, recipient: str, attempts_done: int) -> None:
-        context = {"run_id": notice.run_id, "recipient": recipient}
+        context = {"run_id": notice.run.run_id, "recipient": recipient}
         async with self._slots:
             attempt = await self._write(
-                lambda session: records.claim(session, notice.run_id, recipient, attempts_done)
+                lambda session: records.claim(session, notice.run.run_id, recipient, attempts_done)
             )
             if attempt is None:
                 log.info("notification already handled; not sent again", extra=context)
@@ -177,10 +161,10 @@ class Notifier:
             try:
                 await self._mailer.send(message, recipient)
             except DeliveryFailed as failure:
-                await self._after_failure(notice.run_id, recipient, attempt, failure)
+                await self._after_failure(notice.run.run_id, recipient, attempt, failure)
                 return
         await self._write(
-            lambda session: records.mark_sent(session, notice.run_id, recipient, attempt)
+            lambda session: records.mark_sent(session, notice.run.run_id, recipient, attempt)
         )
         NOTIFICATIONS.labels("sent").inc()
         log.info("mail sent (attempt %d)", attempt, extra=context)

@@ -9,41 +9,24 @@ session and never commit.
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 from sqlalchemy import ColumnElement, func, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from services.notifier.finished_run import FinishedRun
 from shared.models import (
     NotificationChannel,
     NotificationLog,
     NotificationStatus,
-    NotifyOn,
     Report,
     ReportRun,
-    RunStatus,
 )
 
 # The LOG channel has one row per run; its "recipient" is the system's own log.
 LOG_RECIPIENT = "system"
 UNIQUE_KEY = ["run_id", "channel", "recipient"]
-
-
-@dataclass(frozen=True)
-class FinishedRun:
-    run_id: uuid.UUID
-    report_name: str
-    report_description: str | None
-    notify_on: NotifyOn
-    recipients: list[str]
-    status: RunStatus
-    row_count: int | None
-    started_at: datetime | None
-    finished_at: datetime | None
-    scheduled_for: datetime | None
-    error_message: str | None
-    output_path: str | None
 
 
 @dataclass(frozen=True)

@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 from email.message import EmailMessage
 from email.utils import format_datetime
 
+from services.notifier.finished_run import FinishedRun
 from shared.models import RunStatus
 from shared.output_files import output_media_type
 
@@ -30,16 +31,7 @@ class OutputFile:
 class RunNotice:
     """What a mail says about one finished run."""
 
-    run_id: uuid.UUID
-    report_name: str
-    report_description: str | None
-    status: RunStatus
-    row_count: int | None
-    started_at: datetime | None
-    finished_at: datetime | None
-    scheduled_for: datetime | None
-    error_message: str | None
-    output_path: str | None
+    run: FinishedRun
     download_url: str
     output: OutputFile | None = None
 
@@ -63,34 +55,34 @@ def download_url(public_base_url: str, run_id: uuid.UUID) -> str:
     return f"{public_base_url.rstrip('/')}/api/runs/{run_id}/download"
 
 
-def log_line(notice: RunNotice) -> str:
-    if notice.status == RunStatus.SUCCESS:
+def log_line(run: FinishedRun) -> str:
+    if run.status == RunStatus.SUCCESS:
         return (
-            f"Report '{notice.report_name}' completed successfully. "
-            f"Rows exported: {notice.row_count}. Output: {notice.output_path}"
+            f"Report '{run.report_name}' completed successfully. "
+            f"Rows exported: {run.row_count}. Output: {run.output_path}"
         )
-    return f"Report '{notice.report_name}' failed. Error: {notice.error_message}"
+    return f"Report '{run.report_name}' failed. Error: {run.error_message}"
 
 
 def _rows(count: int | None) -> str:
     return "unknown" if count is None else f"{count} row" + ("" if count == 1 else "s")
 
 
-def subject(notice: RunNotice) -> str:
-    outcome = f"{notice.status} ({_rows(notice.row_count)})"
-    if notice.status != RunStatus.SUCCESS:
-        outcome = str(notice.status)
-    return header_safe(f"[ReportFlow] {header_safe(notice.report_name)} — {outcome}", 250)
+def subject(run: FinishedRun) -> str:
+    outcome = f"{run.status} ({_rows(run.row_count)})"
+    if run.status != RunStatus.SUCCESS:
+        outcome = str(run.status)
+    return header_safe(f"[ReportFlow] {header_safe(run.report_name)} — {outcome}", 250)
 
 
 def _when(moment: datetime | None) -> str:
     return "—" if moment is None else f"{moment.astimezone(UTC):%Y-%m-%d %H:%M:%S} UTC"
 
 
-def _duration(notice: RunNotice) -> str:
-    if notice.started_at is None or notice.finished_at is None:
+def _duration(run: FinishedRun) -> str:
+    if run.started_at is None or run.finished_at is None:
         return "—"
-    seconds = max(0, round((notice.finished_at - notice.started_at).total_seconds()))
+    seconds = max(0, round((run.finished_at - run.started_at).total_seconds()))
     minutes, seconds = divmod(seconds, 60)
     hours, minutes = divmod(minutes, 60)
     return f"{hours}h {minutes}m {seconds}s" if hours else f"{minutes}m {seconds}s"
@@ -110,17 +102,18 @@ def _file_note(notice: RunNotice, max_attachment_bytes: int) -> str:
 
 def facts(notice: RunNotice) -> list[tuple[str, str]]:
     """The report's facts as (label, value) rows, shared by both parts."""
+    run = notice.run
     rows = [
-        ("Report", header_safe(notice.report_name)),
-        ("Description", notice.report_description or "—"),
-        ("Status", str(notice.status)),
-        ("Rows", "—" if notice.row_count is None else str(notice.row_count)),
-        ("Duration", _duration(notice)),
-        ("Scheduled for", _when(notice.scheduled_for) if notice.scheduled_for else "manual run"),
-        ("Finished", _when(notice.finished_at)),
+        ("Report", header_safe(run.report_name)),
+        ("Description", run.report_description or "—"),
+        ("Status", str(run.status)),
+        ("Rows", "—" if run.row_count is None else str(run.row_count)),
+        ("Duration", _duration(run)),
+        ("Scheduled for", _when(run.scheduled_for) if run.scheduled_for else "manual run"),
+        ("Finished", _when(run.finished_at)),
     ]
-    if notice.status != RunStatus.SUCCESS:
-        rows.append(("Error", notice.error_message or "—"))
+    if run.status != RunStatus.SUCCESS:
+        rows.append(("Error", run.error_message or "—"))
     if _has_download(notice):
         rows.append(("Download", notice.download_url))
     return rows
@@ -128,7 +121,7 @@ def facts(notice: RunNotice) -> list[tuple[str, str]]:
 
 def _has_download(notice: RunNotice) -> bool:
     """A failed run has no file: a link would only answer 409."""
-    return notice.status == RunStatus.SUCCESS
+    return notice.run.status == RunStatus.SUCCESS
 
 
 def text_body(notice: RunNotice, max_attachment_bytes: int) -> str:
@@ -145,7 +138,8 @@ def html_body(notice: RunNotice, max_attachment_bytes: int) -> str:
     link = html.escape(notice.download_url, quote=True)
     download = f'<p><a href="{link}">Download the output</a></p>' if _has_download(notice) else ""
     return (
-        f"<html><body><h2>{html.escape(header_safe(notice.report_name))}</h2><table>{rows}</table>"
+        f"<html><body><h2>{html.escape(header_safe(notice.run.report_name))}</h2>"
+        f"<table>{rows}</table>"
         f"{download}<p>{html.escape(_file_note(notice, max_attachment_bytes))}</p></body></html>"
     )
 
@@ -161,12 +155,12 @@ def build_message(
     notice: RunNotice, sender: str, recipient: str, max_attachment_bytes: int, now: datetime
 ) -> EmailMessage:
     message = EmailMessage()
-    message["Subject"] = subject(notice)
+    message["Subject"] = subject(notice.run)
     message["From"] = header_safe(sender)
     message["To"] = header_safe(recipient)
     message["Date"] = format_datetime(now)
-    message["Message-ID"] = message_id(notice.run_id, recipient, sender)
-    message["X-ReportFlow-Run-Id"] = str(notice.run_id)
+    message["Message-ID"] = message_id(notice.run.run_id, recipient, sender)
+    message["X-ReportFlow-Run-Id"] = str(notice.run.run_id)
     message.set_content(text_body(notice, max_attachment_bytes))
     message.add_alternative(html_body(notice, max_attachment_bytes), subtype="html")
     if notice.output is not None and notice.output.content is not None:

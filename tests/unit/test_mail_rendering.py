@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from services.notifier.finished_run import FinishedRun
 from services.notifier.rendering import (
     OutputFile,
     RunNotice,
@@ -17,7 +18,7 @@ from services.notifier.rendering import (
     message_id,
     subject,
 )
-from shared.models import RunStatus
+from shared.models import NotifyOn, RunStatus
 
 NOW = datetime(2024, 3, 4, 9, 0, 5, tzinfo=UTC)
 RUN_ID = uuid.UUID("12345678-1234-5678-1234-567812345678")
@@ -25,10 +26,13 @@ LIMIT = 1000
 
 
 def _notice(**changes: object) -> RunNotice:
-    fields: dict[str, object] = {
+    """The sample notice, with `changes` to its run's fields or to its own."""
+    run_fields: dict[str, object] = {
         "run_id": RUN_ID,
         "report_name": "Weekly Sales Summary",
         "report_description": "Sales <by region> & week",
+        "notify_on": NotifyOn.ALWAYS,
+        "recipients": ["ana@example.com"],
         "status": RunStatus.SUCCESS,
         "row_count": 150,
         "started_at": NOW - timedelta(minutes=2, seconds=5),
@@ -36,10 +40,15 @@ def _notice(**changes: object) -> RunNotice:
         "scheduled_for": NOW - timedelta(minutes=3),
         "error_message": None,
         "output_path": "/outputs/Weekly_Sales_Summary_20240304_085800.csv",
+    }
+    notice_fields: dict[str, object] = {
         "download_url": f"https://reports.example.com/api/runs/{RUN_ID}/download",
         "output": OutputFile("Weekly_Sales_Summary.csv", 12, b"a,b\n1,2\n"),
     }
-    return RunNotice(**{**fields, **changes})  # type: ignore[arg-type]
+    run_changes = {name: value for name, value in changes.items() if name in run_fields}
+    own_changes = {name: value for name, value in changes.items() if name not in run_fields}
+    run = FinishedRun(**{**run_fields, **run_changes})  # type: ignore[arg-type]
+    return RunNotice(run, **{**notice_fields, **own_changes})  # type: ignore[arg-type]
 
 
 @pytest.mark.parametrize(
@@ -61,7 +70,7 @@ def _notice(**changes: object) -> RunNotice:
 def test_subject_names_the_report_status_and_rows(
     changes: dict[str, object], expected: str
 ) -> None:
-    assert subject(_notice(**changes)) == expected
+    assert subject(_notice(**changes).run) == expected
 
 
 @pytest.mark.parametrize(
@@ -168,9 +177,9 @@ def test_every_attempt_of_a_notification_has_the_same_message_id() -> None:
 
 
 def test_the_log_line_has_the_agreed_wording() -> None:
-    assert log_line(_notice()) == (
+    assert log_line(_notice().run) == (
         "Report 'Weekly Sales Summary' completed successfully. Rows exported: 150. "
         "Output: /outputs/Weekly_Sales_Summary_20240304_085800.csv"
     )
     failed = _notice(status=RunStatus.FAILED, error_message="division by zero")
-    assert log_line(failed) == "Report 'Weekly Sales Summary' failed. Error: division by zero"
+    assert log_line(failed.run) == "Report 'Weekly Sales Summary' failed. Error: division by zero"
