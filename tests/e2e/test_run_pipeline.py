@@ -3,37 +3,22 @@
 from pathlib import Path
 
 import asyncpg
-import httpx
 
 from services.api.settings import ApiSettings
-from tests.support.api import api_client
+from tests.support.api import api_client, create_report, run_and_wait
 from tests.support.psql import psql_copy_csv
-from tests.support.reports import report_body
 from tests.support.services import ServiceProcess
 
 AWKWARD_QUERY = "SELECT * FROM awkward_values ORDER BY id"
 WAIT = 30
 
 
-async def _create_report(client: httpx.AsyncClient, sql: str) -> str:
-    response = await client.post("/api/reports", json=report_body(sql_query=sql))
-    assert response.status_code == 201, response.text
-    return str(response.json()["id"])
-
-
-async def _run_and_wait(client: httpx.AsyncClient, report_id: str) -> dict[str, object]:
-    response = await client.post(f"/api/reports/{report_id}/run", params={"wait": WAIT})
-    assert response.status_code == 200, response.text
-    run: dict[str, object] = response.json()
-    return run
-
-
 async def test_downloaded_csv_is_byte_identical_to_psql_copy(
     api_settings: ApiSettings, runner: ServiceProcess, database_url: str, tmp_path: Path
 ) -> None:
     async with api_client(api_settings) as client:
-        report_id = await _create_report(client, AWKWARD_QUERY)
-        run = await _run_and_wait(client, report_id)
+        report_id = await create_report(client, AWKWARD_QUERY)
+        run = await run_and_wait(client, report_id, WAIT)
         assert run["status"] == "SUCCESS", run
         download = await client.get(f"/api/runs/{run['id']}/download")
 
@@ -50,7 +35,7 @@ async def test_queued_run_is_answered_at_once_with_202(
     api_settings: ApiSettings, runner: ServiceProcess
 ) -> None:
     async with api_client(api_settings) as client:
-        report_id = await _create_report(client, "SELECT pg_sleep(0.5)::text AS slept")
+        report_id = await create_report(client, "SELECT pg_sleep(0.5)::text AS slept")
         response = await client.post(f"/api/reports/{report_id}/run")
         assert response.status_code == 202
         assert response.json()["status"] == "QUEUED"
@@ -63,8 +48,8 @@ async def test_failing_sql_ends_failed_with_postgresql_message(
     api_settings: ApiSettings, runner: ServiceProcess
 ) -> None:
     async with api_client(api_settings) as client:
-        report_id = await _create_report(client, "SELECT 1 / (id - id) AS boom FROM victims")
-        run = await _run_and_wait(client, report_id)
+        report_id = await create_report(client, "SELECT 1 / (id - id) AS boom FROM victims")
+        run = await run_and_wait(client, report_id, WAIT)
         download = await client.get(f"/api/runs/{run['id']}/download")
     assert run["status"] == "FAILED"
     assert run["error_message"] == "division by zero"
@@ -77,9 +62,9 @@ async def test_run_history_is_newest_first_and_filterable(
     api_settings: ApiSettings, runner: ServiceProcess
 ) -> None:
     async with api_client(api_settings) as client:
-        report_id = await _create_report(client, "SELECT 1 AS one")
-        first = await _run_and_wait(client, report_id)
-        second = await _run_and_wait(client, report_id)
+        report_id = await create_report(client, "SELECT 1 AS one")
+        first = await run_and_wait(client, report_id, WAIT)
+        second = await run_and_wait(client, report_id, WAIT)
         history = await client.get(f"/api/reports/{report_id}/runs")
         successes = await client.get(f"/api/reports/{report_id}/runs", params={"status": "FAILED"})
         page = await client.get(f"/api/reports/{report_id}/runs", params={"limit": 1, "offset": 1})
@@ -96,10 +81,8 @@ async def test_output_file_is_named_after_the_report_and_time(
     api_settings: ApiSettings, runner: ServiceProcess
 ) -> None:
     async with api_client(api_settings) as client:
-        response = await client.post(
-            "/api/reports", json=report_body(name="Sales / Q1: ünïcode & co", sql_query="SELECT 1")
-        )
-        run = await _run_and_wait(client, response.json()["id"])
+        report_id = await create_report(client, "SELECT 1", name="Sales / Q1: ünïcode & co")
+        run = await run_and_wait(client, report_id, WAIT)
     name = Path(str(run["output_path"])).name
     assert name.startswith("Sales_Q1_n_code_co_")
     assert name.endswith(".csv")
@@ -122,9 +105,9 @@ async def test_write_statements_fail_and_change_nothing(
     }
     async with api_client(api_settings) as client:
         for sql, expected_error in attacks.items():
-            report_id = await _create_report(client, "SELECT 1")
+            report_id = await create_report(client, "SELECT 1")
             await db.execute("UPDATE reports SET sql_query = $1 WHERE id = $2", sql, report_id)
-            run = await _run_and_wait(client, report_id)
+            run = await run_and_wait(client, report_id, WAIT)
             assert run["status"] == "FAILED", sql
             assert expected_error in str(run["error_message"]), (sql, run["error_message"])
     assert await db.fetchval("SELECT count(*) FROM victims") == before

@@ -16,9 +16,8 @@ from shared.events import utc_now
 from shared.models import Compression, OutputFormat
 from tests.conftest import ADMIN_DSN
 from tests.e2e.conftest import AWKWARD_TABLE
-from tests.support.api import api_client
+from tests.support.api import api_client, run_and_wait
 from tests.support.databases import migrated_database
-from tests.support.reports import report_body
 from tests.support.services import ServiceProcess, StartService
 
 # +05:45 with no daylight saving: a timestamptz rendered in UTC by mistake cannot pass.
@@ -183,15 +182,7 @@ async def export_client(
         yield client
 
 
-async def create_report(client: httpx.AsyncClient, sql: str, **fields: Any) -> str:
-    response = await client.post("/api/reports", json=report_body(sql_query=sql, **fields))
-    assert response.status_code == 201, response.text
-    return str(response.json()["id"])
-
-
 async def run_report(client: httpx.AsyncClient, report_id: str) -> dict[str, Any]:
-    response = await client.post(f"/api/reports/{report_id}/run", params={"wait": RUN_WAIT_SECONDS})
-    assert response.status_code == 200, response.text
-    run: dict[str, Any] = response.json()
+    run = await run_and_wait(client, report_id, RUN_WAIT_SECONDS)
     assert run["status"] == "SUCCESS", run
     return run

@@ -12,8 +12,8 @@ import pytest
 from services.api.settings import ApiSettings
 from shared.messaging import delete_namespace
 from tests.conftest import ADMIN_DSN, AMQP_URL
-from tests.export.conftest import create_report, run_report
-from tests.support.api import api_client
+from tests.export.conftest import run_report
+from tests.support.api import api_client, create_report
 from tests.support.databases import migrated_database
 from tests.support.services import ServiceProcess, StartService
 

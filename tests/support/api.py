@@ -1,12 +1,15 @@
-"""The API application served in-process (lifespan included) to an httpx client."""
+"""The API application served in-process (lifespan included) to an httpx client, and the
+calls most tests make through it."""
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
 import httpx
 
 from services.api.app import create_app
 from services.api.settings import ApiSettings
+from tests.support.reports import report_body
 
 
 @asynccontextmanager
@@ -19,3 +22,19 @@ async def api_client(settings: ApiSettings) -> AsyncIterator[httpx.AsyncClient]:
         ) as client,
     ):
         yield client
+
+
+async def create_report(client: httpx.AsyncClient, sql: str, **fields: Any) -> str:
+    response = await client.post("/api/reports", json=report_body(sql_query=sql, **fields))
+    assert response.status_code == 201, response.text
+    return str(response.json()["id"])
+
+
+async def run_and_wait(
+    client: httpx.AsyncClient, report_id: str, wait_seconds: float
+) -> dict[str, Any]:
+    """A manual run, answered once it finished (200), whatever its outcome."""
+    response = await client.post(f"/api/reports/{report_id}/run", params={"wait": wait_seconds})
+    assert response.status_code == 200, response.text
+    run: dict[str, Any] = response.json()
+    return run
