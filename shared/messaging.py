@@ -178,18 +178,18 @@ class Broker:
                 confirmation.cancel()  # a confirm arriving later is ignored
             _forget_message_ids(channel, messages, first_tag)
         confirmed = [_is_confirmed(confirmation) for confirmation in confirmations]
-        returned = [
-            message
-            for message, confirmation in zip(messages, confirmations, strict=True)
-            if _was_returned(confirmation)
-        ]
         for message, ok in zip(messages, confirmed, strict=True):
             if ok:
                 EVENTS_PUBLISHED.labels(message.routing_key).inc()
         if not all(confirmed):
             log.warning("%d of %d messages unconfirmed", confirmed.count(False), len(messages))
-        if returned:
-            await self._restore_topology({message.routing_key for message in returned})
+            returned_keys = {
+                message.routing_key
+                for message, confirmation in zip(messages, confirmations, strict=True)
+                if _was_returned(confirmation)
+            }
+            if returned_keys:
+                await self._restore_topology(returned_keys)
         return confirmed
 
     async def _publishing_channel(self) -> aiormq.Channel:
