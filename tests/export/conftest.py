@@ -17,7 +17,7 @@ from shared.models import Compression, OutputFormat
 from tests.conftest import ADMIN_DSN
 from tests.e2e.conftest import AWKWARD_TABLE
 from tests.support.api import api_client, run_and_wait
-from tests.support.databases import migrated_database
+from tests.support.databases import empty_database, migrated_database
 from tests.support.services import ServiceProcess, StartService
 
 # +05:45 with no daylight saving: a timestamptz rendered in UTC by mistake cannot pass.
@@ -80,25 +80,18 @@ INSERT INTO export_awkward VALUES
 async def data_source_url(run_id: str) -> AsyncIterator[str]:
     """A database of awkward values whose default session time zone is not UTC."""
     name = f"reportflow_export_{run_id}"
-    admin = await asyncpg.connect(ADMIN_DSN)
-    try:
-        await admin.execute(f'CREATE DATABASE "{name}"')
-        await admin.execute(f"ALTER DATABASE \"{name}\" SET timezone = '{SESSION_TIME_ZONE}'")
-    finally:
-        await admin.close()
-    url = f"{ADMIN_DSN.rpartition('/')[0]}/{name}"
-    connection = await asyncpg.connect(url)
-    try:
-        await connection.execute(AWKWARD_TABLE)
-        await connection.execute(MORE_AWKWARD_TYPES)
-    finally:
-        await connection.close()
-    yield url
-    admin = await asyncpg.connect(ADMIN_DSN)
-    try:
-        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    finally:
-        await admin.close()
+    async with empty_database(ADMIN_DSN, name) as url:
+        # This session in the zone too, as every later one: the values are written in it.
+        connection = await asyncpg.connect(url, server_settings={"timezone": SESSION_TIME_ZONE})
+        try:
+            await connection.execute(
+                f"ALTER DATABASE \"{name}\" SET timezone = '{SESSION_TIME_ZONE}'"
+            )
+            await connection.execute(AWKWARD_TABLE)
+            await connection.execute(MORE_AWKWARD_TYPES)
+        finally:
+            await connection.close()
+        yield url
 
 
 class RunExport(Protocol):
