@@ -3,14 +3,14 @@
 import asyncio
 import uuid
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import distinct_on
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.api.schemas import LastRun, ReportOut
-from shared.cron import next_fire_times
+from shared.cron import next_fire_time
 from shared.events import utc_now
 from shared.models import Report, ReportRun
 
@@ -18,7 +18,7 @@ from shared.models import Report, ReportRun
 def next_run_at(report: Report, now: datetime) -> datetime | None:
     if not report.is_active or not report.schedule_cron:
         return None
-    return next_fire_times(report.schedule_cron, report.timezone, now, 1)[0].astimezone(UTC)
+    return next_fire_time(report.schedule_cron, report.timezone, now)
 
 
 async def last_runs(
