@@ -1,6 +1,7 @@
 """Process lifecycle for the worker services: a stop event set by SIGTERM or SIGINT."""
 
 import asyncio
+import contextlib
 import logging
 import signal
 
@@ -19,3 +20,9 @@ def stop_on_signals() -> asyncio.Event:
     for signum in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(signum, request_stop, signum)
     return stop
+
+
+async def wait_for_stop(stop: asyncio.Event, seconds: float) -> None:
+    """Sleeps `seconds`, or less if the service is told to stop meanwhile."""
+    with contextlib.suppress(TimeoutError):
+        await asyncio.wait_for(stop.wait(), seconds)

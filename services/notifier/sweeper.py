@@ -1,7 +1,6 @@
 """Periodic sweep: claims whose notifier died mid-send, retries and run.completed events lost."""
 
 import asyncio
-import contextlib
 import logging
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -11,6 +10,7 @@ from services.notifier.delivery import Notifier
 from services.notifier.missed_runs import find_missed_runs
 from services.notifier.settings import NotifierSettings
 from shared.events import NotificationDeferred
+from shared.lifecycle import wait_for_stop
 from shared.messaging import Broker
 
 log = logging.getLogger(__name__)
@@ -89,5 +89,4 @@ async def run_sweeper(
             await recover_missed_runs(sessions, notifier, settings, stop)
         except Exception:
             log.exception("missed-run sweep failed; retrying")
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(stop.wait(), settings.notifier_sweep_interval_seconds)
+        await wait_for_stop(stop, settings.notifier_sweep_interval_seconds)

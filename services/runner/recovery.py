@@ -1,13 +1,13 @@
 """Periodic recovery: runs whose runner died, and queued runs whose request was lost."""
 
 import asyncio
-import contextlib
 import logging
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from services.runner import claims
 from services.runner.settings import RunnerSettings
+from shared.lifecycle import wait_for_stop
 from shared.outbox import OutboxRelay
 
 log = logging.getLogger(__name__)
@@ -45,5 +45,4 @@ async def run_recovery(
                     rerequested,
                 )
                 relay.wake()
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(stop.wait(), settings.recovery_interval_seconds)
+        await wait_for_stop(stop, settings.recovery_interval_seconds)

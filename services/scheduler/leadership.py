@@ -11,6 +11,8 @@ import logging
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from shared.lifecycle import wait_for_stop
+
 log = logging.getLogger(__name__)
 
 # Advisory locks are per database, so every deployment (and test database) has its own.
@@ -30,8 +32,7 @@ class Leadership:
         while not stop.is_set():
             if not self._enabled or await self._try_lock():
                 return True
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(stop.wait(), self._retry_seconds)
+            await wait_for_stop(stop, self._retry_seconds)
         return False
 
     async def _try_lock(self) -> bool:

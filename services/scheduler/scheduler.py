@@ -1,7 +1,6 @@
 """The scheduling loop: while leader, fire each due slot once, follow report changes, sleep."""
 
 import asyncio
-import contextlib
 import logging
 import uuid
 from datetime import datetime, timedelta
@@ -15,6 +14,7 @@ from services.scheduler.metrics import LATENESS, SLOTS
 from services.scheduler.plan import Decision, Outcome, Schedule, decide, first_slot
 from services.scheduler.settings import SchedulerSettings
 from services.scheduler.timetable import Timetable
+from shared.lifecycle import wait_for_stop
 from shared.outbox import OutboxRelay
 
 log = logging.getLogger(__name__)
@@ -49,7 +49,7 @@ class Scheduler:
                 await self._lead(stop)
             except Exception:
                 log.exception("scheduling failed; rebuilding from the database")
-                await _wait(stop, self._retry_seconds)
+                await wait_for_stop(stop, self._retry_seconds)
             finally:
                 await self._leadership.release()
 
@@ -69,7 +69,7 @@ class Scheduler:
             await self._fire_due(timetable)
             next_slot = timetable.next_slot()
             until_slot = self._clock.seconds_until(next_slot) if next_slot else self._poll_seconds
-            await _wait(stop, min(until_slot, max(0.0, next_poll - loop.time())))
+            await wait_for_stop(stop, min(until_slot, max(0.0, next_poll - loop.time())))
 
     async def _resume(self, timetable: Timetable) -> str:
         """Each report's next slot after its last fired one; slots due by now are catch-ups."""
@@ -162,8 +162,3 @@ def _log_decision(schedule: Schedule, decision: Decision, created: bool) -> None
     else:
         SLOTS.labels("scheduled").inc()
         log.info("scheduled run queued", extra=context)
-
-
-async def _wait(stop: asyncio.Event, seconds: float) -> None:
-    with contextlib.suppress(TimeoutError):
-        await asyncio.wait_for(stop.wait(), seconds)
