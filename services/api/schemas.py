@@ -178,8 +178,3 @@ class NotificationOut(BaseModel):
     updated_at: datetime
     sent_at: datetime | None
     next_attempt_at: datetime | None
-
-
-class HealthOut(BaseModel):
-    status: str
-    checks: dict[str, str]

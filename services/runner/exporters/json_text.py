@@ -44,11 +44,9 @@ class JsonFraming:
 
     def __init__(self, as_array: bool) -> None:
         self._as_array = as_array
-        self._started = False
         self._separator_due = False
 
     def start(self) -> bytes:
-        self._started = True
         return b"[\n" if self._as_array else b""
 
     def lines(self, lines: bytes) -> bytes:
