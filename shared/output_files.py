@@ -1,10 +1,16 @@
 """Where a run's output file is stored and how it is labelled: one answer for API and notifier."""
 
 import mimetypes
+import uuid
 from pathlib import Path
 
 # Types Python's mimetypes does not know, or knows under another name.
 MEDIA_TYPES = {".jsonl": "application/x-ndjson", ".gz": "application/gzip"}
+
+
+def download_path(run_id: uuid.UUID) -> str:
+    """The API route that serves a run's file; the notifier puts its public base URL before it."""
+    return f"/api/runs/{run_id}/download"
 
 
 def stored_output_path(output_dir: Path, output_path: str) -> Path:

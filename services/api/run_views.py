@@ -4,12 +4,13 @@ import base64
 
 from services.api.schemas import RunOut
 from shared.models import ReportRun, RunStatus
+from shared.output_files import download_path
 
 
 def run_view(run: ReportRun) -> RunOut:
     view = RunOut.model_validate(run)
     if run.status == RunStatus.SUCCESS and run.output_path:
-        view = view.model_copy(update={"download_url": f"/api/runs/{run.id}/download"})
+        view = view.model_copy(update={"download_url": download_path(run.id)})
     return view
 
 

@@ -11,7 +11,7 @@ from email.utils import format_datetime
 
 from services.notifier.finished_run import FinishedRun
 from shared.models import RunStatus
-from shared.output_files import output_media_type
+from shared.output_files import download_path, output_media_type
 
 MAX_HEADER_CHARS = 200
 # C0/C1 controls, DEL and the Unicode line and paragraph separators: anything a mail header
@@ -52,7 +52,7 @@ def is_mailable_address(address: str) -> bool:
 
 
 def download_url(public_base_url: str, run_id: uuid.UUID) -> str:
-    return f"{public_base_url.rstrip('/')}/api/runs/{run_id}/download"
+    return public_base_url.rstrip("/") + download_path(run_id)
 
 
 def log_line(run: FinishedRun) -> str:
