@@ -34,7 +34,6 @@ POLL_SECONDS = 1.0
 BATCH_SIZE = 500
 PURGE_INTERVAL_SECONDS = 600.0
 PURGE_BATCH_SIZE = 5000
-DEFAULT_RETENTION = timedelta(days=7)
 
 
 @dataclass(frozen=True)
@@ -105,7 +104,7 @@ class OutboxRelay:
         self,
         sessions: async_sessionmaker[AsyncSession],
         broker: Broker,
-        retention: timedelta = DEFAULT_RETENTION,
+        retention: timedelta,
     ) -> None:
         self._sessions = sessions
         self._broker = broker

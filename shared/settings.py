@@ -1,5 +1,6 @@
 """Settings blocks shared by the services, read from the environment and an optional `.env`."""
 
+from datetime import timedelta
 from pathlib import Path
 
 from pydantic import Field, SecretStr, field_validator
@@ -40,6 +41,10 @@ class DatabaseSettings(BaseSettings):
     @property
     def effective_data_source_url(self) -> str:
         return self.data_source_url or self.database_url
+
+    @property
+    def outbox_retention(self) -> timedelta:
+        return timedelta(hours=self.outbox_retention_hours)
 
 
 class BrokerSettings(BaseSettings):

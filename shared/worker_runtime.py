@@ -6,7 +6,6 @@ import logging
 from collections.abc import AsyncIterator, Coroutine
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
-from datetime import timedelta
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
@@ -47,7 +46,7 @@ async def worker_runtime(service: str, settings: WorkerSettings) -> AsyncIterato
     sessions = create_sessionmaker(engine)
     broker = Broker(settings)
     await broker.connect(stop)
-    relay = OutboxRelay(sessions, broker, timedelta(hours=settings.outbox_retention_hours))
+    relay = OutboxRelay(sessions, broker, settings.outbox_retention)
     runtime = WorkerRuntime(stop, engine, sessions, broker, relay)
     runtime.run_in_background(runtime.relay.run(stop))
     runtime.run_in_background(

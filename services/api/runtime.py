@@ -3,7 +3,6 @@
 import asyncio
 import logging
 from dataclasses import dataclass, field
-from datetime import timedelta
 
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
@@ -37,7 +36,7 @@ class Runtime:
             engine=engine,
             sessions=sessions,
             broker=broker,
-            relay=OutboxRelay(sessions, broker, timedelta(hours=settings.outbox_retention_hours)),
+            relay=OutboxRelay(sessions, broker, settings.outbox_retention),
             sql_checker=SqlChecker(settings.effective_data_source_url),
         )
 

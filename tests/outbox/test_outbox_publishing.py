@@ -18,6 +18,8 @@ from shared.outbox import OutboxRelay, OutboxRow, add_events
 from shared.topology import RUNNER_QUEUE
 from tests.outbox.conftest import bind_queue
 
+RETENTION = timedelta(days=7)
+
 
 def run_requested() -> RunRequested:
     return RunRequested(
@@ -69,7 +71,7 @@ async def test_committed_events_are_published_once_and_not_again_by_the_relay(
 ) -> None:
     probe = await bind_queue(amqp_channel, private_broker.topology, RunRequested.routing_key)
     events, rows = await commit_events(outbox_sessions, 3)
-    relay = OutboxRelay(outbox_sessions, private_broker)
+    relay = OutboxRelay(outbox_sessions, private_broker, RETENTION)
 
     assert await relay.publish_committed(rows) == 3
     assert await unpublished(outbox_db, events) == 0
@@ -102,7 +104,7 @@ async def test_unconfirmed_events_stay_unpublished_until_the_relay_sends_them(
         {"x-max-length": 0, "x-overflow": "reject-publish"},
     )
     events, rows = await commit_events(outbox_sessions, 3)
-    relay = OutboxRelay(outbox_sessions, private_broker)
+    relay = OutboxRelay(outbox_sessions, private_broker, RETENTION)
 
     assert await relay.publish_committed(rows) == 0
     assert await unpublished(outbox_db, events) == 3
@@ -171,7 +173,7 @@ async def test_published_rows_older_than_the_retention_are_purged_and_nothing_el
         [event.event_id for event in recent],
         now - timedelta(days=6),
     )
-    relay = OutboxRelay(outbox_sessions, private_broker, retention=timedelta(days=7))
+    relay = OutboxRelay(outbox_sessions, private_broker, RETENTION)
 
     assert await relay.purge_expired_batch(now) == 3
     kept = {row["event_id"] for row in await outbox_db.fetch("SELECT event_id FROM outbox")}
