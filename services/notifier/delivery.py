@@ -85,9 +85,10 @@ class Notifier:
             if run is None:
                 log.warning("run.completed for an unknown run; ignored", extra={"run_id": run_id})
                 return
-            await records.record_log_line(session, run_id, log_line(run))
+            line = log_line(run)
+            await records.record_log_line(session, run_id, line)
             recipients = await self._add_email_rows(session, run)
-        log.info(header_safe(log_line(run), 2000), extra={"run_id": run_id})
+        log.info(header_safe(line, 2000), extra={"run_id": run_id})
         if not recipients:
             return
         notice = self._notice(run, await self._output_file(run.output_path))
