@@ -88,8 +88,7 @@ class Scheduler:
             current = await store.schedules_fingerprint(session)
             if current == fingerprint:
                 return fingerprint
-            reports = await store.scheduled_reports(session)
-        wanted = {report.schedule.report_id: report.schedule for report in reports}
+            wanted = {schedule.report_id: schedule for schedule in await store.schedules(session)}
         known = timetable.schedules()
         now = self._clock.now()
         for report_id, schedule in known.items():

@@ -64,8 +64,21 @@ async def schedules_fingerprint(session: AsyncSession) -> str:
     return f"{row[0]}:{row[1]}"
 
 
+_SCHEDULE_COLUMNS = (Report.id, Report.schedule_cron, Report.timezone)
+
+
+async def schedules(session: AsyncSession) -> list[Schedule]:
+    """Active reports' valid schedules, without their run history (for following changes)."""
+    rows = await session.execute(select(*_SCHEDULE_COLUMNS).where(_SCHEDULED))
+    return [
+        schedule
+        for row in rows
+        if (schedule := _valid_schedule(row.id, row.schedule_cron, row.timezone)) is not None
+    ]
+
+
 async def scheduled_reports(session: AsyncSession) -> list[ScheduledReport]:
-    """Active reports with a valid schedule; an invalid one (written around the API) is logged."""
+    """Active reports' valid schedules, each with the last slot it fired (to resume from)."""
     last_slot = (
         select(func.max(ReportRun.scheduled_for))
         .where(ReportRun.report_id == Report.id, ReportRun.trigger == RunTrigger.SCHEDULE)
@@ -73,22 +86,25 @@ async def scheduled_reports(session: AsyncSession) -> list[ScheduledReport]:
     )
     rows = await session.execute(
         select(
-            Report.id,
-            Report.schedule_cron,
-            Report.timezone,
-            func.coalesce(last_slot, Report.created_at).label("last_slot"),
+            *_SCHEDULE_COLUMNS, func.coalesce(last_slot, Report.created_at).label("last_slot")
         ).where(_SCHEDULED)
     )
-    reports = []
-    for row in rows:
-        try:
-            schedule = Schedule(row.id, validate_cron(row.schedule_cron), row.timezone)
-            validate_timezone(row.timezone)
-        except InvalidSchedule as error:
-            log.error("report not scheduled: %s", error, extra={"report_id": row.id})
-            continue
-        reports.append(ScheduledReport(schedule, row.last_slot))
-    return reports
+    return [
+        ScheduledReport(schedule, row.last_slot)
+        for row in rows
+        if (schedule := _valid_schedule(row.id, row.schedule_cron, row.timezone)) is not None
+    ]
+
+
+def _valid_schedule(report_id: uuid.UUID, cron: str | None, timezone: str) -> Schedule | None:
+    """None for an invalid schedule (written around the API), which is logged."""
+    try:
+        schedule = Schedule(report_id, validate_cron(cron or ""), timezone)
+        validate_timezone(timezone)
+    except InvalidSchedule as error:
+        log.error("report not scheduled: %s", error, extra={"report_id": report_id})
+        return None
+    return schedule
 
 
 async def create_runs(session: AsyncSession, due: list[tuple[uuid.UUID, datetime]]) -> CreatedRuns:
