@@ -10,12 +10,12 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import Enum
 
-from sqlalchemy import ColumnElement, func, select, update
+from sqlalchemy import ColumnElement, any_, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared.events import RunCompleted, RunRequested
 from shared.models import Compression, OutputFormat, Report, ReportRun, RunStatus
-from shared.outbox import add_event
+from shared.outbox import add_event, add_events
 
 
 @dataclass(frozen=True)
@@ -162,12 +162,12 @@ async def finish_run(session: AsyncSession, claim: Claim, outcome: RunOutcome) -
 
 async def hand_back(session: AsyncSession, claim: Claim) -> bool:
     """RUNNING → QUEUED with a new request, for a run this worker stops before it finished."""
-    return await _requeue(session, _current(claim), claim.run_id)
+    return await _requeue(session, _current(claim)) == 1
 
 
-async def _requeue(
-    session: AsyncSession, condition: ColumnElement[bool], run_id: uuid.UUID
-) -> bool:
+async def _requeue(session: AsyncSession, condition: ColumnElement[bool]) -> int:
+    """The runs matching `condition` back to QUEUED, each with a new run.requested, in one
+    statement; returns how many."""
     requeued = (
         await session.execute(
             update(ReportRun)
@@ -180,26 +180,28 @@ async def _requeue(
                 requested_at=func.now(),
             )
             .returning(
+                ReportRun.id,
                 ReportRun.report_id,
                 ReportRun.trigger,
                 ReportRun.scheduled_for,
                 ReportRun.requested_at,
             )
         )
-    ).one_or_none()
-    if requeued is None:
-        return False
-    add_event(
+    ).all()
+    await add_events(
         session,
-        RunRequested(
-            run_id=run_id,
-            report_id=requeued.report_id,
-            trigger=requeued.trigger,
-            scheduled_for=requeued.scheduled_for,
-            requested_at=requeued.requested_at,
-        ),
+        [
+            RunRequested(
+                run_id=run.id,
+                report_id=run.report_id,
+                trigger=run.trigger,
+                scheduled_for=run.scheduled_for,
+                requested_at=run.requested_at,
+            )
+            for run in requeued
+        ],
     )
-    return True
+    return len(requeued)
 
 
 async def run_status(session: AsyncSession, run_id: uuid.UUID) -> RunStatus | None:
@@ -219,7 +221,7 @@ async def recover_expired_leases(session: AsyncSession, max_attempts: int) -> tu
     for run in expired:
         stale = Claim(run.id, run.worker_id, run.attempt)
         if run.attempt < max_attempts:
-            requeued += await _requeue(session, _current(stale), run.id)
+            requeued += await _requeue(session, _current(stale))
         else:
             message = (
                 f"the runner stopped responding (lease expired) on attempt {run.attempt} "
@@ -233,18 +235,13 @@ async def recover_expired_leases(session: AsyncSession, max_attempts: int) -> tu
 async def rerequest_stale_queued(session: AsyncSession, older_than_seconds: float) -> int:
     """Writes run.requested again for QUEUED runs whose last request is older than the limit."""
     stale = (
-        await session.scalars(
-            select(ReportRun.id)
-            .where(
-                ReportRun.status == RunStatus.QUEUED,
-                ReportRun.requested_at < func.now() - timedelta(seconds=older_than_seconds),
-            )
-            .limit(500)
-            .with_for_update(skip_locked=True)
+        select(ReportRun.id)
+        .where(
+            ReportRun.status == RunStatus.QUEUED,
+            ReportRun.requested_at < func.now() - timedelta(seconds=older_than_seconds),
         )
-    ).all()
-    count = 0
-    for run_id in stale:
-        condition = (ReportRun.id == run_id) & (ReportRun.status == RunStatus.QUEUED)
-        count += await _requeue(session, condition, run_id)
-    return count
+        .limit(500)
+        .with_for_update(skip_locked=True)
+    )
+    # = ANY(ARRAY(…)): each id is looked up by its key; IN (…) may be planned as a scan.
+    return await _requeue(session, ReportRun.id == any_(func.array(stale.scalar_subquery())))
