@@ -10,6 +10,7 @@ from collections.abc import Sequence
 
 from asyncpg import Record
 
+from services.runner.exporters.batches import each_batch
 from services.runner.exporters.csv_text import csv_header, csv_rows
 from services.runner.exporters.output_file import OutputFile
 from services.runner.exporters.request import Written
@@ -27,16 +28,8 @@ async def write_csv_by_cursor(query: CheckedQuery, output: OutputFile, batch_row
     use_text_output(connection, columns)
     statement = await connection.prepare(query.sql)
     await output.write(csv_header([column.name for column in columns]).encode())
-    cursor = await statement.cursor()
-    row_count = 0
-    batch = await cursor.fetch(batch_rows)
-    while batch:
-        upcoming = asyncio.ensure_future(cursor.fetch(batch_rows))
-        try:
-            await output.write(await asyncio.to_thread(_encoded_csv, batch))
-        except BaseException:
-            upcoming.cancel()
-            raise
-        row_count += len(batch)
-        batch = await upcoming
-    return Written(row_count)
+
+    async def write_batch(batch: list[Record]) -> None:
+        await output.write(await asyncio.to_thread(_encoded_csv, batch))
+
+    return Written(await each_batch(await statement.cursor(), batch_rows, write_batch))

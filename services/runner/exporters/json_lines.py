@@ -8,6 +8,9 @@ PostgreSQL scans a plain subquery in order, so the report's ORDER BY carries thr
 
 import asyncio
 
+from asyncpg import Record
+
+from services.runner.exporters.batches import each_batch
 from services.runner.exporters.copy_csv import copy_row_count
 from services.runner.exporters.json_text import CopyTextLines, JsonFraming, json_lines_text
 from services.runner.exporters.output_file import OutputFile
@@ -48,10 +51,11 @@ async def write_json_by_cursor(
     cursor = await (await connection.prepare(sql)).cursor()
     framing = JsonFraming(as_array)
     await output.write(framing.start())
-    row_count = 0
-    while batch := await cursor.fetch(batch_rows):
+
+    async def write_batch(batch: list[Record]) -> None:
         lines = await asyncio.to_thread(_json_lines, [row[0] for row in batch])
         await output.write(framing.lines(lines))
-        row_count += len(batch)
+
+    row_count = await each_batch(cursor, batch_rows, write_batch)
     await output.write(framing.end())
     return Written(row_count)

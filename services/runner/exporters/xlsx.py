@@ -1,7 +1,9 @@
 """XLSX export: a server-side cursor feeds `XlsxBook`, which runs in a worker thread."""
 
 import asyncio
+from typing import Any
 
+from services.runner.exporters.batches import each_batch
 from services.runner.exporters.output_file import OutputFile
 from services.runner.exporters.request import ExportFailed, Written
 from services.runner.exporters.source import CheckedQuery
@@ -24,15 +26,10 @@ async def write_xlsx(query: CheckedQuery, output: OutputFile, batch_rows: int) -
     book = await asyncio.to_thread(
         XlsxBook, output.partial, [column.name for column in columns], native
     )
-    cursor = await statement.cursor()
-    batch = await cursor.fetch(batch_rows)
-    while batch:
-        upcoming = asyncio.ensure_future(cursor.fetch(batch_rows))
-        try:
-            await asyncio.to_thread(book.write_rows, batch)
-        except BaseException:
-            upcoming.cancel()
-            raise
-        batch = await upcoming
+
+    async def write_batch(batch: list[Any]) -> None:  # Records, which XlsxBook reads by index
+        await asyncio.to_thread(book.write_rows, batch)
+
+    await each_batch(await statement.cursor(), batch_rows, write_batch)
     await asyncio.to_thread(book.close)
     return Written(book.row_count, book.notes())
