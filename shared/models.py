@@ -50,7 +50,10 @@ class RunStatus(StrEnum):
 
     @property
     def is_finished(self) -> bool:
-        return self in (RunStatus.SUCCESS, RunStatus.FAILED)
+        return self in FINISHED_STATUSES
+
+
+FINISHED_STATUSES = (RunStatus.SUCCESS, RunStatus.FAILED)
 
 
 class NotifyOn(StrEnum):

@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.notifier.notification_log import LOG_RECIPIENT
 from shared.events import RunCompleted
-from shared.models import NotificationChannel, NotificationLog, ReportRun, RunStatus
+from shared.models import FINISHED_STATUSES, NotificationChannel, NotificationLog, ReportRun
 
 
 async def find_missed_runs(
@@ -27,7 +27,7 @@ async def find_missed_runs(
     runs = await session.scalars(
         select(ReportRun)
         .where(
-            ReportRun.status.in_([RunStatus.SUCCESS, RunStatus.FAILED]),
+            ReportRun.status.in_(FINISHED_STATUSES),
             ReportRun.finished_at < now - timedelta(seconds=settle_seconds),
             ReportRun.finished_at > now - timedelta(hours=lookback_hours),
             ~logged,

@@ -14,7 +14,14 @@ from sqlalchemy import ColumnElement, any_, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared.events import RunCompleted, RunRequested
-from shared.models import Compression, OutputFormat, Report, ReportRun, RunStatus
+from shared.models import (
+    FINISHED_STATUSES,
+    Compression,
+    OutputFormat,
+    Report,
+    ReportRun,
+    RunStatus,
+)
 from shared.outbox import add_event, add_events
 
 
@@ -152,7 +159,7 @@ async def finish_run(session: AsyncSession, claim: Claim, outcome: RunOutcome) -
     recorded_by_claim = await session.scalar(
         select(ReportRun.id).where(
             ReportRun.id == claim.run_id,
-            ReportRun.status.in_((RunStatus.SUCCESS, RunStatus.FAILED)),
+            ReportRun.status.in_(FINISHED_STATUSES),
             ReportRun.worker_id == claim.worker_id,
             ReportRun.attempt == claim.attempt,
         )
