@@ -22,9 +22,12 @@ class SqlChecker:
         try:
             async with pool.acquire() as connection, connection.transaction(readonly=True):
                 return await check_single_statement(connection, sql)
-        except (OSError, asyncpg.CannotConnectNowError, asyncpg.InterfaceError) as error:
-            raise DataSourceUnavailable(str(error)) from error
-        except asyncpg.PostgresConnectionError as error:
+        except (
+            OSError,
+            asyncpg.CannotConnectNowError,
+            asyncpg.InterfaceError,
+            asyncpg.PostgresConnectionError,
+        ) as error:
             raise DataSourceUnavailable(str(error)) from error
 
     async def _connected_pool(self) -> asyncpg.Pool:
