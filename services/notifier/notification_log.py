@@ -135,19 +135,18 @@ async def _finish_attempt(
     recipient: str,
     attempt: int,
     **values: object,
-) -> bool:
-    result = await session.execute(
+) -> None:
+    """Only while the row is still at `attempt`: a later attempt's outcome is not overwritten."""
+    await session.execute(
         update(NotificationLog)
         .where(_email(run_id, recipient), NotificationLog.attempts == attempt)
         .values(claimed_at=None, **values)
-        .returning(NotificationLog.id)
     )
-    return result.one_or_none() is not None
 
 
-async def mark_sent(session: AsyncSession, run_id: uuid.UUID, recipient: str, attempt: int) -> bool:
+async def mark_sent(session: AsyncSession, run_id: uuid.UUID, recipient: str, attempt: int) -> None:
     """Also overrides an "outcome unknown" verdict of the sweeper: the server did accept it."""
-    return await _finish_attempt(
+    await _finish_attempt(
         session,
         run_id,
         recipient,
@@ -161,8 +160,8 @@ async def mark_sent(session: AsyncSession, run_id: uuid.UUID, recipient: str, at
 
 async def mark_failed(
     session: AsyncSession, run_id: uuid.UUID, recipient: str, attempt: int, error: str
-) -> bool:
-    return await _finish_attempt(
+) -> None:
+    await _finish_attempt(
         session,
         run_id,
         recipient,
@@ -180,8 +179,8 @@ async def defer(
     attempt: int,
     error: str,
     delay_seconds: float,
-) -> bool:
-    return await _finish_attempt(
+) -> None:
+    await _finish_attempt(
         session,
         run_id,
         recipient,
