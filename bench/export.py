@@ -27,6 +27,7 @@ from pathlib import Path
 import asyncpg
 import httpx
 
+from bench.environment import ADMIN_DSN, AMQP_URL, PROJECT_ROOT, database_url
 from services.runner.exporters.request import ExportRequest
 from services.runner.exporters.selector import CsvEngine, Exporter
 from shared.events import utc_now
@@ -34,12 +35,7 @@ from shared.messaging import delete_namespace
 from shared.migrate import upgrade_to_head
 from shared.models import Compression, OutputFormat
 
-ADMIN_DSN = os.environ.get(
-    "BENCH_ADMIN_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
-)
-AMQP_URL = os.environ.get("BENCH_AMQP_URL", "amqp://guest:guest@127.0.0.1:5672/")
-BENCH_DSN = f"{ADMIN_DSN.rpartition('/')[0]}/reportflow_bench"
-PROJECT_ROOT = Path(__file__).resolve().parents[1]
+BENCH_DSN = database_url("reportflow_bench")
 QUERY = "SELECT * FROM bench_rows"
 TABLE = """
 CREATE TABLE bench_rows AS

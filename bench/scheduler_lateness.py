@@ -26,15 +26,11 @@ import aio_pika
 import asyncpg
 from aio_pika.abc import AbstractIncomingMessage
 
+from bench.environment import ADMIN_DSN, AMQP_URL, PROJECT_ROOT, database_url
 from shared.messaging import delete_namespace
 from shared.migrate import upgrade_to_head
 from shared.topology import Topology
 
-ADMIN_DSN = os.environ.get(
-    "BENCH_ADMIN_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
-)
-AMQP_URL = os.environ.get("BENCH_AMQP_URL", "amqp://guest:guest@127.0.0.1:5672/")
-PROJECT_ROOT = Path(__file__).resolve().parents[1]
 LEAD_SECONDS = 15  # the slot is the first minute boundary at least this far after loading
 TICKS = os.sysconf("SC_CLK_TCK")
 
@@ -60,7 +56,7 @@ async def fresh_database(name: str) -> str:
         await admin.execute(f'CREATE DATABASE "{name}"')
     finally:
         await admin.close()
-    url = f"{ADMIN_DSN.rpartition('/')[0]}/{name}"
+    url = database_url(name)
     await asyncio.to_thread(upgrade_to_head, url)
     return url
 
