@@ -7,7 +7,7 @@ from fastapi import APIRouter, Query
 from pydantic import BaseModel
 
 from services.api.errors import FieldError
-from shared.cron import InvalidSchedule, describe_cron, next_fire_times, validate_timezone
+from shared.cron import InvalidSchedule, describe_cron, next_fire_times, validate_cron
 from shared.events import utc_now
 
 router = APIRouter(prefix="/api/schedule", tags=["schedule"])
@@ -32,12 +32,11 @@ async def preview_schedule(
 ) -> SchedulePreview:
     """The next `count` fire times (in the schedule's time zone) and a description."""
     try:
-        validate_timezone(timezone)
-        runs = next_fire_times(cron, timezone, utc_now(), count)
+        runs = next_fire_times(cron, timezone, utc_now(), count)  # checks the zone, then cron
         description = describe_cron(cron)
     except InvalidSchedule as error:
         field = "cron" if error.field == "schedule_cron" else error.field
         raise FieldError(422, field, str(error), "invalid_schedule", location="query") from error
     return SchedulePreview(
-        cron=" ".join(cron.split()), timezone=timezone, description=description, next_runs=runs
+        cron=validate_cron(cron), timezone=timezone, description=description, next_runs=runs
     )
