@@ -16,7 +16,6 @@ from services.runner.exporters.json_text import CopyTextLines, JsonFraming, json
 from services.runner.exporters.output_file import OutputFile
 from services.runner.exporters.request import Written
 from services.runner.exporters.source import CheckedQuery
-from services.runner.exporters.text_output import use_text_output
 
 ROW_AS_JSON = "row_to_json(q)"
 
@@ -46,9 +45,9 @@ async def write_json_by_cursor(
 ) -> Written:
     """The same bytes as `write_json_by_copy`, for a data source without COPY ... TO STDOUT."""
     connection = query.connection
-    sql = query.as_subquery(ROW_AS_JSON)
-    use_text_output(connection, (await connection.prepare(sql)).get_attributes())
-    cursor = await (await connection.prepare(sql)).cursor()
+    # One json column, which asyncpg hands over as the text PostgreSQL rendered: no codec to
+    # change, so the wrapped query is prepared once.
+    cursor = await (await connection.prepare(query.as_subquery(ROW_AS_JSON))).cursor()
     framing = JsonFraming(as_array)
     await output.write(framing.start())
 
