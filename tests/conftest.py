@@ -1,6 +1,5 @@
 """Test fixtures: a freshly migrated database and a private RabbitMQ namespace per test session."""
 
-import os
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
@@ -16,22 +15,32 @@ from shared.messaging import Broker, delete_namespace
 from shared.settings import BrokerSettings, DatabaseSettings
 from tests.support.api import api_client
 from tests.support.databases import migrated_database
+from tests.support.environment import ADMIN_DSN, AMQP_URL
 from tests.support.services import ServiceProcess, StartService
 
-ADMIN_DSN = os.environ.get(
-    "TEST_ADMIN_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
-)
-AMQP_URL = os.environ.get("TEST_AMQP_URL", "amqp://guest:guest@127.0.0.1:5672/")
+TEST_KINDS = {
+    "unit": "pure code: no database, broker or process",
+    "integration": "one component against the real PostgreSQL, RabbitMQ or SMTP server",
+    "e2e": "several real service processes working together",
+}
+TESTS_ROOT = Path(__file__).parent
 
 
 def pytest_configure(config: pytest.Config) -> None:
+    for kind, meaning in TEST_KINDS.items():
+        config.addinivalue_line("markers", f"{kind}: {meaning} (set from the test's folder)")
     config.addinivalue_line(
         "markers", "disruptive: stops and starts the real PostgreSQL or RabbitMQ; runs last"
     )
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Outage tests go last, so no other test meets a server that is restarting."""
+    """Marks each test with its kind (its top folder: `-m unit` selects the fast ones); outage
+    tests go last, so no other test meets a server that is restarting."""
+    for item in items:
+        kind = item.path.relative_to(TESTS_ROOT).parts[0]
+        if kind in TEST_KINDS:
+            item.add_marker(kind)
     items.sort(key=lambda item: item.get_closest_marker("disruptive") is not None)
 
 

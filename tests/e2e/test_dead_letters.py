@@ -10,7 +10,7 @@ import pytest
 from deploy.redrive import redrive
 from shared.messaging import Broker
 from shared.topology import RUNNER_QUEUE
-from tests.conftest import AMQP_URL
+from tests.support.environment import AMQP_URL
 from tests.support.reports import unique_name
 from tests.support.runs import queued_run, wait_for_status
 from tests.support.services import ServiceProcess

@@ -6,11 +6,10 @@ from pathlib import Path
 import asyncpg
 
 from shared.messaging import Broker
-from tests.conftest import AMQP_URL
-from tests.e2e.conftest import FAST_RECOVERY
+from tests.support.environment import AMQP_URL
 from tests.support.reports import unique_name
 from tests.support.runs import publish_in, queued_run, wait_for_status
-from tests.support.services import ServiceProcess, StartService
+from tests.support.services import FAST_RECOVERY, ServiceProcess, StartService
 
 
 async def test_redelivered_request_does_not_run_twice(

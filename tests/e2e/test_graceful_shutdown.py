@@ -4,11 +4,10 @@ import asyncio
 
 import asyncpg
 
-from tests.conftest import AMQP_URL
-from tests.e2e.conftest import FAST_RECOVERY
+from tests.support.environment import AMQP_URL
 from tests.support.reports import unique_name
 from tests.support.runs import publish_in, queued_run, wait_for_status
-from tests.support.services import StartService
+from tests.support.services import FAST_RECOVERY, StartService
 
 
 async def test_sigterm_lets_a_short_run_finish_before_exiting(

@@ -3,7 +3,7 @@
 import asyncpg
 import httpx
 
-from tests.conftest import AMQP_URL
+from tests.support.environment import AMQP_URL
 from tests.support.metrics import free_port, metric_value
 from tests.support.reports import unique_name
 from tests.support.runs import publish_in, queued_run, wait_for_status

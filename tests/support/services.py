@@ -10,6 +10,8 @@ from typing import Protocol
 
 READY_MARKER = "service ready"
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
+# Short lease and recovery interval, so a crashed runner's run is recovered within seconds.
+FAST_RECOVERY = {"LEASE_SECONDS": "2", "RECOVERY_INTERVAL_SECONDS": "0.5"}
 
 
 class ServiceProcess:

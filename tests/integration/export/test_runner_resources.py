@@ -11,10 +11,10 @@ import pytest
 
 from services.api.settings import ApiSettings
 from shared.messaging import delete_namespace
-from tests.conftest import ADMIN_DSN, AMQP_URL
-from tests.export.conftest import run_report
+from tests.integration.export.conftest import run_report
 from tests.support.api import api_client, create_report
 from tests.support.databases import migrated_database
+from tests.support.environment import ADMIN_DSN, AMQP_URL
 from tests.support.services import ServiceProcess, StartService
 
 FLAT_MEMORY_BYTES = 50 * 1024 * 1024

@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 
 import asyncpg
 
-from tests.scheduler.conftest import (
+from tests.integration.scheduler.conftest import (
     MakeReport,
     clock_env,
     requested_events,

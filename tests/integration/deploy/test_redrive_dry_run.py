@@ -6,7 +6,7 @@ import pytest
 from deploy.redrive import redrive
 from shared.messaging import Broker
 from shared.topology import RUNNER_QUEUE
-from tests.conftest import AMQP_URL
+from tests.support.environment import AMQP_URL
 
 
 async def test_a_dry_run_lists_every_message_once_and_leaves_them_all_in_place(

@@ -5,7 +5,7 @@ import asyncio
 import asyncpg
 import httpx
 
-from tests.scheduler.conftest import MakeReport, clock_env, wait_for_slots
+from tests.integration.scheduler.conftest import MakeReport, clock_env, wait_for_slots
 from tests.support.metrics import free_port, metric_value
 from tests.support.services import StartService
 

@@ -13,7 +13,7 @@ import pytest
 from shared.events import RunCompleted
 from shared.messaging import Broker
 from shared.models import NotifyOn, RunStatus
-from tests.notifier.smtp_server import SmtpServer, free_port
+from tests.integration.notifier.smtp_server import SmtpServer, free_port
 from tests.support.services import ServiceProcess, StartService
 
 MAX_ATTACHMENT_BYTES = 1000

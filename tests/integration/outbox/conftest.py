@@ -15,8 +15,8 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from shared.database import create_engine, create_sessionmaker
 from shared.settings import DatabaseSettings
 from shared.topology import Topology
-from tests.conftest import ADMIN_DSN, AMQP_URL
 from tests.support.databases import migrated_database
+from tests.support.environment import ADMIN_DSN, AMQP_URL
 
 
 @pytest.fixture(scope="module")

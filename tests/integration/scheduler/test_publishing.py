@@ -5,7 +5,7 @@ import time
 
 import asyncpg
 
-from tests.scheduler.conftest import MakeReport, wait_for_slots
+from tests.integration.scheduler.conftest import MakeReport, wait_for_slots
 from tests.support.services import ServiceProcess
 
 

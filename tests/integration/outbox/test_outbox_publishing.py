@@ -16,7 +16,7 @@ from shared.messaging import Broker, OutgoingMessage
 from shared.models import RunTrigger
 from shared.outbox import OutboxRelay, OutboxRow, add_events
 from shared.topology import RUNNER_QUEUE
-from tests.outbox.conftest import bind_queue
+from tests.integration.outbox.conftest import bind_queue
 
 RETENTION = timedelta(days=7)
 

@@ -7,7 +7,7 @@ import json
 import httpx
 import pytest
 
-from tests.export.conftest import run_report
+from tests.integration.export.conftest import run_report
 from tests.support.api import create_report
 from tests.support.reports import report_body
 from tests.support.services import ServiceProcess

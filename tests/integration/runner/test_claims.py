@@ -11,13 +11,13 @@ from tests.support.reports import unique_name
 SUCCESS = RunOutcome(RunStatus.SUCCESS, row_count=1, byte_size=2, output_path="outputs/x.csv")
 
 
-async def _running_run(db: asyncpg.Connection, worker_id: str, attempt: int) -> Claim:
-    report_id = await db.fetchval(
+async def _running_run(quiet_db: asyncpg.Connection, worker_id: str, attempt: int) -> Claim:
+    report_id = await quiet_db.fetchval(
         "INSERT INTO reports (id, name, sql_query) VALUES (gen_random_uuid(), $1, 'SELECT 1') "
         "RETURNING id",
         unique_name("Claims"),
     )
-    run_id = await db.fetchval(
+    run_id = await quiet_db.fetchval(
         "INSERT INTO report_runs (id, report_id, trigger, status, worker_id, attempt, "
         "lease_expires_at) VALUES (gen_random_uuid(), $1, 'MANUAL', 'RUNNING', $2, $3, "
         "now() + interval '1 minute') RETURNING id",
@@ -29,15 +29,15 @@ async def _running_run(db: asyncpg.Connection, worker_id: str, attempt: int) -> 
 
 
 async def test_finishing_twice_with_the_same_claim_is_recognised_as_already_recorded(
-    sessions: async_sessionmaker[AsyncSession], db: asyncpg.Connection
+    quiet_sessions: async_sessionmaker[AsyncSession], quiet_db: asyncpg.Connection
 ) -> None:
     """A commit whose answer was lost is retried; the retry must not take it for a takeover."""
-    claim = await _running_run(db, "host:1", 1)
-    async with sessions.begin() as session:
+    claim = await _running_run(quiet_db, "host:1", 1)
+    async with quiet_sessions.begin() as session:
         assert await claims.finish_run(session, claim, SUCCESS) == FinishResult.RECORDED
-    async with sessions.begin() as session:
+    async with quiet_sessions.begin() as session:
         assert await claims.finish_run(session, claim, SUCCESS) == FinishResult.ALREADY_RECORDED
-    events = await db.fetchval(
+    events = await quiet_db.fetchval(
         "SELECT count(*) FROM outbox WHERE routing_key = 'run.completed' "
         "AND payload->>'run_id' = $1",
         str(claim.run_id),
@@ -46,16 +46,16 @@ async def test_finishing_twice_with_the_same_claim_is_recognised_as_already_reco
 
 
 async def test_an_earlier_claim_by_the_same_worker_cannot_finish_or_renew(
-    sessions: async_sessionmaker[AsyncSession], db: asyncpg.Connection
+    quiet_sessions: async_sessionmaker[AsyncSession], quiet_db: asyncpg.Connection
 ) -> None:
     """Same process, run claimed again after its lease expired: only attempt 2 is current."""
-    current = await _running_run(db, "host:1", 2)
+    current = await _running_run(quiet_db, "host:1", 2)
     stale = Claim(current.run_id, current.worker_id, 1)
-    async with sessions.begin() as session:
+    async with quiet_sessions.begin() as session:
         assert not await claims.renew_lease(session, stale, 60)
         assert await claims.finish_run(session, stale, SUCCESS) == FinishResult.TAKEN_OVER
         assert not await claims.hand_back(session, stale)
-    async with sessions.begin() as session:
+    async with quiet_sessions.begin() as session:
         assert await claims.renew_lease(session, current, 60)
-    status = await db.fetchval("SELECT status FROM report_runs WHERE id = $1", current.run_id)
+    status = await quiet_db.fetchval("SELECT status FROM report_runs WHERE id = $1", current.run_id)
     assert status == "RUNNING"

@@ -13,8 +13,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from shared.database import create_engine
 from shared.models import Base
 from shared.settings import DatabaseSettings
-from tests.conftest import ADMIN_DSN
 from tests.support.databases import empty_database, migrated_database
+from tests.support.environment import ADMIN_DSN
 
 
 @pytest.fixture(scope="module")

@@ -6,7 +6,12 @@ from datetime import UTC, datetime, timedelta
 import asyncpg
 
 from services.scheduler.clock import Clock
-from tests.scheduler.conftest import MakeReport, clock_env, scheduled_slots, wait_for_slots
+from tests.integration.scheduler.conftest import (
+    MakeReport,
+    clock_env,
+    scheduled_slots,
+    wait_for_slots,
+)
 from tests.support.services import ServiceProcess, StartService
 
 TAKES_EFFECT_WITHIN = 2.0

@@ -14,10 +14,10 @@ from services.runner.exporters.request import ExportRequest, ExportResult
 from services.runner.exporters.selector import CsvEngine, Exporter
 from shared.events import utc_now
 from shared.models import Compression, OutputFormat
-from tests.conftest import ADMIN_DSN
-from tests.e2e.conftest import AWKWARD_TABLE
 from tests.support.api import api_client, run_and_wait
+from tests.support.awkward_values import AWKWARD_TABLE
 from tests.support.databases import empty_database, migrated_database
+from tests.support.environment import ADMIN_DSN
 from tests.support.services import ServiceProcess, StartService
 
 # +05:45 with no daylight saving: a timestamptz rendered in UTC by mistake cannot pass.

@@ -11,7 +11,7 @@ import asyncpg
 
 from shared.events import RunCompleted
 from shared.models import NotifyOn, RunStatus
-from tests.notifier.conftest import (
+from tests.integration.notifier.conftest import (
     MAX_ATTACHMENT_BYTES,
     MAX_ATTEMPTS,
     PUBLIC_BASE_URL,
@@ -20,7 +20,7 @@ from tests.notifier.conftest import (
     wait_for_final_rows,
     wait_until,
 )
-from tests.notifier.smtp_server import SmtpServer
+from tests.integration.notifier.smtp_server import SmtpServer
 
 Publish = Callable[[RunCompleted], Awaitable[None]]
 UNKNOWN_MAILBOX = "550 5.1.1 <nobody@example.com>: Recipient address rejected: User unknown"

@@ -5,8 +5,13 @@ import asyncio
 import asyncpg
 
 from shared.messaging import Broker
-from tests.notifier.conftest import ArrangeRun, notification_rows, notifier_env, wait_for_final_rows
-from tests.notifier.smtp_server import SmtpServer
+from tests.integration.notifier.conftest import (
+    ArrangeRun,
+    notification_rows,
+    notifier_env,
+    wait_for_final_rows,
+)
+from tests.integration.notifier.smtp_server import SmtpServer
 from tests.support.services import StartService
 
 

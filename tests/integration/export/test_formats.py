@@ -13,8 +13,8 @@ from services.runner.exporters.request import ExportFailed
 from services.runner.exporters.selector import CsvEngine
 from services.runner.exporters.xlsx_book import XlsxBook
 from shared.models import Compression, OutputFormat
-from tests.export.conftest import RunExport
-from tests.export.xlsx_cells import bold_style, sheets
+from tests.integration.export.conftest import RunExport
+from tests.integration.export.xlsx_cells import bold_style, sheets
 
 AWKWARD = "SELECT * FROM export_awkward ORDER BY id"
 TEXT_FORMATS = [OutputFormat.CSV, OutputFormat.JSON, OutputFormat.JSONL]

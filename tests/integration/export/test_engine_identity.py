@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 from services.runner.exporters.selector import CsvEngine
-from tests.export.conftest import RunExport
+from tests.integration.export.conftest import RunExport
 from tests.support.psql import psql_copy_csv
 
 QUERIES = {

@@ -1,0 +1,39 @@
+"""A database no service process uses, for the tests of the runner's state changes.
+
+Runner processes of other tests work on the session's database, and their recovery loops (with
+their own MAX_ATTEMPTS) would take the planted runs first: the cause of a flaky
+`RUNNING == FAILED` in the recovery tests.
+"""
+
+from collections.abc import AsyncIterator
+
+import asyncpg
+import pytest
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from shared.database import create_engine, create_sessionmaker
+from shared.settings import DatabaseSettings
+from tests.support.databases import migrated_database
+from tests.support.environment import ADMIN_DSN
+
+
+@pytest.fixture(scope="session")
+async def quiet_database_url(run_id: str) -> AsyncIterator[str]:
+    async with migrated_database(ADMIN_DSN, f"reportflow_test_{run_id}_quiet") as url:
+        yield url
+
+
+@pytest.fixture(scope="session")
+async def quiet_sessions(
+    quiet_database_url: str,
+) -> AsyncIterator[async_sessionmaker[AsyncSession]]:
+    engine = create_engine(DatabaseSettings(database_url=quiet_database_url))
+    yield create_sessionmaker(engine)
+    await engine.dispose()
+
+
+@pytest.fixture
+async def quiet_db(quiet_database_url: str) -> AsyncIterator[asyncpg.Connection]:
+    connection = await asyncpg.connect(quiet_database_url)
+    yield connection
+    await connection.close()

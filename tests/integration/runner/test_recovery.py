@@ -1,0 +1,102 @@
+"""Recovery of runs whose runner died, and of queued runs whose request was lost."""
+
+import asyncpg
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from services.runner.recovery import recover_once
+from services.runner.settings import RunnerSettings
+from tests.support.reports import unique_name
+
+SETTINGS = RunnerSettings(max_attempts=3, rerequest_after_seconds=600)
+
+
+async def _run_row(quiet_db: asyncpg.Connection, **columns: object) -> asyncpg.Record:
+    report_id = await quiet_db.fetchval(
+        "INSERT INTO reports (id, name, sql_query) VALUES (gen_random_uuid(), $1, 'SELECT 1') "
+        "RETURNING id",
+        unique_name("Recovery"),
+    )
+    names = "".join(f", {name}" for name in columns)
+    placeholders = "".join(f", ${index}" for index in range(2, len(columns) + 2))
+    run = await quiet_db.fetchrow(
+        f"INSERT INTO report_runs (id, report_id, trigger{names}) "
+        f"VALUES (gen_random_uuid(), $1, 'MANUAL'{placeholders}) RETURNING *",
+        report_id,
+        *columns.values(),
+    )
+    assert run is not None
+    return run
+
+
+async def _events_for(quiet_db: asyncpg.Connection, run_id: object) -> list[str]:
+    rows = await quiet_db.fetch(
+        "SELECT routing_key FROM outbox WHERE payload->>'run_id' = $1 ORDER BY id", str(run_id)
+    )
+    return [row["routing_key"] for row in rows]
+
+
+async def test_expired_lease_puts_the_run_back_in_the_queue(
+    quiet_sessions: async_sessionmaker[AsyncSession], quiet_db: asyncpg.Connection
+) -> None:
+    run = await _run_row(
+        quiet_db,
+        status="RUNNING",
+        attempt=1,
+        worker_id="dead:1",
+        lease_expires_at=await quiet_db.fetchval("SELECT now() - interval '1 second'"),
+    )
+    await recover_once(quiet_sessions, SETTINGS)
+    after = await quiet_db.fetchrow("SELECT * FROM report_runs WHERE id = $1", run["id"])
+    assert after is not None
+    assert (after["status"], after["worker_id"]) == ("QUEUED", None)
+    assert await _events_for(quiet_db, run["id"]) == ["run.requested"]
+
+
+async def test_expired_lease_on_the_last_attempt_fails_the_run_with_the_reason(
+    quiet_sessions: async_sessionmaker[AsyncSession], quiet_db: asyncpg.Connection
+) -> None:
+    run = await _run_row(
+        quiet_db,
+        status="RUNNING",
+        attempt=3,
+        worker_id="dead:2",
+        lease_expires_at=await quiet_db.fetchval("SELECT now() - interval '1 second'"),
+    )
+    await recover_once(quiet_sessions, SETTINGS)
+    after = await quiet_db.fetchrow("SELECT * FROM report_runs WHERE id = $1", run["id"])
+    assert after is not None
+    assert after["status"] == "FAILED"
+    assert "lease expired" in after["error_message"]
+    assert after["finished_at"] is not None
+    assert await _events_for(quiet_db, run["id"]) == ["run.completed"]
+
+
+async def test_live_lease_is_left_alone(
+    quiet_sessions: async_sessionmaker[AsyncSession], quiet_db: asyncpg.Connection
+) -> None:
+    run = await _run_row(
+        quiet_db,
+        status="RUNNING",
+        attempt=1,
+        worker_id="alive:1",
+        lease_expires_at=await quiet_db.fetchval("SELECT now() + interval '1 minute'"),
+    )
+    await recover_once(quiet_sessions, SETTINGS)
+    after = await quiet_db.fetchrow(
+        "SELECT status, worker_id FROM report_runs WHERE id = $1", run["id"]
+    )
+    assert after is not None
+    assert (after["status"], after["worker_id"]) == ("RUNNING", "alive:1")
+    assert await _events_for(quiet_db, run["id"]) == []
+
+
+async def test_queued_run_with_a_lost_request_is_requested_again(
+    quiet_sessions: async_sessionmaker[AsyncSession], quiet_db: asyncpg.Connection
+) -> None:
+    stale = await _run_row(
+        quiet_db, requested_at=await quiet_db.fetchval("SELECT now() - interval '11 minutes'")
+    )
+    fresh = await _run_row(quiet_db)
+    await recover_once(quiet_sessions, SETTINGS)
+    assert await _events_for(quiet_db, stale["id"]) == ["run.requested"]
+    assert await _events_for(quiet_db, fresh["id"]) == []
