@@ -7,7 +7,13 @@ from fastapi import APIRouter, Query
 from pydantic import BaseModel
 
 from services.api.errors import FieldError
-from shared.cron import InvalidSchedule, describe_cron, next_fire_times, validate_cron
+from shared.cron import (
+    InvalidSchedule,
+    describe_cron,
+    describe_cron_rules,
+    next_fire_times,
+    validate_cron,
+)
 from shared.events import utc_now
 
 router = APIRouter(prefix="/api/schedule", tags=["schedule"])
@@ -17,6 +23,8 @@ class SchedulePreview(BaseModel):
     cron: str
     timezone: str
     description: str
+    # How the day fields combine and what happens on DST days (cron's rules, in words).
+    rules: str
     next_runs: list[datetime]
 
 
@@ -34,9 +42,14 @@ async def preview_schedule(
     try:
         runs = next_fire_times(cron, timezone, utc_now(), count)  # checks the zone, then cron
         description = describe_cron(cron)
+        rules = describe_cron_rules(cron)
     except InvalidSchedule as error:
         field = "cron" if error.field == "schedule_cron" else error.field
         raise FieldError(422, field, str(error), "invalid_schedule", location="query") from error
     return SchedulePreview(
-        cron=validate_cron(cron), timezone=timezone, description=description, next_runs=runs
+        cron=validate_cron(cron),
+        timezone=timezone,
+        description=description,
+        rules=rules,
+        next_runs=runs,
     )
