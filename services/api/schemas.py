@@ -17,10 +17,6 @@ from shared.models import (
     RunTrigger,
 )
 
-# Formats the runner can write today; a new format is accepted once its exporter exists.
-SUPPORTED_OUTPUT_FORMATS = frozenset(
-    {OutputFormat.CSV, OutputFormat.JSON, OutputFormat.JSONL, OutputFormat.XLSX}
-)
 # XLSX is a zip archive already; compressing it again would only rename it.
 UNCOMPRESSED_FORMATS = frozenset({OutputFormat.XLSX})
 
@@ -71,14 +67,6 @@ class _ReportFields(BaseModel):
                 validate_timezone(value)
             except InvalidSchedule as error:
                 raise ValueError(str(error)) from error
-        return value
-
-    @field_validator("output_format", check_fields=False)
-    @classmethod
-    def _supported_format(cls, value: OutputFormat | None) -> OutputFormat | None:
-        if value is not None and value not in SUPPORTED_OUTPUT_FORMATS:
-            supported = ", ".join(sorted(SUPPORTED_OUTPUT_FORMATS))
-            raise ValueError(f"output format {value} is not available yet; use one of {supported}")
         return value
 
 
