@@ -17,17 +17,6 @@ from shared.models import (
     RunTrigger,
 )
 
-# XLSX is a zip archive already; compressing it again would only rename it.
-UNCOMPRESSED_FORMATS = frozenset({OutputFormat.XLSX})
-
-
-def compression_problem(output_format: OutputFormat, compression: Compression) -> str | None:
-    """Why this format cannot have this compression, or None when it can."""
-    if compression != Compression.NONE and output_format in UNCOMPRESSED_FORMATS:
-        return f"{output_format} files are compressed already; use compression none"
-    return None
-
-
 MAX_CRON_LENGTH = 100  # the column's size
 
 ReportName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=255)]
