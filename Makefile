@@ -3,13 +3,16 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
+# Runtime (the image installs only this one), tests and linters, and what `make run` adds: the
+# mail catcher and the Procfile runner (aiosmtpd is also the tests' SMTP server).
+LOCKS := requirements.lock requirements-dev.lock requirements-demo.lock
 
 .PHONY: install run test lint check-services bench clean
 
-$(INSTALLED): pyproject.toml requirements.lock requirements-dev.lock
+$(INSTALLED): pyproject.toml $(LOCKS)
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -r requirements.lock -r requirements-dev.lock
+	$(BIN)/pip install --quiet $(addprefix -r ,$(LOCKS))
 	$(BIN)/pip install --quiet --no-deps -e .
 	touch $(INSTALLED)
 

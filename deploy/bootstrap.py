@@ -44,15 +44,13 @@ async def run_sql(database_url: str, sql: str) -> None:
 def main() -> None:
     logging.basicConfig(level=logging.INFO, format="%(name)s: %(message)s")
     settings = BootstrapSettings()
-    asyncio.run(create_database_if_missing(settings.database_url))
-    upgrade_to_head(settings.database_url)
+    asyncio.run(create_database_if_missing(settings.database_dsn))
+    upgrade_to_head(settings.database_dsn)
     log.info("database migrated")
     if not settings.load_demo_data:
         return
-    asyncio.run(
-        run_sql(settings.effective_data_source_url, (DEMO_DIR / "demo_data.sql").read_text())
-    )
-    asyncio.run(run_sql(settings.database_url, (DEMO_DIR / "demo_reports.sql").read_text()))
+    asyncio.run(run_sql(settings.data_source_dsn, (DEMO_DIR / "demo_data.sql").read_text()))
+    asyncio.run(run_sql(settings.database_dsn, (DEMO_DIR / "demo_reports.sql").read_text()))
     log.info("demo data and sample reports loaded")
 
 

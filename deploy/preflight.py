@@ -14,11 +14,11 @@ START_RABBITMQ = "rabbitmq-server -detached && rabbitmqctl await_startup"
 
 
 async def _postgres_problem(settings: DatabaseSettings) -> str | None:
-    server_dsn = settings.database_url.rpartition("/")[0] + "/postgres"
+    server_dsn = settings.database_dsn.rpartition("/")[0] + "/postgres"
     try:
         connection = await asyncpg.connect(server_dsn, timeout=5)
     except Exception as error:
-        host = settings.database_url.rpartition("@")[2].partition("/")[0]
+        host = settings.database_dsn.rpartition("@")[2].partition("/")[0]
         return f"PostgreSQL at {host} is not reachable ({error}); start it: {START_POSTGRES}"
     await connection.close()
     return None

@@ -12,7 +12,7 @@ from shared.settings import DatabaseSettings, sqlalchemy_url
 
 def create_engine(settings: DatabaseSettings) -> AsyncEngine:
     return create_async_engine(
-        sqlalchemy_url(settings.database_url),
+        sqlalchemy_url(settings.database_dsn),
         pool_size=settings.db_pool_size,
         pool_pre_ping=True,
     )

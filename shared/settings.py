@@ -6,14 +6,17 @@ from pathlib import Path
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-ENV_FILE_CONFIG = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+# A refused value is not echoed in the error: it may be a URL with its password.
+ENV_FILE_CONFIG = SettingsConfigDict(
+    env_file=".env", env_file_encoding="utf-8", extra="ignore", hide_input_in_errors=True
+)
 
 
 def asyncpg_dsn(url: str) -> str:
     """A plain `postgresql://` URL as asyncpg accepts it (no SQLAlchemy driver suffix)."""
     scheme, sep, rest = url.partition("://")
     if not sep:
-        raise ValueError(f"not a database URL: {url!r}")
+        raise ValueError("not a database URL (expected postgresql://user:password@host/name)")
     return f"postgresql://{rest}" if scheme.startswith("postgres") else url
 
 
@@ -23,24 +26,34 @@ def sqlalchemy_url(url: str) -> str:
 
 
 class DatabaseSettings(BaseSettings):
-    """The system of record and the database that report SQL runs against."""
+    """The system of record and the database that report SQL runs against.
+
+    Both URLs may carry a password, so they are secrets: repr, str and model_dump hide them,
+    and `database_dsn` / `data_source_dsn` are the only ways to the plain value.
+    """
 
     model_config = ENV_FILE_CONFIG
 
-    database_url: str = "postgresql://postgres@127.0.0.1:5432/reportflow"
-    data_source_url: str | None = None
+    database_url: SecretStr = SecretStr("postgresql://postgres@127.0.0.1:5432/reportflow")
+    data_source_url: SecretStr | None = None
     db_pool_size: int = Field(default=5, ge=1)
     # Published outbox rows are kept this long (to trace an event), then deleted.
     outbox_retention_hours: float = Field(default=168.0, gt=0)
 
     @field_validator("database_url", "data_source_url")
     @classmethod
-    def _plain_postgres_url(cls, url: str | None) -> str | None:
-        return None if url is None else asyncpg_dsn(url)
+    def _plain_postgres_url(cls, url: SecretStr | None) -> SecretStr | None:
+        return None if url is None else SecretStr(asyncpg_dsn(url.get_secret_value()))
 
     @property
-    def effective_data_source_url(self) -> str:
-        return self.data_source_url or self.database_url
+    def database_dsn(self) -> str:
+        """The system of record's plain URL, password included: for a driver, never a log."""
+        return self.database_url.get_secret_value()
+
+    @property
+    def data_source_dsn(self) -> str:
+        """The data source's plain URL (DATA_SOURCE_URL, else DATABASE_URL): for a driver only."""
+        return (self.data_source_url or self.database_url).get_secret_value()
 
     @property
     def outbox_retention(self) -> timedelta:

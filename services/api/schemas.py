@@ -17,21 +17,6 @@ from shared.models import (
     RunTrigger,
 )
 
-# Formats the runner can write today; a new format is accepted once its exporter exists.
-SUPPORTED_OUTPUT_FORMATS = frozenset(
-    {OutputFormat.CSV, OutputFormat.JSON, OutputFormat.JSONL, OutputFormat.XLSX}
-)
-# XLSX is a zip archive already; compressing it again would only rename it.
-UNCOMPRESSED_FORMATS = frozenset({OutputFormat.XLSX})
-
-
-def compression_problem(output_format: OutputFormat, compression: Compression) -> str | None:
-    """Why this format cannot have this compression, or None when it can."""
-    if compression != Compression.NONE and output_format in UNCOMPRESSED_FORMATS:
-        return f"{output_format} files are compressed already; use compression none"
-    return None
-
-
 MAX_CRON_LENGTH = 100  # the column's size
 
 ReportName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=255)]
@@ -71,14 +56,6 @@ class _ReportFields(BaseModel):
                 validate_timezone(value)
             except InvalidSchedule as error:
                 raise ValueError(str(error)) from error
-        return value
-
-    @field_validator("output_format", check_fields=False)
-    @classmethod
-    def _supported_format(cls, value: OutputFormat | None) -> OutputFormat | None:
-        if value is not None and value not in SUPPORTED_OUTPUT_FORMATS:
-            supported = ", ".join(sorted(SUPPORTED_OUTPUT_FORMATS))
-            raise ValueError(f"output format {value} is not available yet; use one of {supported}")
         return value
 
 

@@ -31,6 +31,7 @@ class RetryPolicy:
 @dataclass(frozen=True)
 class RetryLater:
     delay_seconds: float
+    reply: str  # the failure being retried, recorded as the notification's last error
 
 
 @dataclass(frozen=True)
@@ -46,4 +47,5 @@ def after_failure(
         return GiveUp(reply)
     if attempt >= policy.max_attempts:
         return GiveUp(f"gave up after {attempt} attempts; last error: {reply}")
-    return RetryLater(retry_delay_seconds(attempt, policy.base_seconds, policy.max_seconds))
+    delay = retry_delay_seconds(attempt, policy.base_seconds, policy.max_seconds)
+    return RetryLater(delay, reply)

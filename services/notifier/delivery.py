@@ -4,16 +4,18 @@ import asyncio
 import logging
 import uuid
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime
+from email.message import EmailMessage
 from pathlib import Path
 from typing import TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from services.notifier import notification_log as records
-from services.notifier.decisions import GiveUp, RetryPolicy, after_failure, should_mail
+from services.notifier.decisions import GiveUp, RetryLater, RetryPolicy, after_failure, should_mail
 from services.notifier.finished_run import FinishedRun
-from services.notifier.mailer import DeliveryFailed, SmtpMailer
+from services.notifier.mailer import DeliveryFailed, Mailer
 from services.notifier.metrics import NOTIFICATIONS
 from services.notifier.rendering import (
     OutputFile,
@@ -26,8 +28,9 @@ from services.notifier.rendering import (
     subject,
 )
 from services.notifier.settings import NotifierSettings
+from shared.event_publisher import EventPublisher
 from shared.events import Event, NotificationDeferred, RunCompleted
-from shared.messaging import Broker, PermanentFailure
+from shared.messaging import PermanentFailure
 from shared.models import NotificationStatus
 from shared.output_files import stored_output_path
 from shared.topology import delay_routing_key
@@ -47,12 +50,12 @@ class Notifier:
         self,
         settings: NotifierSettings,
         sessions: async_sessionmaker[AsyncSession],
-        broker: Broker,
-        mailer: SmtpMailer,
+        publisher: EventPublisher,
+        mailer: Mailer,
     ) -> None:
         self._settings = settings
         self._sessions = sessions
-        self._broker = broker
+        self._publisher = publisher
         self._mailer = mailer
         self._policy = RetryPolicy(
             settings.notifier_max_attempts,
@@ -159,10 +162,11 @@ class Notifier:
                 settings.mail_max_attachment_bytes,
                 datetime.now(UTC),
             )
-            try:
-                await self._mailer.send(message, recipient)
-            except DeliveryFailed as failure:
-                await self._after_failure(notice.run.run_id, recipient, attempt, failure)
+            outcome = await attempt_delivery(
+                self._mailer, message, recipient, attempt, self._policy
+            )
+            if not isinstance(outcome, Delivered):
+                await self._after_failure(notice.run.run_id, recipient, attempt, outcome)
                 return
         await self._write(
             lambda session: records.mark_sent(session, notice.run.run_id, recipient, attempt)
@@ -171,10 +175,9 @@ class Notifier:
         log.info("mail sent (attempt %d)", attempt, extra=context)
 
     async def _after_failure(
-        self, run_id: uuid.UUID, recipient: str, attempt: int, failure: DeliveryFailed
+        self, run_id: uuid.UUID, recipient: str, attempt: int, decision: RetryLater | GiveUp
     ) -> None:
         context = {"run_id": run_id, "recipient": recipient}
-        decision = after_failure(attempt, failure.transient, failure.reply, self._policy)
         if isinstance(decision, GiveUp):
             await self._write(
                 lambda session: records.mark_failed(
@@ -186,25 +189,21 @@ class Notifier:
             return
         delay = decision.delay_seconds
         await self._write(
-            lambda session: records.defer(session, run_id, recipient, attempt, failure.reply, delay)
+            lambda session: records.defer(
+                session, run_id, recipient, attempt, decision.reply, delay
+            )
         )
         NOTIFICATIONS.labels("deferred").inc()
         log.info(
             "attempt %d failed (%s); retrying in %.1fs",
             attempt,
-            failure.reply,
+            decision.reply,
             delay,
             extra=context,
         )
         retry = NotificationDeferred(run_id=run_id, recipient=recipient, attempt=attempt)
         try:
-            await self._broker.publish_raw(
-                delay_routing_key(retry.routing_key, attempt),
-                retry.model_dump_json().encode(),
-                retry.event_id.hex,
-                expiration_seconds=delay,
-                event_type=retry.routing_key,
-            )
+            await publish_retry(self._publisher, retry, delay)
         except Exception:
             log.warning(
                 "could not schedule the retry; the sweeper will", extra=context, exc_info=True
@@ -226,6 +225,36 @@ class Notifier:
         """Lets the mails in flight finish, so their rows are not left claimed."""
         if self._active:
             await asyncio.wait(set(self._active), timeout=grace_seconds)
+
+
+@dataclass(frozen=True)
+class Delivered:
+    """The mail server accepted the message."""
+
+
+async def attempt_delivery(
+    mailer: Mailer, message: EmailMessage, recipient: str, attempt: int, policy: RetryPolicy
+) -> Delivered | RetryLater | GiveUp:
+    """Sends attempt number `attempt` (1-based) once; a refusal becomes what follows it."""
+    try:
+        await mailer.send(message, recipient)
+    except DeliveryFailed as failure:
+        return after_failure(attempt, failure.transient, failure.reply, policy)
+    return Delivered()
+
+
+async def publish_retry(
+    publisher: EventPublisher, retry: NotificationDeferred, delay_seconds: float
+) -> None:
+    """Parks the retry in its attempt's delay queue, from which it expires after
+    `delay_seconds` onto the retry queue (as notification.deferred)."""
+    await publisher.publish_raw(
+        delay_routing_key(retry.routing_key, retry.attempt),
+        retry.model_dump_json().encode(),
+        retry.event_id.hex,
+        expiration_seconds=delay_seconds,
+        event_type=retry.routing_key,
+    )
 
 
 def _read_output(path: Path, max_bytes: int) -> OutputFile | None:

@@ -1,6 +1,7 @@
 """Sends one rendered message to one recipient over SMTP (aiosmtplib lives here only)."""
 
 from email.message import EmailMessage
+from typing import Protocol
 
 import aiosmtplib
 
@@ -19,6 +20,13 @@ class DeliveryFailed(Exception):
 def _reply_failure(code: int, text: str) -> DeliveryFailed:
     # 4xx is the server's "not now", 5xx its "never"; anything else is treated as transient.
     return DeliveryFailed(f"{code} {text}".strip(), transient=not 500 <= code < 600)
+
+
+class Mailer(Protocol):
+    """What the notifier needs to send mail; SmtpMailer is the real one."""
+
+    async def send(self, message: EmailMessage, recipient: str) -> None:
+        """Raises DeliveryFailed with the server's reply when the message was not accepted."""
 
 
 class SmtpMailer:

@@ -167,9 +167,10 @@ async def finish_run(session: AsyncSession, claim: Claim, outcome: RunOutcome) -
     return FinishResult.ALREADY_RECORDED if recorded_by_claim else FinishResult.TAKEN_OVER
 
 
-async def hand_back(session: AsyncSession, claim: Claim) -> bool:
-    """RUNNING → QUEUED with a new request, for a run this worker stops before it finished."""
-    return await _requeue(session, _current(claim)) == 1
+async def hand_back(session: AsyncSession, claim: Claim) -> None:
+    """RUNNING → QUEUED with a new request, for a run this worker stops before it finished;
+    nothing when the claim is no longer current."""
+    await _requeue(session, _current(claim))
 
 
 async def _requeue(session: AsyncSession, condition: ColumnElement[bool]) -> int:

@@ -16,9 +16,9 @@ log = logging.getLogger(__name__)
 async def main() -> None:
     settings = RunnerSettings()
     async with worker_runtime("runner", settings) as runtime:
-        await warn_about_data_source_rights(settings.effective_data_source_url)
+        await warn_about_data_source_rights(settings.data_source_dsn)
         exporter = Exporter(
-            settings.effective_data_source_url,
+            settings.data_source_dsn,
             settings.output_dir,
             settings.statement_timeout_seconds,
             settings.csv_engine,

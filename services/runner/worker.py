@@ -9,6 +9,7 @@ from pathlib import Path
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from services.runner import claims
+from services.runner.admission import hand_back_reason
 from services.runner.claims import Claim, ClaimedRun, FinishResult, RunOutcome
 from services.runner.exporters.request import ExportFailed, ExportRequest
 from services.runner.exporters.selector import Exporter
@@ -20,8 +21,9 @@ from services.runner.metrics import (
     RUNS_STARTED,
 )
 from services.runner.settings import RunnerSettings
+from shared.event_publisher import EventPublisher
 from shared.events import Event, RunRequested
-from shared.messaging import Broker, PermanentFailure
+from shared.messaging import PermanentFailure
 from shared.models import RunStatus
 from shared.outbox import OutboxRelay
 
@@ -40,13 +42,13 @@ class RunWorker:
         self,
         settings: RunnerSettings,
         sessions: async_sessionmaker[AsyncSession],
-        broker: Broker,
+        publisher: EventPublisher,
         relay: OutboxRelay,
         exporter: Exporter,
     ) -> None:
         self._settings = settings
         self._sessions = sessions
-        self._broker = broker
+        self._publisher = publisher
         self._relay = relay
         self._exporter = exporter
         self._slots = asyncio.Semaphore(settings.runner_concurrency)
@@ -63,14 +65,15 @@ class RunWorker:
             return
         try:
             await asyncio.wait_for(self._slots.acquire(), self._settings.slot_wait_seconds)
+            got_slot = True
         except TimeoutError:
-            log.info("no free slot; handing the request back", extra=context)
-            await self._broker.publish(event)
-            return
-        if self._stopping:
-            self._slots.release()
-            log.info("shutting down; handing the request back", extra=context)
-            await self._broker.publish(event)
+            got_slot = False
+        reason = hand_back_reason(got_slot, self._stopping)
+        if reason is not None:
+            if got_slot:
+                self._slots.release()
+            log.info("%s; handing the request back", reason, extra=context)
+            await self._publisher.publish(event)
             return
         try:
             claimed = await self._claim(event.run_id)

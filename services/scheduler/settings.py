@@ -1,6 +1,7 @@
-"""Scheduler settings: the shared blocks plus misfire grace, change polling and leader election."""
+"""Scheduler settings: the shared blocks plus misfire grace, change polling and leader retries.
 
-from datetime import datetime
+Test-only knobs (a fast clock, no leader election) live in services/scheduler/simulation.py.
+"""
 
 from pydantic import Field
 
@@ -16,9 +17,3 @@ class SchedulerSettings(WorkerSettings):
     scheduler_poll_seconds: float = Field(default=1.0, gt=0, le=1.0)
     # How often a standby tries to take over leadership.
     scheduler_leader_retry_seconds: float = Field(default=1.0, gt=0)
-    # Off only in tests of the last line of defence (the unique (report_id, scheduled_for) key).
-    scheduler_leader_election: bool = True
-    # Test-only: the scheduler's clock runs this many times faster than real time, counted
-    # from `scheduler_clock_epoch` (give every process of a test the same epoch).
-    scheduler_clock_speed: float = Field(default=1.0, gt=0)
-    scheduler_clock_epoch: datetime | None = None

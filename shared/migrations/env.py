@@ -11,7 +11,7 @@ from shared.settings import DatabaseSettings, sqlalchemy_url
 
 def _database_url() -> str:
     configured = context.config.get_main_option("sqlalchemy.url")
-    return sqlalchemy_url(configured or DatabaseSettings().database_url)
+    return sqlalchemy_url(configured or DatabaseSettings().database_dsn)
 
 
 def _run_migrations(connection: object) -> None:

@@ -5,8 +5,11 @@ from pathlib import Path
 import asyncpg
 
 from services.api.settings import ApiSettings
+from shared.messaging import Broker
 from tests.support.api import api_client, create_report, run_and_wait
 from tests.support.psql import psql_copy_csv
+from tests.support.reports import unique_name
+from tests.support.runs import queued_run, wait_for_status
 from tests.support.services import ServiceProcess
 
 AWKWARD_QUERY = "SELECT * FROM awkward_values ORDER BY id"
@@ -112,3 +115,17 @@ async def test_write_statements_fail_and_change_nothing(
             assert expected_error in str(run["error_message"]), (sql, run["error_message"])
     assert await db.fetchval("SELECT count(*) FROM victims") == before
     assert await db.fetchval("SELECT to_regclass('victims') IS NOT NULL")
+
+
+async def test_a_format_compression_pair_the_runner_cannot_write_fails_naming_it(
+    broker: Broker, runner: ServiceProcess, db: asyncpg.Connection, output_dir: Path
+) -> None:
+    """XLSX + gzip, written into the reports table past the API's check."""
+    name = unique_name("Zipped twice")
+    event = await queued_run(db, name, "SELECT 1 AS one", output_format="XLSX", compression="gzip")
+    await broker.publish(event)
+    run = await wait_for_status(db, event.run_id, {"SUCCESS", "FAILED"}, within=WAIT)
+    assert run["status"] == "FAILED"
+    assert "XLSX with gzip compression cannot be written" in run["error_message"]
+    assert run["output_path"] is None
+    assert not list(output_dir.glob(f"{name.replace(' ', '_')}_*"))

@@ -12,12 +12,22 @@ from shared.models import RunTrigger
 from shared.settings import BrokerSettings
 
 
-async def queued_run(db: asyncpg.Connection, name: str, sql: str) -> RunRequested:
-    """A report and a QUEUED run written directly, with the event a publisher would send."""
+async def queued_run(
+    db: asyncpg.Connection,
+    name: str,
+    sql: str,
+    output_format: str = "CSV",
+    compression: str = "none",
+) -> RunRequested:
+    """A report and a QUEUED run written directly (past the API's checks), with the event a
+    publisher would send."""
     report_id = await db.fetchval(
-        "INSERT INTO reports (id, name, sql_query) VALUES (gen_random_uuid(), $1, $2) RETURNING id",
+        "INSERT INTO reports (id, name, sql_query, output_format, compression) "
+        "VALUES (gen_random_uuid(), $1, $2, $3, $4) RETURNING id",
         name,
         sql,
+        output_format,
+        compression,
     )
     run_id = await db.fetchval(
         "INSERT INTO report_runs (id, report_id, trigger) VALUES (gen_random_uuid(), $1, 'MANUAL') "

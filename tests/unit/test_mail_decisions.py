@@ -43,7 +43,7 @@ def test_retry_delay_doubles_up_to_the_cap(attempt: int, delay: float) -> None:
 
 
 def test_a_transient_failure_is_retried_later() -> None:
-    assert after_failure(2, True, "451 try later", POLICY) == RetryLater(60.0)
+    assert after_failure(2, True, "451 try later", POLICY) == RetryLater(60.0, "451 try later")
 
 
 def test_a_permanent_failure_gives_up_with_the_server_reply() -> None:

@@ -1,4 +1,5 @@
-"""Every setting a service reads is listed in .env.example, and nothing there is made up."""
+"""Every setting a service reads is listed in .env.example, and nothing there is made up;
+the scheduler's test-only knobs are named as such and kept out of it."""
 
 import re
 from pathlib import Path
@@ -11,8 +12,11 @@ from services.api.settings import ApiSettings
 from services.notifier.settings import NotifierSettings
 from services.runner.settings import RunnerSettings
 from services.scheduler.settings import SchedulerSettings
+from services.scheduler.simulation import SchedulerSimulationSettings
 
-ENV_EXAMPLE = Path(__file__).resolve().parents[2] / ".env.example"
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+ENV_EXAMPLE = PROJECT_ROOT / ".env.example"
+README = PROJECT_ROOT / "README.md"
 SETTINGS: list[type[BaseSettings]] = [
     ApiSettings,
     SchedulerSettings,
@@ -21,8 +25,7 @@ SETTINGS: list[type[BaseSettings]] = [
     MailCatcherSettings,
     BootstrapSettings,
 ]
-# Knobs that exist for the test suite (a fast clock, replicas without leader election).
-TEST_ONLY = {"SCHEDULER_CLOCK_SPEED", "SCHEDULER_CLOCK_EPOCH", "SCHEDULER_LEADER_ELECTION"}
+SIMULATION_PREFIX = "SCHEDULER_SIMULATION_"
 
 
 def _documented() -> set[str]:
@@ -35,8 +38,18 @@ def _read_by_services() -> set[str]:
 
 
 def test_every_setting_is_in_the_example_env_file() -> None:
-    assert _read_by_services() - TEST_ONLY - _documented() == set()
+    assert _read_by_services() - _documented() == set()
 
 
 def test_the_example_env_file_names_only_real_settings() -> None:
     assert _documented() - _read_by_services() == set()
+
+
+def test_simulation_knobs_say_they_are_test_only_and_stay_out_of_the_example() -> None:
+    simulation = {
+        f"{SchedulerSimulationSettings.model_config.get('env_prefix', '')}{name}".upper()
+        for name in SchedulerSimulationSettings.model_fields
+    }
+    assert all(name.startswith(SIMULATION_PREFIX) for name in simulation)
+    assert simulation & (_documented() | _read_by_services()) == set()
+    assert f"{SIMULATION_PREFIX}*" in README.read_text()

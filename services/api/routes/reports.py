@@ -17,8 +17,8 @@ from services.api.schemas import (
     ReportCreate,
     ReportOut,
     ReportUpdate,
-    compression_problem,
 )
+from shared.export_formats import compression_problem
 from shared.models import Compression, OutputFormat, Report
 from shared.sql_guard import InvalidReportSql
 

@@ -7,10 +7,11 @@ from services.runner.exporters.copy_csv import write_csv_by_copy
 from services.runner.exporters.cursor_csv import write_csv_by_cursor
 from services.runner.exporters.json_lines import write_json_by_copy, write_json_by_cursor
 from services.runner.exporters.output_file import OutputFile
-from services.runner.exporters.request import ExportRequest, ExportResult, Written
+from services.runner.exporters.request import ExportFailed, ExportRequest, ExportResult, Written
 from services.runner.exporters.source import CheckedQuery, checked_query
 from services.runner.exporters.xlsx import write_xlsx
 from services.runner.naming import output_filename
+from shared.export_formats import compression_problem
 from shared.models import Compression, OutputFormat
 
 EXTENSIONS = {
@@ -51,6 +52,10 @@ class Exporter:
         self._batch_rows = batch_rows
 
     async def export(self, request: ExportRequest) -> ExportResult:
+        # The API refuses such a report, but a row written past it must fail, not be mislabelled.
+        problem = compression_problem(request.output_format, request.compression)
+        if problem is not None:
+            raise ExportFailed(problem)
         extension = file_extension(request.output_format, request.compression)
         compress = request.compression == Compression.GZIP
         output = OutputFile(self._output_dir, request.run_id, extension, compress)

@@ -30,7 +30,9 @@ async def test_health_is_200_when_both_dependencies_answer(client: httpx.AsyncCl
 
 async def test_health_is_503_naming_postgresql_when_it_is_down(api_settings: ApiSettings) -> None:
     settings = api_settings.model_copy(
-        update={"database_url": f"postgresql://postgres@127.0.0.1:{CLOSED_PORT}/reportflow"}
+        update={
+            "database_url": SecretStr(f"postgresql://postgres@127.0.0.1:{CLOSED_PORT}/reportflow")
+        }
     )
     async with api_client(settings) as client:
         response = await _health_once_settled(client, "rabbitmq")
@@ -52,7 +54,9 @@ async def test_requests_get_a_503_not_a_500_while_postgresql_is_down(
     api_settings: ApiSettings,
 ) -> None:
     settings = api_settings.model_copy(
-        update={"database_url": f"postgresql://postgres@127.0.0.1:{CLOSED_PORT}/reportflow"}
+        update={
+            "database_url": SecretStr(f"postgresql://postgres@127.0.0.1:{CLOSED_PORT}/reportflow")
+        }
     )
     async with api_client(settings) as client:
         response = await client.get("/api/reports")
@@ -63,8 +67,10 @@ async def test_requests_get_a_503_not_a_500_while_postgresql_is_down(
 async def test_an_unknown_data_source_database_makes_sql_checks_a_503(
     api_settings: ApiSettings,
 ) -> None:
-    base = api_settings.database_url.rpartition("/")[0]
-    settings = api_settings.model_copy(update={"data_source_url": f"{base}/no_such_database"})
+    base = api_settings.database_dsn.rpartition("/")[0]
+    settings = api_settings.model_copy(
+        update={"data_source_url": SecretStr(f"{base}/no_such_database")}
+    )
     async with api_client(settings) as client:
         response = await client.post("/api/reports", json=report_body())
     assert response.status_code == 503

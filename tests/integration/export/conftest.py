@@ -8,6 +8,7 @@ from typing import Any, Protocol
 import asyncpg
 import httpx
 import pytest
+from pydantic import SecretStr
 
 from services.api.settings import ApiSettings
 from services.runner.exporters.request import ExportRequest, ExportResult
@@ -167,8 +168,8 @@ async def export_client(
     settings = api_settings.model_copy(
         update={
             "amqp_namespace": export_namespace,
-            "database_url": export_record_url,
-            "data_source_url": data_source_url,
+            "database_url": SecretStr(export_record_url),
+            "data_source_url": SecretStr(data_source_url),
         }
     )
     async with api_client(settings) as client:

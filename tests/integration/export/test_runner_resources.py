@@ -8,6 +8,7 @@ from pathlib import Path
 import asyncpg
 import httpx
 import pytest
+from pydantic import SecretStr
 
 from services.api.settings import ApiSettings
 from shared.messaging import delete_namespace
@@ -111,7 +112,7 @@ async def test_small_report_finishes_while_a_big_export_runs(
         CSV_ENGINE="cursor",
     )
     settings = api_settings.model_copy(
-        update={"amqp_namespace": busy_namespace, "database_url": busy_record_url}
+        update={"amqp_namespace": busy_namespace, "database_url": SecretStr(busy_record_url)}
     )
     async with api_client(settings) as client:
         big = await create_report(client, XLSX_ROWS.format(rows=2_000_000), output_format="XLSX")

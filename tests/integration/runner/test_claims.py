@@ -54,8 +54,14 @@ async def test_an_earlier_claim_by_the_same_worker_cannot_finish_or_renew(
     async with quiet_sessions.begin() as session:
         assert not await claims.renew_lease(session, stale, 60)
         assert await claims.finish_run(session, stale, SUCCESS) == FinishResult.TAKEN_OVER
-        assert not await claims.hand_back(session, stale)
+        await claims.hand_back(session, stale)
     async with quiet_sessions.begin() as session:
         assert await claims.renew_lease(session, current, 60)
     status = await quiet_db.fetchval("SELECT status FROM report_runs WHERE id = $1", current.run_id)
     assert status == "RUNNING"
+    handed_back = await quiet_db.fetchval(
+        "SELECT count(*) FROM outbox WHERE routing_key = 'run.requested' "
+        "AND payload->>'run_id' = $1",
+        str(current.run_id),
+    )
+    assert handed_back == 0

@@ -76,8 +76,8 @@ async def wait_for_slots(
 def clock_env(speed: float, epoch: datetime | None = None) -> dict[str, str]:
     """A fast scheduler clock; processes given the same epoch agree on the time."""
     return {
-        "SCHEDULER_CLOCK_SPEED": str(speed),
-        "SCHEDULER_CLOCK_EPOCH": (epoch or datetime.now(UTC)).isoformat(),
+        "SCHEDULER_SIMULATION_CLOCK_SPEED": str(speed),
+        "SCHEDULER_SIMULATION_CLOCK_EPOCH": (epoch or datetime.now(UTC)).isoformat(),
         "SCHEDULER_POLL_SECONDS": "0.2",
     }
 

@@ -79,7 +79,7 @@ async def test_racing_schedulers_without_election_still_fire_each_slot_once(
 ) -> None:
     """The unique (report_id, scheduled_for) key alone: ON CONFLICT DO NOTHING, no duplicate."""
     report_ids = [await make_report("* * * * *") for _ in range(20)]
-    env = {**clock_env(speed=60), "SCHEDULER_LEADER_ELECTION": "false"}
+    env = {**clock_env(speed=60), "SCHEDULER_SIMULATION_WITHOUT_LEADER_ELECTION": "true"}
     racers = [start_service("scheduler", **env) for _ in range(3)]
     try:
         await wait_for_slots(db, report_ids[-1], 5, within=15)

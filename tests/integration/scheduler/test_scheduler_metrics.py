@@ -17,7 +17,7 @@ async def test_fired_slots_and_their_lateness_are_counted(
     scheduler = start_service(
         "scheduler",
         METRICS_PORT=str(port),
-        SCHEDULER_LEADER_ELECTION="false",
+        SCHEDULER_SIMULATION_WITHOUT_LEADER_ELECTION="true",
         **clock_env(speed=60),
     )
     report_id = await make_report("* * * * *")

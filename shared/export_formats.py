@@ -1,0 +1,16 @@
+"""Which output format may carry which compression: one rule for the API and the runner."""
+
+from shared.models import Compression, OutputFormat
+
+# XLSX is a zip archive already; compressing it again would only rename it.
+UNCOMPRESSED_FORMATS = frozenset({OutputFormat.XLSX})
+
+
+def compression_problem(output_format: OutputFormat, compression: Compression) -> str | None:
+    """Why a file of this format cannot have this compression (naming both), or None."""
+    if compression != Compression.NONE and output_format in UNCOMPRESSED_FORMATS:
+        return (
+            f"{output_format} with {compression} compression cannot be written: "
+            f"{output_format} files are compressed already; use compression none"
+        )
+    return None
