@@ -1,10 +1,11 @@
 """Error answers: a 4xx that names the field, a 503 for a dependency that is down, never a trace."""
 
 import logging
-from typing import Any
+from typing import Any, ClassVar
 
 from fastapi import FastAPI, Request, status
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel
 from sqlalchemy.exc import DBAPIError, OperationalError
 
 from services.api.sql_check import DataSourceUnavailable
@@ -31,8 +32,55 @@ class FieldError(Exception):
         }
 
 
-def not_found(what: str, identifier: object) -> JSONResponse:
-    return JSONResponse({"detail": f"{what} {identifier} not found"}, status.HTTP_404_NOT_FOUND)
+class DetailError(Exception):
+    """A 4xx whose body is one sentence: `{"detail": "..."}`."""
+
+    status_code: ClassVar[int]
+
+    def __init__(self, detail: str) -> None:
+        super().__init__(detail)
+        self.detail = detail
+
+
+class NotFound(DetailError):
+    """No report or run with the id the request named."""
+
+    status_code = status.HTTP_404_NOT_FOUND
+
+    def __init__(self, what: str, identifier: object) -> None:
+        super().__init__(f"{what} {identifier} not found")
+
+
+class RunHasNoFile(DetailError):
+    """The run is not finished yet, or it failed."""
+
+    status_code = status.HTTP_409_CONFLICT
+
+
+class RunFileRemoved(DetailError):
+    """The run wrote a file, but it is no longer in the output directory."""
+
+    status_code = status.HTTP_410_GONE
+
+
+class ErrorDetail(BaseModel):
+    """The body of a DetailError (and of a 503), for the OpenAPI schema."""
+
+    detail: str
+
+
+def documented(description: str) -> dict[str, Any]:
+    """An OpenAPI `responses` entry for an answer shaped as ErrorDetail."""
+    return {"model": ErrorDetail, "description": description}
+
+
+REPORT_NOT_FOUND: dict[int | str, dict[str, Any]] = {404: documented("No report with that id")}
+RUN_NOT_FOUND: dict[int | str, dict[str, Any]] = {404: documented("No run with that id")}
+
+
+async def _detail_error(_: Request, error: Exception) -> JSONResponse:
+    assert isinstance(error, DetailError)
+    return JSONResponse({"detail": error.detail}, error.status_code)
 
 
 async def _field_error(_: Request, error: Exception) -> JSONResponse:
@@ -65,6 +113,7 @@ async def _unexpected(request: Request, error: Exception) -> JSONResponse:
 
 def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(FieldError, _field_error)
+    app.add_exception_handler(DetailError, _detail_error)
     app.add_exception_handler(OperationalError, _database_unavailable)
     app.add_exception_handler(ConnectionError, _database_unavailable)
     app.add_exception_handler(DataSourceUnavailable, _data_source_unavailable)

@@ -4,7 +4,7 @@ from fastapi import APIRouter, Response
 from prometheus_client import CONTENT_TYPE_LATEST, Gauge, generate_latest
 from sqlalchemy import func, select
 
-from services.api.dependencies import RuntimeDep
+from services.api.dependencies import SessionDep
 from shared.models import OutboxMessage, ReportRun, RunStatus
 
 router = APIRouter(tags=["operations"])
@@ -24,27 +24,22 @@ OUTBOX_PENDING = Gauge(
 
 
 @router.get("/metrics", response_class=Response, include_in_schema=True)
-async def metrics(runtime: RuntimeDep) -> Response:
+async def metrics(session: SessionDep) -> Response:
     """Prometheus text format. `reportflow_runs_waiting` and the oldest QUEUED run's age answer
     "is anything stuck?" in one scrape."""
-    async with runtime.sessions.begin() as session:
-        rows = await session.execute(
-            select(ReportRun.status, func.count()).group_by(ReportRun.status)
+    rows = await session.execute(select(ReportRun.status, func.count()).group_by(ReportRun.status))
+    counts = {status: count for status, count in rows}
+    oldest_age = await session.scalar(
+        select(func.extract("epoch", func.now() - func.min(ReportRun.queued_at))).where(
+            ReportRun.status == RunStatus.QUEUED
         )
-        counts = {status: count for status, count in rows}
-        oldest_age = await session.scalar(
-            select(func.extract("epoch", func.now() - func.min(ReportRun.queued_at))).where(
-                ReportRun.status == RunStatus.QUEUED
-            )
+    )
+    expired = await session.scalar(
+        select(func.count()).where(
+            ReportRun.status == RunStatus.RUNNING, ReportRun.lease_expires_at < func.now()
         )
-        expired = await session.scalar(
-            select(func.count()).where(
-                ReportRun.status == RunStatus.RUNNING, ReportRun.lease_expires_at < func.now()
-            )
-        )
-        pending = await session.scalar(
-            select(func.count()).where(OutboxMessage.published_at.is_(None))
-        )
+    )
+    pending = await session.scalar(select(func.count()).where(OutboxMessage.published_at.is_(None)))
     for status in RunStatus:
         RUNS_BY_STATUS.labels(status.value).set(counts.get(status, 0))
     RUNS_WAITING.set(counts.get(RunStatus.QUEUED, 0))

@@ -1,0 +1,58 @@
+"""A run's download is a 409 while it has no file and a 410 once its file was removed."""
+
+import uuid
+
+import asyncpg
+import httpx
+
+from tests.support.api import create_report
+
+
+async def _run(
+    db: asyncpg.Connection,
+    report_id: str,
+    status: str,
+    error_message: str | None = None,
+    output_path: str | None = None,
+) -> uuid.UUID:
+    """A manual run of `report_id` written directly, as a runner would have left it."""
+    run_id = await db.fetchval(
+        "INSERT INTO report_runs (id, report_id, trigger, status, error_message, output_path) "
+        "VALUES (gen_random_uuid(), $1, 'MANUAL', $2, $3, $4) RETURNING id",
+        report_id,
+        status,
+        error_message,
+        output_path,
+    )
+    return uuid.UUID(str(run_id))
+
+
+async def test_a_queued_run_has_no_file_yet(
+    client: httpx.AsyncClient, db: asyncpg.Connection
+) -> None:
+    run_id = await _run(db, await create_report(client, "SELECT 1 AS one"), "QUEUED")
+    response = await client.get(f"/api/runs/{run_id}/download")
+    assert response.status_code == 409
+    assert response.json() == {"detail": "the run is QUEUED; its file is not ready yet"}
+
+
+async def test_a_failed_run_has_no_file_and_says_why(
+    client: httpx.AsyncClient, db: asyncpg.Connection
+) -> None:
+    report_id = await create_report(client, "SELECT 1 AS one")
+    run_id = await _run(db, report_id, "FAILED", error_message="division by zero")
+    response = await client.get(f"/api/runs/{run_id}/download")
+    assert response.status_code == 409
+    assert response.json() == {"detail": "the run failed, so there is no file: division by zero"}
+
+
+async def test_a_removed_file_is_a_410_naming_it(
+    client: httpx.AsyncClient, db: asyncpg.Connection
+) -> None:
+    report_id = await create_report(client, "SELECT 1 AS one")
+    run_id = await _run(db, report_id, "SUCCESS", output_path="outputs/removed_20260101.csv")
+    response = await client.get(f"/api/runs/{run_id}/download")
+    assert response.status_code == 410
+    assert response.json() == {
+        "detail": "the file removed_20260101.csv is no longer in the output directory"
+    }
