@@ -48,7 +48,7 @@ async def redrive(queue_base: str, limit: int | None, dry_run: bool) -> int:
                     message_id=message.message_id,
                     type=message.type,
                 ),
-                routing_key=topology.queue(queue_base),
+                routing_key=topology.name(queue_base),
             )
             await message.ack()
             moved += 1
