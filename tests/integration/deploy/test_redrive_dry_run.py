@@ -1,7 +1,5 @@
 """`deploy.redrive --dry-run` lists each dead-lettered message once, ends, and moves nothing."""
 
-import asyncio
-
 import aio_pika
 import pytest
 
@@ -9,19 +7,7 @@ from deploy.redrive import redrive
 from shared.messaging import Broker
 from shared.topology import RUNNER_QUEUE
 from tests.support.environment import AMQP_URL
-from tests.support.queues import declare_queues_of
-
-
-async def _message_count_once_settled(
-    channel: aio_pika.abc.AbstractChannel, queue_name: str, expected: int
-) -> int | None:
-    """A quorum queue counts messages handed back a moment after the nack: waits up to 5 s."""
-    for _ in range(50):
-        queue = await channel.declare_queue(queue_name, passive=True)
-        if queue.declaration_result.message_count == expected:
-            break
-        await asyncio.sleep(0.1)
-    return queue.declaration_result.message_count
+from tests.support.queues import declare_queues_of, message_count_once_settled
 
 
 async def test_a_dry_run_lists_every_message_once_and_leaves_them_all_in_place(
@@ -43,7 +29,7 @@ async def test_a_dry_run_lists_every_message_once_and_leaves_them_all_in_place(
 
         listed = await redrive(RUNNER_QUEUE, limit=None, dry_run=True)
 
-        assert await _message_count_once_settled(channel, dead_letter_queue, 2) == 2
+        assert await message_count_once_settled(channel, dead_letter_queue, 2) == 2
     finally:
         await connection.close()
     assert listed == 2
