@@ -29,7 +29,9 @@ async def redrive(queue_base: str, limit: int | None, dry_run: bool) -> int:
     # next message rather than the same one again; all of them go back when it is done.
     listed: list[AbstractIncomingMessage] = []
     try:
-        channel = await connection.channel(publisher_confirms=True)
+        # A message no queue takes (its consumer has not declared the queue yet) comes back and
+        # raises, so it is not acknowledged here and stays in the dead-letter queue.
+        channel = await connection.channel(publisher_confirms=True, on_return_raises=True)
         dead_letters = await channel.get_queue(topology.dead_letter_queue(queue_base))
         while limit is None or moved < limit:
             message = await dead_letters.get(no_ack=False, fail=False)
@@ -48,7 +50,7 @@ async def redrive(queue_base: str, limit: int | None, dry_run: bool) -> int:
                     message_id=message.message_id,
                     type=message.type,
                 ),
-                routing_key=topology.queue(queue_base),
+                routing_key=topology.name(queue_base),
             )
             await message.ack()
             moved += 1

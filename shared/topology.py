@@ -24,6 +24,9 @@ class QueueSpec:
     # When set, expired or rejected messages go back to the events exchange with this routing
     # key instead of to the dead-letter queue: how a delay queue hands its messages on.
     dead_letter_routing_key: str | None = None
+    # The queue whose consumer declares this one, when it has no consumer of its own (a delay
+    # queue belongs to the consumer it feeds); None: the queue's own consumer declares it.
+    declared_with: str | None = None
 
 
 def delay_routing_key(routing_key: str, tier: int) -> str:
@@ -37,6 +40,7 @@ def _delay_queues(routing_key: str, base: str) -> tuple[QueueSpec, ...]:
             f"{base}.delay-{tier}",
             (delay_routing_key(routing_key, tier),),
             dead_letter_routing_key=routing_key,
+            declared_with=base,
         )
         for tier in range(1, NOTIFICATION_DELAY_TIERS + 1)
     )
@@ -52,6 +56,16 @@ QUEUES: tuple[QueueSpec, ...] = (
 
 def queue_spec(name: str) -> QueueSpec:
     return next(spec for spec in QUEUES if spec.name == name)
+
+
+def queues_declared_by(consumer_queue: str) -> tuple[QueueSpec, ...]:
+    """What the consumer of `consumer_queue` declares: that queue, then the queues feeding it.
+
+    A queue's consumer owns it: publishers declare only the exchanges, so an event no consumer
+    has declared a queue for yet is returned by RabbitMQ instead of piling up unread.
+    """
+    own = queue_spec(consumer_queue)
+    return (own, *(spec for spec in QUEUES if spec.declared_with == consumer_queue))
 
 
 @dataclass(frozen=True)
@@ -72,15 +86,12 @@ class Topology:
     def dead_letter_exchange(self) -> str:
         return self.name("reportflow.dead-letter")
 
-    def queue(self, base: str) -> str:
-        return self.name(base)
-
     def dead_letter_queue(self, base: str) -> str:
         return self.name(f"{base}.dead-letter")
 
     def queue_arguments(self, spec: QueueSpec) -> dict[str, Any]:
         if spec.dead_letter_routing_key is None:
-            dead_letters = (self.dead_letter_exchange, self.queue(spec.name))
+            dead_letters = (self.dead_letter_exchange, self.name(spec.name))
         else:
             dead_letters = (self.events_exchange, spec.dead_letter_routing_key)
         return {

@@ -20,7 +20,9 @@ async def main() -> None:
         runtime.run_in_background(
             run_sweeper(runtime.sessions, broker, notifier, settings, runtime.stop)
         )
-        for queue in (NOTIFIER_QUEUE, NOTIFIER_RETRY_QUEUE):
+        # The retry consumer first: it declares the delay queues a run.completed may be
+        # deferred into.
+        for queue in (NOTIFIER_RETRY_QUEUE, NOTIFIER_QUEUE):
             await broker.consume(queue, notifier.handle, prefetch=settings.notifier_concurrency)
         log.info(
             "service ready: consuming %s and %s; mail via %s:%d",

@@ -65,7 +65,7 @@ async def test_redrive_moves_a_dead_lettered_request_back_and_it_runs(
                 message_id=event.event_id.hex,
                 type=event.routing_key,
             ),
-            routing_key=broker.topology.queue(RUNNER_QUEUE),
+            routing_key=broker.topology.name(RUNNER_QUEUE),
         )
     finally:
         await connection.close()

@@ -7,6 +7,7 @@ from deploy.redrive import redrive
 from shared.messaging import Broker
 from shared.topology import RUNNER_QUEUE
 from tests.support.environment import AMQP_URL
+from tests.support.queues import declare_queues_of, message_count_once_settled
 
 
 async def test_a_dry_run_lists_every_message_once_and_leaves_them_all_in_place(
@@ -14,6 +15,7 @@ async def test_a_dry_run_lists_every_message_once_and_leaves_them_all_in_place(
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
+    await declare_queues_of(AMQP_URL, private_broker.topology, RUNNER_QUEUE)
     dead_letter_queue = private_broker.topology.dead_letter_queue(RUNNER_QUEUE)
     connection = await aio_pika.connect(AMQP_URL)
     try:
@@ -27,8 +29,7 @@ async def test_a_dry_run_lists_every_message_once_and_leaves_them_all_in_place(
 
         listed = await redrive(RUNNER_QUEUE, limit=None, dry_run=True)
 
-        queue = await channel.declare_queue(dead_letter_queue, passive=True)
-        assert queue.declaration_result.message_count == 2
+        assert await message_count_once_settled(channel, dead_letter_queue, 2) == 2
     finally:
         await connection.close()
     assert listed == 2

@@ -15,8 +15,10 @@ from shared.events import RunRequested, utc_now
 from shared.messaging import Broker, OutgoingMessage
 from shared.models import RunTrigger
 from shared.outbox import OutboxRelay, OutboxRow, add_events
-from shared.topology import RUNNER_QUEUE
+from shared.topology import NOTIFIER_QUEUE, RUNNER_QUEUE
 from tests.integration.outbox.conftest import bind_queue
+from tests.support.environment import AMQP_URL
+from tests.support.queues import declare_queues_of
 
 RETENTION = timedelta(days=7)
 
@@ -125,6 +127,7 @@ async def test_publish_many_reports_each_message_and_publish_raw_raises_on_a_nac
         "run.requested",
         {"x-max-length": 0, "x-overflow": "reject-publish"},
     )
+    await declare_queues_of(AMQP_URL, private_broker.topology, NOTIFIER_QUEUE)
     event = run_requested()
     body = event.model_dump_json().encode()
     rejected = await private_broker.publish_many(
@@ -141,6 +144,7 @@ async def test_publish_many_reports_each_message_and_publish_raw_raises_on_a_nac
 async def test_a_message_no_queue_is_bound_for_is_not_taken_as_published(
     private_broker: Broker,
 ) -> None:
+    await declare_queues_of(AMQP_URL, private_broker.topology, RUNNER_QUEUE)
     body = run_requested().model_dump_json().encode()
     confirmed = await private_broker.publish_many(
         [
@@ -181,21 +185,29 @@ async def test_published_rows_older_than_the_retention_are_purged_and_nothing_el
     assert await relay.purge_expired_batch(now) == 0
 
 
-async def test_a_queue_deleted_by_hand_is_declared_again_after_the_first_returned_message(
-    private_broker: Broker, amqp_channel: aio_pika.abc.AbstractChannel
+async def test_an_unroutable_event_stays_in_the_outbox_until_its_consumer_declares_the_queue(
+    outbox_sessions: async_sessionmaker[AsyncSession],
+    outbox_db: asyncpg.Connection,
+    private_broker: Broker,
+    amqp_channel: aio_pika.abc.AbstractChannel,
 ) -> None:
-    runner_queue = private_broker.topology.queue(RUNNER_QUEUE)
+    # As after the runner's queue was deleted by hand, or before the first runner started:
+    # publishers declare no queues, so RabbitMQ returns the event.
+    await outbox_db.execute("DELETE FROM outbox")
+    await declare_queues_of(AMQP_URL, private_broker.topology, RUNNER_QUEUE)
+    runner_queue = private_broker.topology.name(RUNNER_QUEUE)
     await amqp_channel.queue_delete(runner_queue)
-    body = run_requested().model_dump_json().encode()
+    events, rows = await commit_events(outbox_sessions, 2)
+    relay = OutboxRelay(outbox_sessions, private_broker, RETENTION)
 
-    assert await private_broker.publish_many(
-        [OutgoingMessage(RunRequested.routing_key, body, "while-the-queue-is-gone")]
-    ) == [False]
-    assert await private_broker.publish_many(
-        [OutgoingMessage(RunRequested.routing_key, body, "after-it-was-declared-again")]
-    ) == [True]
+    assert await relay.publish_committed(rows) == 0
+    assert await relay.publish_pending() == 0
+    assert await unpublished(outbox_db, events) == 2
 
+    await declare_queues_of(AMQP_URL, private_broker.topology, RUNNER_QUEUE)  # the runner starts
+    assert await relay.publish_pending() == 2
+    assert await unpublished(outbox_db, events) == 0
     queue = await amqp_channel.get_queue(runner_queue)
-    assert [message.message_id for message in await received(queue)] == [
-        "after-it-was-declared-again"
-    ]
+    assert sorted(message.message_id or "" for message in await received(queue)) == sorted(
+        event.event_id.hex for event in events
+    )
