@@ -14,10 +14,9 @@ from services.api.errors import not_found
 from services.api.run_views import integrity_headers, run_view
 from services.api.runtime import Runtime
 from services.api.schemas import NotificationOut, RunOut
-from shared.events import RunRequested, utc_now
 from shared.models import NotificationLog, Report, ReportRun, RunStatus, RunTrigger
-from shared.outbox import add_event
 from shared.output_files import output_media_type, stored_output_path
+from shared.run_queue import queue_run
 
 router = APIRouter(tags=["runs"])
 
@@ -42,24 +41,9 @@ async def start_run(
 ) -> Any:
     """Queues a manual run (202). With `wait=N`, answers once it finished (200) or after N s."""
     async with runtime.sessions.begin() as session:
-        if await session.get(Report, report_id) is None:
-            return not_found("report", report_id)
-        now = utc_now()
-        run = ReportRun(
-            report_id=report_id,
-            trigger=RunTrigger.MANUAL,
-            status=RunStatus.QUEUED,
-            queued_at=now,
-            requested_at=now,
-        )
-        session.add(run)
-        await session.flush()
-        add_event(
-            session,
-            RunRequested(
-                run_id=run.id, report_id=report_id, trigger=RunTrigger.MANUAL, requested_at=now
-            ),
-        )
+        run = await queue_run(session, report_id, RunTrigger.MANUAL)
+    if run is None:
+        return not_found("report", report_id)
     runtime.relay.wake()
     if wait > 0:
         waited = await _wait_until_finished(
