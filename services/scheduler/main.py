@@ -13,7 +13,7 @@ log = logging.getLogger(__name__)
 
 async def main() -> None:
     settings = SchedulerSettings()
-    async with worker_runtime("scheduler", settings) as runtime:
+    async with worker_runtime("scheduler", settings, writes_outbox=True) as runtime:
         leadership = Leadership(
             runtime.engine,
             settings.scheduler_leader_retry_seconds,
