@@ -1,12 +1,16 @@
-"""Event contracts between the services: frozen pydantic models, one per routing key."""
+"""Event contracts between the services: frozen pydantic models, one per routing key.
+
+The database is the record: an event carries ids and the few facts its routing or its
+consumers need, and a consumer reads everything else from the tables.
+"""
 
 import uuid
 from datetime import UTC, datetime
 from typing import ClassVar
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from shared.models import ReportRun, RunStatus, RunTrigger
+from shared.run_states import RunStatus
 
 
 def utc_now() -> datetime:
@@ -14,7 +18,11 @@ def utc_now() -> datetime:
 
 
 class Event(BaseModel):
-    """Every event carries an id (for de-duplication), when it happened and its schema version."""
+    """Every event carries an id (for de-duplication), when it happened and its schema version.
+
+    A consumer reads a message of an older version of its contract (one that waited in a queue
+    during an upgrade) as the current version: the fields that version dropped are ignored.
+    """
 
     model_config = ConfigDict(frozen=True, extra="ignore")
     routing_key: ClassVar[str]
@@ -23,59 +31,57 @@ class Event(BaseModel):
     occurred_at: datetime = Field(default_factory=utc_now)
     schema_version: int = 1
 
+    @field_validator("schema_version")
+    @classmethod
+    def _read_as_current_version(cls, version: int) -> int:
+        # So an event passed on (a runner handing a request back) never claims a version whose
+        # fields it does not carry.
+        current: int = cls.model_fields["schema_version"].default
+        return current
+
 
 class RunRequested(Event):
-    """A run was queued (manually or by the schedule) and waits for a runner."""
+    """A run was queued (manually or by the schedule) and waits for a runner.
+
+    Written by shared.run_queue for the api, the scheduler and the runner (a run queued again).
+    The runner reads `run_id` and claims the run in report_runs. Version 2 dropped `trigger`,
+    `scheduled_for` and `requested_at`: the run's row has them.
+    """
 
     routing_key: ClassVar[str] = "run.requested"
 
+    schema_version: int = 2
     run_id: uuid.UUID
     report_id: uuid.UUID
-    trigger: RunTrigger
-    scheduled_for: datetime | None = None
-    requested_at: datetime
 
 
 class RunCompleted(Event):
-    """A run finished, successfully or not."""
+    """A run finished; `status` is its final status.
+
+    Written by the runner as it records the outcome. The notifier reads `run_id` and the run
+    and its report from the tables. Version 2 dropped `row_count`, `byte_size`, `output_path`,
+    `error_message`, `finished_at`, `sha256` and `notes`: the run's row has them.
+    """
 
     routing_key: ClassVar[str] = "run.completed"
 
+    schema_version: int = 2
     run_id: uuid.UUID
     report_id: uuid.UUID
     status: RunStatus
-    row_count: int | None = None
-    byte_size: int | None = None
-    output_path: str | None = None
-    error_message: str | None = None
-    finished_at: datetime
-    # Added later (additive): the file's SHA-256 (hex) and notes for the user, on success.
-    sha256: str | None = None
-    notes: str | None = None
 
+    @field_validator("status")
     @classmethod
-    def announcing(cls, run: ReportRun) -> "RunCompleted":
-        """The event a finished run's row stands for: written by the runner as it records the
-        outcome, and again by the notifier for a run whose event never arrived."""
-        if run.finished_at is None:
-            raise ValueError(f"run {run.id} has not finished")
-        return cls(
-            run_id=run.id,
-            report_id=run.report_id,
-            status=run.status,
-            row_count=run.row_count,
-            byte_size=run.byte_size,
-            output_path=run.output_path,
-            error_message=run.error_message,
-            finished_at=run.finished_at,
-            sha256=run.sha256,
-            notes=run.notes,
-        )
+    def _is_final(cls, status: RunStatus) -> RunStatus:
+        if not status.is_finished:
+            raise ValueError(f"a completed run's status is a final one, not {status}")
+        return status
 
 
 class NotificationDeferred(Event):
     """Sending a notification failed transiently; it is due again after a delay.
 
+    Published by the notifier (straight to the broker, through a delay queue) for itself.
     `attempt` is how many attempts the notification had when it was deferred, so a duplicate
     of this event cannot cause a second send (the notifier claims the row only at that count).
     """

@@ -22,6 +22,26 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB, UUID
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from shared.run_states import FINISHED_STATUSES, RunStatus, RunTrigger
+
+# The run states are defined without the ORM (the event contracts use them) and re-exported here.
+__all__ = [
+    "FINISHED_STATUSES",
+    "NAMING_CONVENTION",
+    "Base",
+    "Compression",
+    "NotificationChannel",
+    "NotificationLog",
+    "NotificationStatus",
+    "NotifyOn",
+    "OutboxMessage",
+    "OutputFormat",
+    "Report",
+    "ReportRun",
+    "RunStatus",
+    "RunTrigger",
+]
+
 
 class OutputFormat(StrEnum):
     CSV = "CSV"
@@ -35,25 +55,6 @@ class Compression(StrEnum):
 
     NONE = "none"
     GZIP = "gzip"
-
-
-class RunTrigger(StrEnum):
-    MANUAL = "MANUAL"
-    SCHEDULE = "SCHEDULE"
-
-
-class RunStatus(StrEnum):
-    QUEUED = "QUEUED"
-    RUNNING = "RUNNING"
-    SUCCESS = "SUCCESS"
-    FAILED = "FAILED"
-
-    @property
-    def is_finished(self) -> bool:
-        return self in FINISHED_STATUSES
-
-
-FINISHED_STATUSES = (RunStatus.SUCCESS, RunStatus.FAILED)
 
 
 class NotifyOn(StrEnum):

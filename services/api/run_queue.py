@@ -1,42 +1,20 @@
 """Queues manual runs in the request's transaction and wakes the outbox relay once it commits."""
 
-import uuid
 from typing import Protocol
 
 from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
 
-from shared.events import RunRequested, utc_now
-from shared.models import Report, ReportRun, RunStatus, RunTrigger
-from shared.outbox import add_event
+from services.api.errors import NotFound
+from shared.models import Report, ReportRun
+from shared.run_queue import queue_run
 
 
 class Wakeable(Protocol):
     """The outbox relay, as far as queueing needs it."""
 
     def wake(self) -> None: ...
-
-
-async def insert_queued_run(session: AsyncSession, report_id: uuid.UUID) -> ReportRun:
-    """The QUEUED manual run and its run.requested outbox row, in the caller's transaction."""
-    now = utc_now()
-    run = ReportRun(
-        report_id=report_id,
-        trigger=RunTrigger.MANUAL,
-        status=RunStatus.QUEUED,
-        queued_at=now,
-        requested_at=now,
-    )
-    session.add(run)
-    await session.flush()
-    add_event(
-        session,
-        RunRequested(
-            run_id=run.id, report_id=report_id, trigger=RunTrigger.MANUAL, requested_at=now
-        ),
-    )
-    return run
 
 
 class RunQueue:
@@ -48,7 +26,9 @@ class RunQueue:
         self._wake_armed = False
 
     async def queue_manual_run(self, report: Report) -> ReportRun:
-        run = await insert_queued_run(self._session, report.id)
+        run = await queue_run(self._session, report.id)
+        if run is None:  # deleted since the request looked it up
+            raise NotFound("report", report.id)
         self._wake_relay_after_commit()
         return run
 

@@ -2,10 +2,10 @@
 
 from dataclasses import dataclass
 
-from shared.models import NotifyOn, RunStatus
+from shared.models import FINISHED_STATUSES, NotifyOn, RunStatus
 
 _WANTED: dict[NotifyOn, frozenset[RunStatus]] = {
-    NotifyOn.ALWAYS: frozenset({RunStatus.SUCCESS, RunStatus.FAILED}),
+    NotifyOn.ALWAYS: frozenset(FINISHED_STATUSES),
     NotifyOn.SUCCESS: frozenset({RunStatus.SUCCESS}),
     NotifyOn.FAILURE: frozenset({RunStatus.FAILED}),
     NotifyOn.NEVER: frozenset(),

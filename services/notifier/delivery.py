@@ -3,7 +3,8 @@
 import asyncio
 import logging
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.message import EmailMessage
@@ -68,16 +69,28 @@ class Notifier:
     async def handle(self, event: Event) -> None:
         """Idempotent: rows are inserted ON CONFLICT DO NOTHING, and a mail is sent only by the
         delivery that claims its row at the expected attempt count (a conditional UPDATE)."""
+        if isinstance(event, RunCompleted):
+            await self.notify_finished_run(event.run_id)
+        elif isinstance(event, NotificationDeferred):
+            async with self._in_flight():
+                await self._on_deferred(event)
+        else:
+            raise PermanentFailure(f"notifier got an unexpected {event.routing_key} event")
+
+    async def notify_finished_run(self, run_id: uuid.UUID) -> None:
+        """What a run.completed leads to; the sweeper calls it directly for a finished run whose
+        event never arrived. Idempotent like `handle`: a second call writes and sends nothing."""
+        async with self._in_flight():
+            await self._on_completed(run_id)
+
+    @asynccontextmanager
+    async def _in_flight(self) -> AsyncIterator[None]:
+        """Counts the current task as work in flight, which `drain` lets finish."""
         task = asyncio.current_task()
         if task is not None:
             self._active.add(task)
         try:
-            if isinstance(event, RunCompleted):
-                await self._on_completed(event.run_id)
-            elif isinstance(event, NotificationDeferred):
-                await self._on_deferred(event)
-            else:
-                raise PermanentFailure(f"notifier got an unexpected {event.routing_key} event")
+            yield
         finally:
             if task is not None:
                 self._active.discard(task)

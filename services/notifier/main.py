@@ -14,7 +14,7 @@ log = logging.getLogger(__name__)
 
 async def main() -> None:
     settings = NotifierSettings()
-    async with worker_runtime("notifier", settings) as runtime:
+    async with worker_runtime("notifier", settings, writes_outbox=False) as runtime:
         broker = runtime.broker
         notifier = Notifier(settings, runtime.sessions, broker, SmtpMailer(settings))
         runtime.run_in_background(

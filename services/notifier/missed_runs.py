@@ -4,20 +4,20 @@ Every run.completed the notifier handles writes the run's LOG row in its first t
 a finished run without one, once it has had time to arrive, was never handled.
 """
 
+import uuid
 from datetime import timedelta
 
 from sqlalchemy import exists, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.notifier.notification_log import LOG_RECIPIENT
-from shared.events import RunCompleted
 from shared.models import FINISHED_STATUSES, NotificationChannel, NotificationLog, ReportRun
 
 
 async def find_missed_runs(
     session: AsyncSession, settle_seconds: float, lookback_hours: float, limit: int
-) -> list[RunCompleted]:
-    """Oldest first, at most `limit`: the run.completed each of them should have had."""
+) -> list[uuid.UUID]:
+    """The ids of those runs, oldest first, at most `limit`."""
     logged = exists().where(
         NotificationLog.run_id == ReportRun.id,
         NotificationLog.channel == NotificationChannel.LOG,
@@ -25,7 +25,7 @@ async def find_missed_runs(
     )
     now = func.now()
     runs = await session.scalars(
-        select(ReportRun)
+        select(ReportRun.id)
         .where(
             ReportRun.status.in_(FINISHED_STATUSES),
             ReportRun.finished_at < now - timedelta(seconds=settle_seconds),
@@ -35,4 +35,4 @@ async def find_missed_runs(
         .order_by(ReportRun.finished_at)
         .limit(limit)
     )
-    return [RunCompleted.announcing(run) for run in runs]
+    return list(runs)

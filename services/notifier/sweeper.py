@@ -52,13 +52,13 @@ async def recover_missed_runs(
             MISSED_RUNS_PER_SWEEP,
         )
     recovered = 0
-    for event in missed:
+    for run_id in missed:
         if stop.is_set():
             break
-        context = {"run_id": event.run_id}
+        context = {"run_id": run_id}
         log.warning("run.completed never arrived; notifying now", extra=context)
         try:
-            await notifier.handle(event)
+            await notifier.notify_finished_run(run_id)
         except Exception:
             log.exception("could not notify a missed run; a later sweep finishes it", extra=context)
         else:

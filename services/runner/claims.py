@@ -13,7 +13,7 @@ from enum import Enum
 from sqlalchemy import ColumnElement, any_, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from shared.events import RunCompleted, RunRequested
+from shared.events import RunCompleted
 from shared.models import (
     FINISHED_STATUSES,
     Compression,
@@ -22,7 +22,8 @@ from shared.models import (
     ReportRun,
     RunStatus,
 )
-from shared.outbox import add_event, add_events
+from shared.outbox import add_event
+from shared.run_queue import request_runs
 
 
 @dataclass(frozen=True)
@@ -135,7 +136,7 @@ def _current(claim: Claim) -> ColumnElement[bool]:
 
 async def finish_run(session: AsyncSession, claim: Claim, outcome: RunOutcome) -> FinishResult:
     """Records the outcome and its run.completed event, if the claim is still current."""
-    finished = (
+    report_id = (
         await session.scalars(
             update(ReportRun)
             .where(_current(claim))
@@ -150,11 +151,11 @@ async def finish_run(session: AsyncSession, claim: Claim, outcome: RunOutcome) -
                 notes=outcome.notes,
                 lease_expires_at=None,
             )
-            .returning(ReportRun)
+            .returning(ReportRun.report_id)
         )
     ).one_or_none()
-    if finished is not None:
-        add_event(session, RunCompleted.announcing(finished))
+    if report_id is not None:
+        add_event(session, _announcing(claim.run_id, report_id, outcome))
         return FinishResult.RECORDED
     recorded_by_claim = await session.scalar(
         select(ReportRun.id).where(
@@ -165,6 +166,11 @@ async def finish_run(session: AsyncSession, claim: Claim, outcome: RunOutcome) -
         )
     )
     return FinishResult.ALREADY_RECORDED if recorded_by_claim else FinishResult.TAKEN_OVER
+
+
+def _announcing(run_id: uuid.UUID, report_id: uuid.UUID, outcome: RunOutcome) -> RunCompleted:
+    """The run.completed that recording `outcome` announces."""
+    return RunCompleted(run_id=run_id, report_id=report_id, status=outcome.status)
 
 
 async def hand_back(session: AsyncSession, claim: Claim) -> None:
@@ -187,28 +193,10 @@ async def _requeue(session: AsyncSession, condition: ColumnElement[bool]) -> int
                 started_at=None,
                 requested_at=func.now(),
             )
-            .returning(
-                ReportRun.id,
-                ReportRun.report_id,
-                ReportRun.trigger,
-                ReportRun.scheduled_for,
-                ReportRun.requested_at,
-            )
+            .returning(ReportRun.id, ReportRun.report_id)
         )
     ).all()
-    await add_events(
-        session,
-        [
-            RunRequested(
-                run_id=run.id,
-                report_id=run.report_id,
-                trigger=run.trigger,
-                scheduled_for=run.scheduled_for,
-                requested_at=run.requested_at,
-            )
-            for run in requeued
-        ],
-    )
+    await request_runs(session, ((run.id, run.report_id) for run in requeued))
     return len(requeued)
 
 

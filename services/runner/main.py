@@ -15,7 +15,7 @@ log = logging.getLogger(__name__)
 
 async def main() -> None:
     settings = RunnerSettings()
-    async with worker_runtime("runner", settings) as runtime:
+    async with worker_runtime("runner", settings, writes_outbox=True) as runtime:
         await warn_about_data_source_rights(settings.data_source_dsn)
         exporter = Exporter(
             settings.data_source_dsn,

@@ -15,7 +15,7 @@ log = logging.getLogger(__name__)
 async def main() -> None:
     settings = SchedulerSettings()
     simulation = SchedulerSimulationSettings()
-    async with worker_runtime("scheduler", settings) as runtime:
+    async with worker_runtime("scheduler", settings, writes_outbox=True) as runtime:
         if simulation.active:
             log.warning("test-only simulation settings in effect: %r", simulation)
         leadership = Leadership(

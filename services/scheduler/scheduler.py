@@ -123,7 +123,7 @@ class Scheduler:
             for schedule, decision in decisions
             if decision.outcome is not Outcome.SKIP
         ]
-        created_keys: set[tuple[uuid.UUID, datetime]] = set()
+        created_keys: set[tuple[uuid.UUID, datetime | None]] = set()
         publishing: list[asyncio.Task[int]] = []
         try:
             for start in range(0, len(firing), RUNS_PER_TRANSACTION):
@@ -140,11 +140,12 @@ class Scheduler:
         finally:
             await asyncio.gather(*publishing)
         published_at = self._clock.now()
-        for _, slot in created_keys:
-            LATENESS.observe(max(0.0, (published_at - slot).total_seconds()))
         for schedule, decision in decisions:
+            fired = (schedule.report_id, decision.slot) in created_keys
+            if fired:
+                LATENESS.observe(max(0.0, (published_at - decision.slot).total_seconds()))
             timetable.set(schedule, decision.next_slot)
-            _log_decision(schedule, decision, (schedule.report_id, decision.slot) in created_keys)
+            _log_decision(schedule, decision, fired)
 
 
 def _log_decision(schedule: Schedule, decision: Decision, created: bool) -> None:

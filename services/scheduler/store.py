@@ -5,15 +5,14 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import DateTime, bindparam, func, literal, select
-from sqlalchemy.dialects.postgresql import ARRAY, UUID, aggregate_order_by, insert
+from sqlalchemy import func, literal, select
+from sqlalchemy.dialects.postgresql import aggregate_order_by
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.scheduler.plan import Schedule
 from shared.cron import InvalidSchedule, validate_cron, validate_timezone
-from shared.events import RunRequested
 from shared.models import Report, ReportRun, RunTrigger
-from shared.outbox import OutboxRow, add_events
+from shared.run_queue import QueuedRuns, queue_runs
 
 log = logging.getLogger(__name__)
 
@@ -25,21 +24,6 @@ class ScheduledReport:
     schedule: Schedule
     # The newest SCHEDULE run's slot, or (never fired) when the report was created.
     last_slot: datetime
-
-
-@dataclass(frozen=True)
-class CreatedRun:
-    run_id: uuid.UUID
-    report_id: uuid.UUID
-    scheduled_for: datetime
-    requested_at: datetime
-
-
-@dataclass(frozen=True)
-class CreatedRuns:
-    runs: list[CreatedRun]
-    # Their run.requested events, to publish once the transaction committed.
-    events: list[OutboxRow]
 
 
 async def schedules_fingerprint(session: AsyncSession) -> str:
@@ -107,59 +91,10 @@ def _valid_schedule(report_id: uuid.UUID, cron: str | None, timezone: str) -> Sc
     return schedule
 
 
-async def create_runs(session: AsyncSession, due: list[tuple[uuid.UUID, datetime]]) -> CreatedRuns:
+async def create_runs(session: AsyncSession, due: list[tuple[uuid.UUID, datetime]]) -> QueuedRuns:
     """One QUEUED SCHEDULE run and its run.requested event per (report, slot), in one statement.
 
-    Idempotent: the unique (report_id, scheduled_for) key makes a slot that another scheduler
-    already fired a no-op (ON CONFLICT DO NOTHING), and only inserted runs get an event. A
-    report deleted or deactivated meanwhile is left out; FOR KEY SHARE keeps it until commit.
+    Idempotent: a slot that another scheduler already fired is a no-op and gets no event. A
+    report deleted, deactivated or unscheduled meanwhile is left out.
     """
-    slots = (
-        func.unnest(
-            bindparam(
-                "report_ids",
-                [report_id for report_id, _ in due],
-                type_=ARRAY(UUID(as_uuid=True)),
-            ),
-            bindparam("slots", [slot for _, slot in due], type_=ARRAY(DateTime(timezone=True))),
-        )
-        .table_valued("report_id", "scheduled_for")
-        .render_derived(name="due")
-    )
-    rows = await session.execute(
-        insert(ReportRun)
-        .from_select(
-            [ReportRun.id, ReportRun.report_id, ReportRun.trigger, ReportRun.scheduled_for],
-            select(
-                func.gen_random_uuid(),
-                Report.id,
-                literal(RunTrigger.SCHEDULE.value),
-                slots.c.scheduled_for,
-            )
-            .select_from(slots)
-            .join(Report, Report.id == slots.c.report_id)
-            .where(_SCHEDULED)
-            .with_for_update(key_share=True, read=True, of=Report),
-        )
-        .on_conflict_do_nothing(index_elements=["report_id", "scheduled_for"])
-        .returning(
-            ReportRun.id, ReportRun.report_id, ReportRun.scheduled_for, ReportRun.requested_at
-        )
-    )
-    created = [
-        CreatedRun(row.id, row.report_id, row.scheduled_for, row.requested_at) for row in rows
-    ]
-    events = await add_events(
-        session,
-        [
-            RunRequested(
-                run_id=run.run_id,
-                report_id=run.report_id,
-                trigger=RunTrigger.SCHEDULE,
-                scheduled_for=run.scheduled_for,
-                requested_at=run.requested_at,
-            )
-            for run in created
-        ],
-    )
-    return CreatedRuns(created, events)
+    return await queue_runs(session, RunTrigger.SCHEDULE, due, eligible=_SCHEDULED)

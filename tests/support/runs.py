@@ -2,13 +2,11 @@
 
 import asyncio
 import uuid
-from datetime import UTC, datetime
 
 import asyncpg
 
 from shared.events import Event, RunRequested
 from shared.messaging import Broker
-from shared.models import RunTrigger
 from shared.settings import BrokerSettings
 
 
@@ -34,12 +32,7 @@ async def queued_run(
         "RETURNING id",
         report_id,
     )
-    return RunRequested(
-        run_id=run_id,
-        report_id=report_id,
-        trigger=RunTrigger.MANUAL,
-        requested_at=datetime.now(UTC),
-    )
+    return RunRequested(run_id=run_id, report_id=report_id)
 
 
 async def wait_for_status(

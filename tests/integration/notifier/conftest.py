@@ -4,7 +4,6 @@ import asyncio
 import uuid
 from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
 
 import asyncpg
@@ -72,15 +71,7 @@ class ArrangedRun:
     row_count: int | None
 
     def completed(self) -> RunCompleted:
-        return RunCompleted(
-            run_id=self.run_id,
-            report_id=self.report_id,
-            status=self.status,
-            row_count=self.row_count,
-            output_path=self.output_path,
-            error_message=self.error_message,
-            finished_at=datetime.now(UTC),
-        )
+        return RunCompleted(run_id=self.run_id, report_id=self.report_id, status=self.status)
 
 
 ArrangeRun = Callable[..., Awaitable[ArrangedRun]]

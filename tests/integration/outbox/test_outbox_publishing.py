@@ -13,7 +13,6 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from shared.events import RunRequested, utc_now
 from shared.messaging import Broker, OutgoingMessage
-from shared.models import RunTrigger
 from shared.outbox import OutboxRelay, OutboxRow, add_events
 from shared.topology import NOTIFIER_QUEUE, RUNNER_QUEUE
 from tests.integration.outbox.conftest import bind_queue
@@ -24,13 +23,7 @@ RETENTION = timedelta(days=7)
 
 
 def run_requested() -> RunRequested:
-    return RunRequested(
-        run_id=uuid.uuid4(),
-        report_id=uuid.uuid4(),
-        trigger=RunTrigger.SCHEDULE,
-        scheduled_for=utc_now(),
-        requested_at=utc_now(),
-    )
+    return RunRequested(run_id=uuid.uuid4(), report_id=uuid.uuid4())
 
 
 async def commit_events(
