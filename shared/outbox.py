@@ -10,6 +10,7 @@ from typing import Any
 
 from sqlalchemy import (
     BigInteger,
+    ColumnElement,
     String,
     Text,
     any_,
@@ -34,6 +35,9 @@ POLL_SECONDS = 1.0
 BATCH_SIZE = 500
 PURGE_INTERVAL_SECONDS = 600.0
 PURGE_BATCH_SIZE = 5000
+# Events RabbitMQ returned (no queue bound: their consumer has not declared it yet) are left
+# out of the relay's batches this long, so a pile of them never holds up the others.
+UNROUTABLE_HOLD_SECONDS = 15.0
 
 
 @dataclass(frozen=True)
@@ -189,6 +193,10 @@ class OutboxRelay:
         """Publishes one batch; returns how many rows it published."""
         if not self._broker.is_connected:
             return 0
+        pending: ColumnElement[bool] = OutboxMessage.published_at.is_(None)
+        held_back = self._broker.unroutable_lately(UNROUTABLE_HOLD_SECONDS)
+        if held_back:
+            pending &= OutboxMessage.routing_key.not_in(held_back)
         async with self._sessions.begin() as session:
             # Columns, not ORM objects, and the payload as the text PostgreSQL stores: a batch
             # of thousands costs no per-row object or JSON round trip.
@@ -200,7 +208,7 @@ class OutboxRelay:
                         OutboxMessage.event_id,
                         cast(OutboxMessage.payload, Text).label("body"),
                     )
-                    .where(OutboxMessage.published_at.is_(None))
+                    .where(pending)
                     .order_by(OutboxMessage.id)
                     .limit(BATCH_SIZE)
                     .with_for_update(skip_locked=True)

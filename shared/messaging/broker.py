@@ -73,6 +73,10 @@ class Broker:
         """Per message, whether the broker confirmed it (see ConfirmingPublisher.publish_many)."""
         return await self._connected_publisher().publish_many(messages)
 
+    def unroutable_lately(self, seconds: float) -> set[str]:
+        """Routing keys RabbitMQ returned (no queue bound) in the last `seconds`."""
+        return set() if self._publisher is None else self._publisher.returned_within(seconds)
+
     async def consume(self, queue_base: str, handler: EventHandler, prefetch: int) -> None:
         """Declares the queues this consumer owns and delivers each event to `handler`; acks
         when it returns. A body that is not a valid event, or a PermanentFailure, is

@@ -1,11 +1,13 @@
 """Connects to RabbitMQ through aio-pika's robust connection, retrying until the broker answers."""
 
 import asyncio
+import contextlib
 import logging
 
 import aio_pika
 import aiormq
 from aio_pika.abc import AbstractRobustConnection
+from aio_pika.connection import make_url
 
 log = logging.getLogger(__name__)
 
@@ -22,11 +24,23 @@ async def connect_robust(url: str, stop: asyncio.Event | None = None) -> Abstrac
     """
     while True:
         try:
-            return await aio_pika.connect_robust(
-                url, timeout=CONNECT_TIMEOUT_SECONDS, reconnect_interval=CONNECT_RETRY_SECONDS
-            )
+            return await _connect_once(url)
         except (TimeoutError, OSError, aiormq.exceptions.AMQPError) as error:
             log.warning("RabbitMQ is not reachable (%s); retrying", error)
             if stop is not None and stop.is_set():
                 raise
             await asyncio.sleep(CONNECT_RETRY_SECONDS)
+
+
+async def _connect_once(url: str) -> AbstractRobustConnection:
+    """aio_pika.connect_robust, but a connection whose first attempt fails or is cancelled is
+    closed: left open, its finaliser schedules a close() that is never awaited (a warning that
+    turned up in unrelated tests when an API was stopped before RabbitMQ answered)."""
+    connection = aio_pika.RobustConnection(make_url(url), reconnect_interval=CONNECT_RETRY_SECONDS)
+    try:
+        await connection.connect(timeout=CONNECT_TIMEOUT_SECONDS)
+    except BaseException:
+        with contextlib.suppress(Exception):
+            await connection.close()
+        raise
+    return connection

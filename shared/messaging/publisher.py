@@ -3,6 +3,7 @@ awaited together. The only module that relies on aiormq's channel internals (see
 
 import asyncio
 import logging
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -41,6 +42,13 @@ class ConfirmingPublisher:
         self._channel = channel
         self._exchange = exchange
         self._timeout = timeout
+        # Routing key → when RabbitMQ last returned a message of it (monotonic seconds).
+        self._returned_at: dict[str, float] = {}
+
+    def returned_within(self, seconds: float) -> set[str]:
+        """Routing keys RabbitMQ returned a message of (no queue bound) in the last `seconds`."""
+        since = time.monotonic() - seconds
+        return {key for key, at in self._returned_at.items() if at >= since}
 
     async def publish(self, message: OutgoingMessage) -> None:
         """Returns once the broker confirmed the message; raises on a nack, a return or after
@@ -78,7 +86,10 @@ class ConfirmingPublisher:
             if ok:
                 EVENTS_PUBLISHED.labels(message.routing_key).inc()
         if not all(confirmed):
-            _log_unconfirmed(messages, confirmations)
+            returned = _returned_keys(messages, confirmations)
+            now = time.monotonic()
+            self._returned_at.update(dict.fromkeys(returned, now))
+            _log_unconfirmed(messages, confirmations, returned)
         return confirmed
 
     async def _underlay_channel(self) -> aiormq.Channel:
@@ -168,22 +179,26 @@ def _was_returned(confirmation: asyncio.Future[Any]) -> bool:
     )
 
 
-def _log_unconfirmed(
+def _returned_keys(
     messages: Sequence[OutgoingMessage], confirmations: Sequence[asyncio.Future[Any]]
+) -> set[str]:
+    return {
+        message.routing_key
+        for message, confirmation in zip(messages, confirmations, strict=True)
+        if _was_returned(confirmation)
+    }
+
+
+def _log_unconfirmed(
+    messages: Sequence[OutgoingMessage],
+    confirmations: Sequence[asyncio.Future[Any]],
+    returned: set[str],
 ) -> None:
-    returned = sorted(
-        {
-            message.routing_key
-            for message, confirmation in zip(messages, confirmations, strict=True)
-            if _was_returned(confirmation)
-        }
-    )
     unconfirmed = sum(not _is_confirmed(confirmation) for confirmation in confirmations)
+    keys = ", ".join(sorted(returned))
     log.warning(
         "%d of %d messages unconfirmed%s",
         unconfirmed,
         len(messages),
-        f"; returned for {', '.join(returned)}: no queue is bound yet (its consumer declares it)"
-        if returned
-        else "",
+        f"; returned for {keys}: no queue is bound yet (its consumer declares it)" if keys else "",
     )

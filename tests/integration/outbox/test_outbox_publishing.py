@@ -11,8 +11,10 @@ import asyncpg
 import pytest
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from shared.events import RunRequested, utc_now
+import shared.outbox
+from shared.events import RunCompleted, RunRequested, utc_now
 from shared.messaging import Broker, OutgoingMessage
+from shared.models import RunStatus
 from shared.outbox import OutboxRelay, OutboxRow, add_events
 from shared.topology import NOTIFIER_QUEUE, RUNNER_QUEUE
 from tests.integration.outbox.conftest import bind_queue
@@ -183,6 +185,7 @@ async def test_an_unroutable_event_stays_in_the_outbox_until_its_consumer_declar
     outbox_db: asyncpg.Connection,
     private_broker: Broker,
     amqp_channel: aio_pika.abc.AbstractChannel,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     # As after the runner's queue was deleted by hand, or before the first runner started:
     # publishers declare no queues, so RabbitMQ returns the event.
@@ -198,9 +201,43 @@ async def test_an_unroutable_event_stays_in_the_outbox_until_its_consumer_declar
     assert await unpublished(outbox_db, events) == 2
 
     await declare_queues_of(AMQP_URL, private_broker.topology, RUNNER_QUEUE)  # the runner starts
-    assert await relay.publish_pending() == 2
+    assert await relay.publish_pending() == 0  # held back for a while after the return …
+    monkeypatch.setattr(shared.outbox, "UNROUTABLE_HOLD_SECONDS", 0.0)
+    assert await relay.publish_pending() == 2  # … then tried again
     assert await unpublished(outbox_db, events) == 0
     queue = await amqp_channel.get_queue(runner_queue)
     assert sorted(message.message_id or "" for message in await received(queue)) == sorted(
         event.event_id.hex for event in events
     )
+
+
+async def test_a_pile_of_unroutable_events_does_not_hold_up_the_others(
+    outbox_sessions: async_sessionmaker[AsyncSession],
+    outbox_db: asyncpg.Connection,
+    private_broker: Broker,
+    amqp_channel: aio_pika.abc.AbstractChannel,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """More unroutable events than one relay batch (the notifier never started, say) must not
+    stop the runs requested after them from being published."""
+    monkeypatch.setattr(shared.outbox, "BATCH_SIZE", 3)
+    await outbox_db.execute("DELETE FROM outbox")
+    await declare_queues_of(AMQP_URL, private_broker.topology, RUNNER_QUEUE)
+    async with outbox_sessions.begin() as session:
+        await add_events(
+            session,
+            [
+                RunCompleted(run_id=uuid.uuid4(), report_id=uuid.uuid4(), status=RunStatus.SUCCESS)
+                for _ in range(5)
+            ],
+        )
+    requested, _ = await commit_events(outbox_sessions, 2)
+    relay = OutboxRelay(outbox_sessions, private_broker, RETENTION)
+
+    assert await relay.publish_pending() == 0  # the oldest three: run.completed, returned
+    assert await relay.publish_pending() == 2  # run.completed held back: the requests go out
+    assert await unpublished(outbox_db, requested) == 0
+    pending_completed = await outbox_db.fetchval(
+        "SELECT count(*) FROM outbox WHERE routing_key = 'run.completed' AND published_at IS NULL"
+    )
+    assert pending_completed == 5
