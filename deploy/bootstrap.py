@@ -1,5 +1,9 @@
 """Prepares a system: creates the database if missing, migrates it, loads the demo data.
 
+The demo tables go into a database of their own (DEMO_DATABASE, `reportflow_demo`), read
+through a sandboxed login role (DEMO_READER_ROLE, `reportflow_reader`): the data source that
+`make run` and docker compose give the runner and the API. They never go into the system of
+record, nor into a database you configured as DATA_SOURCE_URL yourself (then no demo is loaded).
 Set LOAD_DEMO_DATA=false (in the environment or `.env`) to skip the demo tables and sample
 reports.
 """
@@ -7,9 +11,18 @@ reports.
 import asyncio
 import logging
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import asyncpg
+from pydantic import Field, SecretStr
 
+from deploy.sandbox import (
+    SandboxLimits,
+    close_system_of_record,
+    ensure_reader_role,
+    grant_reading,
+    reader_url,
+)
 from shared.migrate import upgrade_to_head
 from shared.settings import DatabaseSettings
 
@@ -19,12 +32,25 @@ log = logging.getLogger("bootstrap")
 
 class BootstrapSettings(DatabaseSettings):
     load_demo_data: bool = True
+    demo_database: str = "reportflow_demo"
+    demo_reader_role: str = "reportflow_reader"
+    # None: a login without password (fine with `make run`'s local trust authentication).
+    demo_reader_password: SecretStr | None = None
+    demo_reader_statement_timeout: str = "5min"
+    demo_reader_connection_limit: int = Field(default=20, ge=1)
+
+
+def database_name(url: str) -> str:
+    return urlsplit(url).path.lstrip("/")
+
+
+def on_database(url: str, name: str) -> str:
+    return urlsplit(url)._replace(path=f"/{name}").geturl()
 
 
 async def create_database_if_missing(database_url: str) -> None:
-    server_url, _, name = database_url.rpartition("/")
-    name = name.partition("?")[0]
-    admin = await asyncpg.connect(f"{server_url}/postgres")
+    name = database_name(database_url)
+    admin = await asyncpg.connect(on_database(database_url, "postgres"))
     try:
         if not await admin.fetchval("SELECT 1 FROM pg_database WHERE datname = $1", name):
             await admin.execute(f'CREATE DATABASE "{name}"')
@@ -41,19 +67,61 @@ async def run_sql(database_url: str, sql: str) -> None:
         await connection.close()
 
 
+async def build_demo_sandbox(settings: BootstrapSettings) -> str:
+    """The demo database, its tables and its reader role; returns the reader's URL."""
+    demo_admin_url = on_database(settings.database_url, settings.demo_database)
+    await create_database_if_missing(demo_admin_url)
+    await run_sql(demo_admin_url, (DEMO_DIR / "demo_data.sql").read_text())
+    role = settings.demo_reader_role
+    password = (
+        settings.demo_reader_password.get_secret_value() if settings.demo_reader_password else None
+    )
+    limits = SandboxLimits(
+        statement_timeout=settings.demo_reader_statement_timeout,
+        connection_limit=settings.demo_reader_connection_limit,
+    )
+    demo = await asyncpg.connect(demo_admin_url)
+    try:
+        await ensure_reader_role(demo, role, password, limits)
+        await grant_reading(demo, role)
+    finally:
+        await demo.close()
+    record = await asyncpg.connect(settings.database_url)
+    try:
+        await close_system_of_record(record, role)
+    finally:
+        await record.close()
+    return reader_url(settings.database_url, role, None, settings.demo_database)
+
+
+def loads_demo(settings: BootstrapSettings) -> bool:
+    """False for a DATA_SOURCE_URL of your own; exits when the demo would share the system of
+    record's database."""
+    if not settings.load_demo_data:
+        return False
+    if settings.demo_database == database_name(settings.database_url):
+        raise SystemExit(
+            f"DEMO_DATABASE={settings.demo_database} is the system of record's database; the "
+            "demo data source must be a database of its own: choose another DEMO_DATABASE"
+        )
+    configured = settings.data_source_url
+    if configured is not None and database_name(configured) != settings.demo_database:
+        log.warning("DATA_SOURCE_URL names a database of your own: no demo tables are loaded")
+        return False
+    return True
+
+
 def main() -> None:
     logging.basicConfig(level=logging.INFO, format="%(name)s: %(message)s")
     settings = BootstrapSettings()
     asyncio.run(create_database_if_missing(settings.database_url))
     upgrade_to_head(settings.database_url)
     log.info("database migrated")
-    if not settings.load_demo_data:
+    if not loads_demo(settings):
         return
-    asyncio.run(
-        run_sql(settings.effective_data_source_url, (DEMO_DIR / "demo_data.sql").read_text())
-    )
+    url = asyncio.run(build_demo_sandbox(settings))
     asyncio.run(run_sql(settings.database_url, (DEMO_DIR / "demo_reports.sql").read_text()))
-    log.info("demo data and sample reports loaded")
+    log.info("demo data and sample reports loaded; the sandboxed data source is %s", url)
 
 
 if __name__ == "__main__":

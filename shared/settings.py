@@ -28,7 +28,10 @@ class DatabaseSettings(BaseSettings):
     model_config = ENV_FILE_CONFIG
 
     database_url: str = "postgresql://postgres@127.0.0.1:5432/reportflow"
+    # No default and no fallback to database_url: report SQL must not run on the system of
+    # record. The runner and the API refuse a role that may do more than read, unless allowed.
     data_source_url: str | None = None
+    allow_privileged_data_source: bool = False
     db_pool_size: int = Field(default=5, ge=1)
     # Published outbox rows are kept this long (to trace an event), then deleted.
     outbox_retention_hours: float = Field(default=168.0, gt=0)
@@ -37,10 +40,6 @@ class DatabaseSettings(BaseSettings):
     @classmethod
     def _plain_postgres_url(cls, url: str | None) -> str | None:
         return None if url is None else asyncpg_dsn(url)
-
-    @property
-    def effective_data_source_url(self) -> str:
-        return self.data_source_url or self.database_url
 
     @property
     def outbox_retention(self) -> timedelta:
