@@ -39,7 +39,7 @@ class DatabaseSettings(BaseSettings):
     @field_validator("database_url", "data_source_url")
     @classmethod
     def _plain_postgres_url(cls, url: str | None) -> str | None:
-        return None if url is None else asyncpg_dsn(url)
+        return asyncpg_dsn(url) if url else None  # empty, as compose passes an unset one
 
     @property
     def outbox_retention(self) -> timedelta:
