@@ -1,9 +1,11 @@
 """Prepares a system: creates the database if missing, migrates it, loads the demo data.
 
-The demo tables go into a database of their own (DEMO_DATABASE, `reportflow_demo`), read
-through a sandboxed login role (DEMO_READER_ROLE, `reportflow_reader`): the data source that
-`make run` and docker compose give the runner and the API. They never go into the system of
-record, nor into a database you configured as DATA_SOURCE_URL yourself (then no demo is loaded).
+The demo tables go into a database of their own (DEMO_DATABASE, `reportflow_demo`) on the
+system of record's server, read through a sandboxed login role: the data source that `make run`
+and docker compose give the runner and the API. The role is DATA_SOURCE_URL's user (and
+password) when DATA_SOURCE_URL names the demo database (docker compose), `reportflow_reader`
+without a password when DATA_SOURCE_URL is unset (`make run`). The demo never goes into the
+system of record, nor into a database of your own named by DATA_SOURCE_URL (then none is loaded).
 Set LOAD_DEMO_DATA=false (in the environment or `.env`) to skip the demo tables and sample
 reports.
 """
@@ -11,10 +13,9 @@ reports.
 import asyncio
 import logging
 from pathlib import Path
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 import asyncpg
-from pydantic import Field, SecretStr
 
 from deploy.sandbox import (
     SandboxLimits,
@@ -27,17 +28,16 @@ from shared.migrate import upgrade_to_head
 from shared.settings import DatabaseSettings
 
 DEMO_DIR = Path(__file__).parent
+# `make run`'s reader: no password, as its local PostgreSQL trusts 127.0.0.1 (deploy/Procfile).
+LOCAL_READER_ROLE = "reportflow_reader"
 log = logging.getLogger("bootstrap")
 
 
 class BootstrapSettings(DatabaseSettings):
     load_demo_data: bool = True
     demo_database: str = "reportflow_demo"
-    demo_reader_role: str = "reportflow_reader"
-    # None: a login without password (fine with `make run`'s local trust authentication).
-    demo_reader_password: SecretStr | None = None
+    # The demo reader role's own limit (PostgreSQL syntax); the runner's may only be shorter.
     demo_reader_statement_timeout: str = "5min"
-    demo_reader_connection_limit: int = Field(default=20, ge=1)
 
 
 def database_name(url: str) -> str:
@@ -72,14 +72,12 @@ async def build_demo_sandbox(settings: BootstrapSettings) -> str:
     demo_admin_url = on_database(settings.database_url, settings.demo_database)
     await create_database_if_missing(demo_admin_url)
     await run_sql(demo_admin_url, (DEMO_DIR / "demo_data.sql").read_text())
-    role = settings.demo_reader_role
-    password = (
-        settings.demo_reader_password.get_secret_value() if settings.demo_reader_password else None
-    )
-    limits = SandboxLimits(
-        statement_timeout=settings.demo_reader_statement_timeout,
-        connection_limit=settings.demo_reader_connection_limit,
-    )
+    role, password = LOCAL_READER_ROLE, None
+    if settings.data_source_url is not None:
+        parts = urlsplit(settings.data_source_url)
+        role = unquote(parts.username or LOCAL_READER_ROLE)
+        password = unquote(parts.password) if parts.password else None
+    limits = SandboxLimits(statement_timeout=settings.demo_reader_statement_timeout)
     demo = await asyncpg.connect(demo_admin_url)
     try:
         await ensure_reader_role(demo, role, password, limits)
@@ -91,7 +89,7 @@ async def build_demo_sandbox(settings: BootstrapSettings) -> str:
         await close_system_of_record(record, role)
     finally:
         await record.close()
-    return reader_url(settings.database_url, role, None, settings.demo_database)
+    return reader_url(settings.database_url, role, None, settings.demo_database)  # no password
 
 
 def loads_demo(settings: BootstrapSettings) -> bool:
@@ -119,7 +117,10 @@ def main() -> None:
     log.info("database migrated")
     if not loads_demo(settings):
         return
-    url = asyncio.run(build_demo_sandbox(settings))
+    try:
+        url = asyncio.run(build_demo_sandbox(settings))
+    except ValueError as refusal:
+        raise SystemExit(f"demo data source not built: {refusal}") from None
     asyncio.run(run_sql(settings.database_url, (DEMO_DIR / "demo_reports.sql").read_text()))
     log.info("demo data and sample reports loaded; the sandboxed data source is %s", url)
 

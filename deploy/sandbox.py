@@ -14,7 +14,6 @@ import asyncpg
 
 from shared.data_source_rights import SERVER_ROLES
 
-
 # Functions that create, write or export large objects, and the extensions that reach other
 # databases or servers: revoked from PUBLIC in the sandbox database (functions are per database).
 RISKY_FUNCTIONS = """
@@ -62,9 +61,20 @@ async def _execute_formatted(
 async def ensure_reader_role(
     connection: "asyncpg.Connection[Any]", role: str, password: str | None, limits: SandboxLimits
 ) -> None:
-    """The login role with nothing but LOGIN, its limits, and no server-role membership."""
-    if not await connection.fetchval("SELECT 1 FROM pg_roles WHERE rolname = $1", role):
+    """The login role with nothing but LOGIN, its limits, and no server-role membership.
+
+    Refuses (ValueError) to turn a superuser or the administrator's own login into a reader."""
+    existing = await connection.fetchrow(
+        "SELECT rolsuper OR rolname = current_user AS protected FROM pg_roles WHERE rolname = $1",
+        role,
+    )
+    if existing is None:
         await _execute_formatted(connection, "CREATE ROLE %I LOGIN", role)
+    elif existing["protected"]:
+        raise ValueError(
+            f"role {role!r} is a superuser or the login setting up the sandbox; the data "
+            "source's reader must be a role of its own (change DATA_SOURCE_URL's user)"
+        )
     await _execute_formatted(
         connection,
         "ALTER ROLE %I LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS "
