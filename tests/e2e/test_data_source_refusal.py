@@ -121,3 +121,18 @@ def test_allowing_a_privileged_data_source_starts_with_a_warning_naming_it(
     assert "WARNING" in log
     assert "ALLOW_PRIVILEGED_DATA_SOURCE=true: Report SQL would run as role 'postgres'" in log
     assert "is a superuser" in log
+
+
+def test_a_runner_waits_for_an_unreachable_data_source_instead_of_exiting(
+    env: dict[str, str], tmp_path: Path
+) -> None:
+    unreachable = {**env, "DATA_SOURCE_URL": "postgresql://nobody@127.0.0.1:1/nothing"}
+    process = ServiceProcess("runner", unreachable, tmp_path)
+    try:
+        with pytest.raises(TimeoutError):
+            process.start(ready_timeout=4)
+        log = process.log_text()
+    finally:
+        assert process.stop() == 0
+    assert log.count("cannot check the data source's rights yet") >= 2
+    assert "retrying in 2 s" in log
