@@ -13,6 +13,7 @@ from shared.data_source_rights import (
     DataSourceRefused,
     DataSourceRights,
     DataSourceUnreachable,
+    RightsUnknown,
     data_source_rights,
 )
 from shared.settings import DatabaseSettings
@@ -66,7 +67,14 @@ def exit_refused(refusal: DataSourceRefused) -> NoReturn:
 async def check_data_source(settings: DatabaseSettings) -> str:
     """DATA_SOURCE_URL once checked; raises DataSourceRefused or DataSourceUnreachable."""
     url = required_data_source_url(settings)
-    rights = await data_source_rights(url, settings.database_url)
+    try:
+        rights = await data_source_rights(url, settings.database_url)
+    except RightsUnknown as error:
+        unknown = f"The data source role's rights could not be checked ({error})."
+        if not settings.allow_privileged_data_source:
+            raise DataSourceRefused(f"{unknown} {HOW_TO_FIX}") from error
+        log.warning("ALLOW_PRIVILEGED_DATA_SOURCE=true: %s Reports may not be sandboxed.", unknown)
+        return url
     judge(rights, settings.allow_privileged_data_source)
     return url
 

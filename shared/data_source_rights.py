@@ -24,7 +24,12 @@ SERVER_ROLES = (
     "pg_signal_backend",
 )
 
-RIGHTS_QUERY = """
+# The same cluster (system identifier) and database, however the two URLs spell the address.
+DATABASE_IDENTITY = (
+    "(SELECT system_identifier FROM pg_control_system())::text || '/' || current_database()"
+)
+DATABASE_IDENTITY_QUERY = f"SELECT {DATABASE_IDENTITY} AS identity"
+RIGHTS_QUERY = f"""
 SELECT current_user AS role,
        r.rolsuper AS superuser,
        ARRAY(SELECT name FROM unnest($1::text[]) AS name
@@ -35,14 +40,11 @@ SELECT current_user AS role,
            AND NOT c.relispartition  -- counted through their parent
            AND n.nspname NOT IN ('pg_catalog', 'information_schema')
            AND has_schema_privilege(n.oid, 'USAGE')
-           AND has_table_privilege(c.oid, 'INSERT, UPDATE, DELETE, TRUNCATE')) AS writable_tables
+           AND has_table_privilege(c.oid, 'INSERT, UPDATE, DELETE, TRUNCATE')) AS writable_tables,
+       {DATABASE_IDENTITY} AS identity
   FROM pg_roles r
  WHERE r.rolname = current_user
 """
-# The same cluster (system identifier) and database, however the two URLs spell the address.
-DATABASE_IDENTITY_QUERY = (
-    "SELECT (SELECT system_identifier FROM pg_control_system())::text || '/' || current_database()"
-)
 CONNECT_TIMEOUT_SECONDS = 5.0
 
 
@@ -52,6 +54,10 @@ class DataSourceRefused(Exception):
 
 class DataSourceUnreachable(Exception):
     """The data source (or the system of record) did not answer, so its rights are unknown."""
+
+
+class RightsUnknown(Exception):
+    """The data source answered but refused the checking queries (not PostgreSQL, or hardened)."""
 
 
 @dataclass(frozen=True)
@@ -76,32 +82,43 @@ class DataSourceRights:
         return found
 
 
-async def _database_identity(connection: "asyncpg.Connection[asyncpg.Record]") -> str:
-    return str(await connection.fetchval(DATABASE_IDENTITY_QUERY))
+# Errors of a server that is not there (yet), as opposed to one that refuses a query.
+CONNECTION_ERRORS = (OSError, TimeoutError, asyncpg.PostgresConnectionError, asyncpg.InterfaceError)
+
+
+async def _connect(url: str) -> "asyncpg.Connection[asyncpg.Record]":
+    """Any failure to connect (refused, not started, unknown database, bad password) is the
+    server not being reachable yet: logged and retried, never a silent pass."""
+    try:
+        return await asyncpg.connect(url, timeout=CONNECT_TIMEOUT_SECONDS)
+    except (*CONNECTION_ERRORS, asyncpg.PostgresError) as error:
+        raise DataSourceUnreachable(f"{type(error).__name__}: {error}") from error
+
+
+async def _fetch(url: str, query: str, *args: object) -> asyncpg.Record:
+    connection = await _connect(url)
+    try:
+        row = await connection.fetchrow(query, *args)
+    except CONNECTION_ERRORS as error:
+        raise DataSourceUnreachable(f"{type(error).__name__}: {error}") from error
+    except asyncpg.PostgresError as error:
+        raise RightsUnknown(f"{type(error).__name__}: {error}") from error
+    finally:
+        await connection.close()
+    if row is None:
+        raise RightsUnknown("the data source's current_user has no pg_roles row")
+    return row
 
 
 async def data_source_rights(data_source_url: str, database_url: str) -> DataSourceRights:
-    """Raises DataSourceUnreachable when either database does not answer."""
-    try:
-        source = await asyncpg.connect(data_source_url, timeout=CONNECT_TIMEOUT_SECONDS)
-        try:
-            row = await source.fetchrow(RIGHTS_QUERY, list(SERVER_ROLES))
-            source_identity = await _database_identity(source)
-        finally:
-            await source.close()
-        record = await asyncpg.connect(database_url, timeout=CONNECT_TIMEOUT_SECONDS)
-        try:
-            record_identity = await _database_identity(record)
-        finally:
-            await record.close()
-    except (OSError, TimeoutError, asyncpg.PostgresError, asyncpg.InterfaceError) as error:
-        raise DataSourceUnreachable(f"{type(error).__name__}: {error}") from error
-    if row is None:
-        raise DataSourceRefused("the data source's current_user has no pg_roles row")
+    """Raises DataSourceUnreachable when either database does not answer, RightsUnknown when
+    the data source answers but cannot say what its role may do."""
+    row = await _fetch(data_source_url, RIGHTS_QUERY, list(SERVER_ROLES))
+    record = await _fetch(database_url, DATABASE_IDENTITY_QUERY)
     return DataSourceRights(
         role=row["role"],
         superuser=row["superuser"],
         server_roles=tuple(row["server_roles"]),
         writable_tables=int(row["writable_tables"]),
-        is_system_of_record=source_identity == record_identity,
+        is_system_of_record=row["identity"] == record["identity"],
     )

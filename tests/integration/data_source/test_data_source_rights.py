@@ -2,6 +2,7 @@
 
 import logging
 
+import asyncpg
 import pytest
 
 from shared.data_source_policy import check_data_source, judge
@@ -99,3 +100,19 @@ def test_allowing_a_privileged_data_source_warns_naming_each_right(
     assert warning.levelno == logging.WARNING
     assert "ALLOW_PRIVILEGED_DATA_SOURCE=true" in warning.getMessage()
     assert "is a superuser; may write to 3 table(s)" in warning.getMessage()
+
+
+async def test_a_data_source_that_cannot_say_its_rights_is_refused_unless_allowed(
+    source_db: asyncpg.Connection, data_source: SandboxSource, database_url: str
+) -> None:
+    """A hardened server (or a PostgreSQL-compatible one without pg_control_system): the check
+    cannot run, which must not pass silently nor look like an outage to retry forever."""
+    settings = DatabaseSettings(database_url=database_url, data_source_url=data_source.reader_url)
+    await source_db.execute("REVOKE EXECUTE ON FUNCTION pg_control_system() FROM PUBLIC")
+    try:
+        with pytest.raises(DataSourceRefused, match="rights could not be checked"):
+            await check_data_source(settings)
+        allowed = settings.model_copy(update={"allow_privileged_data_source": True})
+        assert await check_data_source(allowed) == data_source.reader_url
+    finally:
+        await source_db.execute("GRANT EXECUTE ON FUNCTION pg_control_system() TO PUBLIC")
