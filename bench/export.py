@@ -1,11 +1,12 @@
 """Export benchmark: psql \\copy against the runner's engines, as function calls and end to end.
 
 `python -m bench.export [--repeats 3] [--rows 2000000] [--skip-xlsx]` creates (or reuses) a
-table of 7 columns with NULLs, quotes, commas, newlines and unicode in the database
-`reportflow_bench`, then measures, interleaved round by round: psql's \\copy; each engine
-called in a child process (peak RSS from GNU time); and each format through the running system
-(API and runner processes, `POST /api/reports/{id}/run?wait=`; the runner's peak RSS from
-/proc VmHWM, reset before every run). Prints a Markdown table of medians.
+table of 7 columns with NULLs, quotes, commas, newlines and unicode in the data-source database
+`reportflow_bench_source` (the system of record is `reportflow_bench`), read through a
+read-only role of the run's own; then measures, interleaved round by round: psql's \\copy; each
+engine called in a child process (peak RSS from GNU time); and each format through the running
+system (API and runner processes, `POST /api/reports/{id}/run?wait=`; the runner's peak RSS
+from /proc VmHWM, reset before every run). Prints a Markdown table of medians.
 """
 
 import argparse
@@ -27,7 +28,7 @@ from pathlib import Path
 import asyncpg
 import httpx
 
-from bench.environment import ADMIN_DSN, AMQP_URL, PROJECT_ROOT, database_url
+from bench.environment import ADMIN_DSN, AMQP_URL, PROJECT_ROOT, database_url, reader_role
 from services.runner.exporters.request import ExportRequest
 from services.runner.exporters.selector import CsvEngine, Exporter
 from shared.events import utc_now
@@ -35,7 +36,8 @@ from shared.messaging import delete_namespace
 from shared.migrate import upgrade_to_head
 from shared.models import Compression, OutputFormat
 
-BENCH_DSN = database_url("reportflow_bench")
+BENCH_DSN = database_url("reportflow_bench")  # the system of record
+SOURCE_DATABASE = "reportflow_bench_source"
 QUERY = "SELECT * FROM bench_rows"
 TABLE = """
 CREATE TABLE bench_rows AS
@@ -87,14 +89,19 @@ SYSTEM_CASES = [
 ]
 
 
-async def _prepare_database(rows: int) -> None:
+async def _create_database_if_missing(name: str) -> None:
     admin = await asyncpg.connect(ADMIN_DSN)
     try:
-        if not await admin.fetchval("SELECT 1 FROM pg_database WHERE datname = 'reportflow_bench'"):
-            await admin.execute("CREATE DATABASE reportflow_bench")
+        if not await admin.fetchval("SELECT 1 FROM pg_database WHERE datname = $1", name):
+            await admin.execute(f'CREATE DATABASE "{name}"')
     finally:
         await admin.close()
-    connection = await asyncpg.connect(BENCH_DSN)
+
+
+async def _prepare_databases(rows: int) -> None:
+    for name in ("reportflow_bench", SOURCE_DATABASE):
+        await _create_database_if_missing(name)
+    connection = await asyncpg.connect(database_url(SOURCE_DATABASE))
     try:
         existing = await connection.fetchval("SELECT to_regclass('bench_rows') IS NOT NULL")
         count = await connection.fetchval("SELECT count(*) FROM bench_rows") if existing else 0
@@ -124,10 +131,10 @@ def _run_measured(command: list[str], env: dict[str, str] | None = None) -> tupl
         return finished.stdout, int(peak_file.read().split()[-1]) * 1024
 
 
-def measure_psql(output_dir: Path) -> Sample:
+def measure_psql(source_url: str, output_dir: Path) -> Sample:
     """Wall time of the whole psql process, as a user would see it."""
     path = output_dir / "psql.csv"
-    command = ["psql", BENCH_DSN, "-v", "ON_ERROR_STOP=1", "-q", "-c"]
+    command = ["psql", source_url, "-v", "ON_ERROR_STOP=1", "-q", "-c"]
     command.append(f"\\copy ({QUERY}) TO '{path}' CSV HEADER")
     started = time.perf_counter()
     _, peak = _run_measured(command, {**os.environ, "PGCLIENTENCODING": "UTF8"})
@@ -137,18 +144,20 @@ def measure_psql(output_dir: Path) -> Sample:
     return Sample(seconds, 0, size, peak)
 
 
-def measure_function(case: Case, output_dir: Path) -> Sample:
+def measure_function(case: Case, source_url: str, output_dir: Path) -> Sample:
     """The engine called once in a fresh child process; its own timing, its peak RSS."""
     command = [sys.executable, "-m", "bench.export", "--child", case.output_format]
-    command += [case.engine, case.compression, str(output_dir)]
+    command += [case.engine, case.compression, str(output_dir), source_url]
     output, peak = _run_measured(command)
     answer = json.loads(output)
     Path(answer["path"]).unlink()
     return Sample(answer["seconds"], answer["rows"], answer["bytes"], peak)
 
 
-async def _child(output_format: str, engine: str, compression: str, output_dir: str) -> None:
-    exporter = Exporter(BENCH_DSN, Path(output_dir), 3600, CsvEngine(engine))
+async def _child(
+    output_format: str, engine: str, compression: str, output_dir: str, source_url: str
+) -> None:
+    exporter = Exporter(source_url, Path(output_dir), 3600, CsvEngine(engine))
     request = ExportRequest(
         uuid.uuid4().hex,
         "bench",
@@ -165,14 +174,17 @@ async def _child(output_format: str, engine: str, compression: str, output_dir: 
 
 
 class RunningSystem:
-    """An API and a runner process on the bench database, in an AMQP namespace of their own."""
+    """An API and a runner process on the bench databases, in an AMQP namespace of their own."""
 
-    def __init__(self, engine: str, output_dir: Path, log_dir: Path, port: int) -> None:
+    def __init__(
+        self, engine: str, source_url: str, output_dir: Path, log_dir: Path, port: int
+    ) -> None:
         self.port = port
         self.namespace = f"bench-export-{engine}-{uuid.uuid4().hex[:6]}"
         self.env = {
             **os.environ,
             "DATABASE_URL": BENCH_DSN,
+            "DATA_SOURCE_URL": source_url,
             "AMQP_URL": AMQP_URL,
             "AMQP_NAMESPACE": self.namespace,
             "OUTPUT_DIR": str(output_dir),
@@ -253,9 +265,9 @@ def _peak_rss(pid: int) -> int:
 
 
 @contextmanager
-def running_systems(output_dir: Path) -> Iterator[dict[str, RunningSystem]]:
+def running_systems(source_url: str, output_dir: Path) -> Iterator[dict[str, RunningSystem]]:
     systems = {
-        engine: RunningSystem(engine, output_dir, output_dir, port)
+        engine: RunningSystem(engine, source_url, output_dir, output_dir, port)
         for engine, port in (("copy", 18731), ("cursor", 18732))
     }
     try:
@@ -311,25 +323,29 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--rows", type=int, default=2_000_000)
     parser.add_argument("--skip-xlsx", action="store_true")
-    parser.add_argument("--child", nargs=4, help=argparse.SUPPRESS)
+    parser.add_argument("--child", nargs=5, help=argparse.SUPPRESS)
     arguments = parser.parse_args()
     if arguments.child:
         asyncio.run(_child(*arguments.child))
         return
-    asyncio.run(_prepare_database(arguments.rows))
+    asyncio.run(_prepare_databases(arguments.rows))
     function_cases, system_cases = (
         [case for case in cases if not (arguments.skip_xlsx and case.output_format == "XLSX")]
         for cases in (FUNCTION_CASES, SYSTEM_CASES)
     )
     results: dict[str, list[Sample]] = {"psql \\copy": []}
-    with tempfile.TemporaryDirectory(prefix="bench-export-") as scratch:
+    with (
+        tempfile.TemporaryDirectory(prefix="bench-export-") as scratch,
+        reader_role(SOURCE_DATABASE) as source_url,
+    ):
         output_dir = Path(scratch)
-        with running_systems(output_dir) as systems:
+        with running_systems(source_url, output_dir) as systems:
             for round_number in range(1, arguments.repeats + 1):
                 print(f"round {round_number} of {arguments.repeats}", file=sys.stderr)
-                results["psql \\copy"].append(measure_psql(output_dir))
+                results["psql \\copy"].append(measure_psql(source_url, output_dir))
                 for case in function_cases:
-                    results.setdefault(case.name, []).append(measure_function(case, output_dir))
+                    sample = measure_function(case, source_url, output_dir)
+                    results.setdefault(case.name, []).append(sample)
                 for case in system_cases:
                     sample = systems[case.engine].measure(case)
                     results.setdefault(case.name, []).append(sample)

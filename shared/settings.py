@@ -35,7 +35,10 @@ class DatabaseSettings(BaseSettings):
     model_config = ENV_FILE_CONFIG
 
     database_url: SecretStr = SecretStr("postgresql://postgres@127.0.0.1:5432/reportflow")
+    # No default and no fallback to database_url: report SQL must not run on the system of
+    # record. The runner and the API refuse a role that may do more than read, unless allowed.
     data_source_url: SecretStr | None = None
+    allow_privileged_data_source: bool = False
     db_pool_size: int = Field(default=5, ge=1)
     # Published outbox rows are kept this long (to trace an event), then deleted.
     outbox_retention_hours: float = Field(default=168.0, gt=0)
@@ -43,7 +46,9 @@ class DatabaseSettings(BaseSettings):
     @field_validator("database_url", "data_source_url")
     @classmethod
     def _plain_postgres_url(cls, url: SecretStr | None) -> SecretStr | None:
-        return None if url is None else SecretStr(asyncpg_dsn(url.get_secret_value()))
+        plain = None if url is None else url.get_secret_value()
+        # Empty counts as unset, as compose passes an unset variable.
+        return SecretStr(asyncpg_dsn(plain)) if plain else None
 
     @property
     def database_dsn(self) -> str:
@@ -51,9 +56,9 @@ class DatabaseSettings(BaseSettings):
         return self.database_url.get_secret_value()
 
     @property
-    def data_source_dsn(self) -> str:
-        """The data source's plain URL (DATA_SOURCE_URL, else DATABASE_URL): for a driver only."""
-        return (self.data_source_url or self.database_url).get_secret_value()
+    def data_source_dsn(self) -> str | None:
+        """DATA_SOURCE_URL's plain value, None when unset (no fallback): for a driver only."""
+        return None if self.data_source_url is None else self.data_source_url.get_secret_value()
 
     @property
     def outbox_retention(self) -> timedelta:

@@ -1,4 +1,5 @@
-"""Test fixtures: a freshly migrated database and a private RabbitMQ namespace per test session."""
+"""Test fixtures: a freshly migrated database, a sandboxed data source and a private RabbitMQ
+namespace per test session."""
 
 import uuid
 from collections.abc import AsyncIterator, Iterator
@@ -9,13 +10,16 @@ import httpx
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from deploy.sandbox import close_system_of_record
 from services.api.settings import ApiSettings
 from shared.database import create_engine, create_sessionmaker
 from shared.messaging import Broker, delete_namespace
 from shared.settings import BrokerSettings, DatabaseSettings
 from tests.support.api import api_client
+from tests.support.awkward_values import AWKWARD_TABLE
 from tests.support.databases import migrated_database
 from tests.support.environment import ADMIN_DSN, AMQP_URL
+from tests.support.sandbox import SandboxSource, sandbox_source
 from tests.support.services import ServiceProcess, StartService
 
 TEST_KINDS = {
@@ -62,6 +66,28 @@ async def database_url(run_id: str) -> AsyncIterator[str]:
 
 
 @pytest.fixture(scope="session")
+async def data_source(run_id: str, database_url: str) -> AsyncIterator[SandboxSource]:
+    """Where report SQL runs: a database and a read-only login role of this session's own, with
+    the tables the tests' reports read (and dblink, when the server has it, taken away)."""
+    admin = await asyncpg.connect(ADMIN_DSN)
+    try:
+        dblink = await admin.fetchval(
+            "SELECT count(*) > 0 FROM pg_available_extensions WHERE name = 'dblink'"
+        )
+    finally:
+        await admin.close()
+    name = f"reportflow_test_{run_id}_source"
+    async with sandbox_source(ADMIN_DSN, name, extensions=("dblink",) if dblink else ()) as source:
+        await source.add_tables(AWKWARD_TABLE)
+        record = await asyncpg.connect(database_url)
+        try:
+            await close_system_of_record(record, source.role)
+        finally:
+            await record.close()
+        yield source
+
+
+@pytest.fixture(scope="session")
 async def amqp_namespace(run_id: str) -> AsyncIterator[str]:
     """Exchange and queue names of this test session only; deleted afterwards."""
     namespace = f"test-{run_id}"
@@ -85,10 +111,13 @@ def output_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="session")
-def service_env(database_url: str, amqp_namespace: str, output_dir: Path) -> dict[str, str]:
+def service_env(
+    database_url: str, data_source: SandboxSource, amqp_namespace: str, output_dir: Path
+) -> dict[str, str]:
     """Environment for the services under test (also applied to this process's settings)."""
     return {
         "DATABASE_URL": database_url,
+        "DATA_SOURCE_URL": data_source.reader_url,
         "AMQP_URL": AMQP_URL,
         "AMQP_NAMESPACE": amqp_namespace,
         "OUTPUT_DIR": str(output_dir),
@@ -133,6 +162,14 @@ async def client(api_settings: ApiSettings) -> AsyncIterator[httpx.AsyncClient]:
 async def db(database_url: str) -> AsyncIterator[asyncpg.Connection]:
     """A raw connection to the test database, for arranging data and checking results."""
     connection = await asyncpg.connect(database_url)
+    yield connection
+    await connection.close()
+
+
+@pytest.fixture
+async def source_db(data_source: SandboxSource) -> AsyncIterator[asyncpg.Connection]:
+    """A superuser's connection to the data source, to arrange tables and check they survived."""
+    connection = await asyncpg.connect(data_source.admin_url)
     yield connection
     await connection.close()
 

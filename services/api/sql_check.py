@@ -2,6 +2,9 @@
 
 import asyncpg
 
+from shared.data_source_policy import check_data_source
+from shared.data_source_rights import DataSourceRefused, DataSourceUnreachable
+from shared.settings import DatabaseSettings
 from shared.sql_guard import check_single_statement
 
 
@@ -10,10 +13,11 @@ class DataSourceUnavailable(Exception):
 
 
 class SqlChecker:
-    """A small asyncpg pool on the data source, opened on first use."""
+    """A small asyncpg pool on the data source, opened on first use once the data source's
+    rights were checked (start-up checks too, but the data source may not have answered then)."""
 
-    def __init__(self, data_source_dsn: str) -> None:
-        self._dsn = data_source_dsn
+    def __init__(self, settings: DatabaseSettings) -> None:
+        self._settings = settings
         self._pool: asyncpg.Pool | None = None
 
     async def check(self, sql: str) -> str:
@@ -35,8 +39,15 @@ class SqlChecker:
         source being unavailable, not a problem of the report's SQL."""
         if self._pool is None:
             try:
-                self._pool = await asyncpg.create_pool(self._dsn, min_size=1, max_size=2)
-            except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as error:
+                dsn = await check_data_source(self._settings)
+                self._pool = await asyncpg.create_pool(dsn, min_size=1, max_size=2)
+            except (
+                DataSourceRefused,
+                DataSourceUnreachable,
+                OSError,
+                asyncpg.PostgresError,
+                asyncpg.InterfaceError,
+            ) as error:
                 raise DataSourceUnavailable(str(error)) from error
         return self._pool
 

@@ -2,11 +2,11 @@
 
 import logging
 
-from services.runner.data_source_rights import warn_about_data_source_rights
 from services.runner.exporters.selector import Exporter
 from services.runner.recovery import run_recovery
 from services.runner.settings import RunnerSettings
 from services.runner.worker import RunWorker
+from shared.data_source_policy import check_data_source_when_reachable
 from shared.topology import RUNNER_QUEUE
 from shared.worker_runtime import worker_runtime
 
@@ -16,9 +16,11 @@ log = logging.getLogger(__name__)
 async def main() -> None:
     settings = RunnerSettings()
     async with worker_runtime("runner", settings, writes_outbox=True) as runtime:
-        await warn_about_data_source_rights(settings.data_source_dsn)
+        data_source_url = await check_data_source_when_reachable(settings, runtime.stop)
+        if data_source_url is None:
+            return
         exporter = Exporter(
-            settings.data_source_dsn,
+            data_source_url,
             settings.output_dir,
             settings.statement_timeout_seconds,
             settings.csv_engine,

@@ -1,21 +1,10 @@
-"""A real runner process, and the awkward-values table the CSV tests export."""
+"""A real runner process (reading the session's sandboxed data source, awkward values included)."""
 
 import uuid
 
-import asyncpg
 import pytest
 
-from tests.support.awkward_values import AWKWARD_TABLE
 from tests.support.services import FAST_RECOVERY, ServiceProcess, StartService
-
-
-@pytest.fixture(scope="session")
-async def data_source_tables(database_url: str) -> None:
-    connection = await asyncpg.connect(database_url)
-    try:
-        await connection.execute(AWKWARD_TABLE)
-    finally:
-        await connection.close()
 
 
 @pytest.fixture
@@ -27,5 +16,5 @@ def private_namespace(amqp_namespace: str, extra_namespaces: list[str]) -> str:
 
 
 @pytest.fixture(scope="session")
-def runner(start_service: StartService, data_source_tables: None) -> ServiceProcess:
+def runner(start_service: StartService) -> ServiceProcess:
     return start_service("runner", **FAST_RECOVERY)

@@ -10,6 +10,7 @@ from tests.support.api import api_client, create_report, run_and_wait
 from tests.support.psql import psql_copy_csv
 from tests.support.reports import unique_name
 from tests.support.runs import queued_run, wait_for_status
+from tests.support.sandbox import SandboxSource
 from tests.support.services import ServiceProcess
 
 AWKWARD_QUERY = "SELECT * FROM awkward_values ORDER BY id"
@@ -17,7 +18,7 @@ WAIT = 30
 
 
 async def test_downloaded_csv_is_byte_identical_to_psql_copy(
-    api_settings: ApiSettings, runner: ServiceProcess, database_url: str, tmp_path: Path
+    api_settings: ApiSettings, runner: ServiceProcess, data_source: SandboxSource, tmp_path: Path
 ) -> None:
     async with api_client(api_settings) as client:
         report_id = await create_report(client, AWKWARD_QUERY)
@@ -25,7 +26,7 @@ async def test_downloaded_csv_is_byte_identical_to_psql_copy(
         assert run["status"] == "SUCCESS", run
         download = await client.get(f"/api/runs/{run['id']}/download")
 
-    expected = psql_copy_csv(database_url, AWKWARD_QUERY, tmp_path / "psql.csv")
+    expected = psql_copy_csv(data_source.reader_url, AWKWARD_QUERY, tmp_path / "psql.csv")
     assert download.status_code == 200
     assert download.content == expected
     assert run["row_count"] == 7
@@ -93,10 +94,13 @@ async def test_output_file_is_named_after_the_report_and_time(
 
 
 async def test_write_statements_fail_and_change_nothing(
-    api_settings: ApiSettings, runner: ServiceProcess, db: asyncpg.Connection
+    api_settings: ApiSettings,
+    runner: ServiceProcess,
+    db: asyncpg.Connection,
+    source_db: asyncpg.Connection,
 ) -> None:
     """The API refuses most writes; these are stored directly, as if the check were bypassed."""
-    before = await db.fetchval("SELECT count(*) FROM victims")
+    before = await source_db.fetchval("SELECT count(*) FROM victims")
     attacks = {
         "DELETE FROM victims RETURNING id": "must return rows",
         "UPDATE victims SET id = id + 100 RETURNING id": "must return rows",
@@ -113,8 +117,8 @@ async def test_write_statements_fail_and_change_nothing(
             run = await run_and_wait(client, report_id, WAIT)
             assert run["status"] == "FAILED", sql
             assert expected_error in str(run["error_message"]), (sql, run["error_message"])
-    assert await db.fetchval("SELECT count(*) FROM victims") == before
-    assert await db.fetchval("SELECT to_regclass('victims') IS NOT NULL")
+    assert await source_db.fetchval("SELECT count(*) FROM victims") == before
+    assert await source_db.fetchval("SELECT to_regclass('victims') IS NOT NULL")
 
 
 async def test_a_format_compression_pair_the_runner_cannot_write_fails_naming_it(

@@ -21,7 +21,7 @@ class ServiceProcess:
         self.log_path = log_dir / f"{name}-{time.monotonic_ns()}.log"
         self.process: subprocess.Popen[bytes] | None = None
 
-    def start(self, ready_timeout: float = 30.0) -> None:
+    def start(self, ready_timeout: float = 30.0, ready_marker: str = READY_MARKER) -> None:
         with self.log_path.open("wb") as log_file:
             self.process = subprocess.Popen(
                 [sys.executable, "-m", f"services.{self.name}"],
@@ -30,7 +30,7 @@ class ServiceProcess:
                 stdout=log_file,
                 stderr=subprocess.STDOUT,
             )
-        self.wait_for_log(READY_MARKER, ready_timeout)
+        self.wait_for_log(ready_marker, ready_timeout)
 
     def log_text(self) -> str:
         return self.log_path.read_text(errors="replace")

@@ -14,6 +14,13 @@ import asyncpg
 from services.runner.exporters.request import ExportFailed
 from shared.sql_guard import InvalidReportSql, check_single_statement
 
+# The data source role's own statement_timeout (ALTER ROLE ... SET) stays in force when it is
+# the stricter one: this setting may only shorten it, never lift a limit the warehouse set.
+STRICTER_STATEMENT_TIMEOUT = """
+SELECT set_config('statement_timeout', least(nullif(setting::bigint, 0), $1::bigint)::text, true)
+  FROM pg_settings WHERE name = 'statement_timeout'
+"""
+
 
 @dataclass(frozen=True)
 class CheckedQuery:
@@ -44,7 +51,7 @@ async def checked_query(
         raise ExportFailed(f"cannot connect to the data source: {error}") from error
     try:
         async with connection.transaction(readonly=True):
-            await connection.execute(f"SET LOCAL statement_timeout = {statement_timeout_ms}")
+            await connection.execute(STRICTER_STATEMENT_TIMEOUT, statement_timeout_ms)
             statement = await check_single_statement(connection, sql)
             yield CheckedQuery(connection, statement)
     except InvalidReportSql as error:

@@ -47,8 +47,8 @@ async def test_invalid_field_is_named_in_a_422(
         ("SELECT 1) TO STDOUT; DELETE FROM reports; COPY (SELECT 1", 'syntax error at or near ")"'),
         ("SELEC 1", 'syntax error at or near "SELEC"'),
         ("SELECT * FROM no_such_table", 'relation "no_such_table" does not exist'),
-        ("SELECT no_such_column FROM reports", 'column "no_such_column" does not exist'),
-        ("DELETE FROM reports", "must return rows"),
+        ("SELECT no_such_column FROM awkward_values", 'column "no_such_column" does not exist'),
+        ("DELETE FROM victims", "must return rows"),
     ],
 )
 async def test_sql_is_checked_by_postgresql_on_create(
@@ -113,7 +113,7 @@ async def test_malformed_ids_and_json_are_422s(client: httpx.AsyncClient) -> Non
     [
         "EXPLAIN ANALYZE SELECT 1",
         "SHOW work_mem",
-        "WITH gone AS (DELETE FROM reports RETURNING id) SELECT * FROM gone",
+        "WITH gone AS (DELETE FROM victims RETURNING id) SELECT * FROM gone",
     ],
 )
 async def test_statements_that_are_not_queries_are_refused(

@@ -10,6 +10,7 @@ import httpx
 import pytest
 from pydantic import SecretStr
 
+from deploy.sandbox import SandboxLimits
 from services.api.settings import ApiSettings
 from services.runner.exporters.request import ExportRequest, ExportResult
 from services.runner.exporters.selector import CsvEngine, Exporter
@@ -17,12 +18,15 @@ from shared.events import utc_now
 from shared.models import Compression, OutputFormat
 from tests.support.api import api_client, run_and_wait
 from tests.support.awkward_values import AWKWARD_TABLE
-from tests.support.databases import empty_database, migrated_database
+from tests.support.databases import migrated_database
 from tests.support.environment import ADMIN_DSN
+from tests.support.sandbox import sandbox_source
 from tests.support.services import ServiceProcess, StartService
 
 # +05:45 with no daylight saving: a timestamptz rendered in UTC by mistake cannot pass.
 SESSION_TIME_ZONE = "Asia/Kathmandu"
+# The resource tests export millions of rows from a loaded machine.
+EXPORT_LIMITS = SandboxLimits(statement_timeout="10min", temp_file_limit="2GB", connection_limit=40)
 
 MORE_AWKWARD_TYPES = """
 CREATE TYPE export_mood AS ENUM ('happy', 'sad, "very"');
@@ -79,20 +83,20 @@ INSERT INTO export_awkward VALUES
 
 @pytest.fixture(scope="session")
 async def data_source_url(run_id: str) -> AsyncIterator[str]:
-    """A database of awkward values whose default session time zone is not UTC."""
+    """A sandboxed database of awkward values whose default session time zone is not UTC; the
+    URL is its read-only role's, as the runner and the API get it."""
     name = f"reportflow_export_{run_id}"
-    async with empty_database(ADMIN_DSN, name) as url:
-        # This session in the zone too, as every later one: the values are written in it.
-        connection = await asyncpg.connect(url, server_settings={"timezone": SESSION_TIME_ZONE})
+    async with sandbox_source(ADMIN_DSN, name, EXPORT_LIMITS) as source:
+        connection = await asyncpg.connect(source.admin_url)
         try:
             await connection.execute(
                 f"ALTER DATABASE \"{name}\" SET timezone = '{SESSION_TIME_ZONE}'"
             )
-            await connection.execute(AWKWARD_TABLE)
-            await connection.execute(MORE_AWKWARD_TYPES)
         finally:
             await connection.close()
-        yield url
+        # A new session, in the zone as every later one: the values are written in it.
+        await source.add_tables(AWKWARD_TABLE + MORE_AWKWARD_TYPES)
+        yield source.reader_url
 
 
 class RunExport(Protocol):
