@@ -5,7 +5,6 @@ import hashlib
 import json
 import math
 from collections.abc import Callable
-from datetime import datetime
 from typing import Any
 
 import pytest
@@ -24,8 +23,8 @@ from services.runner.exporters.xlsx_cells import (
     MAX_CELL_TEXT,
     date_cell,
     excel_day,
-    excel_moment,
     excel_text,
+    excel_time,
     fit_to_cell,
     float_cell,
     integer_cell,
@@ -205,11 +204,13 @@ def test_workbook_notes_say_when_rows_continue_on_more_sheets() -> None:
 
 
 @pytest.mark.parametrize(
-    ("text", "moment"),
+    ("text", "serial"),
     [
-        ("2024-01-15", datetime(2024, 1, 15)),
-        ("2024-01-15 10:30:05.123456", datetime(2024, 1, 15, 10, 30, 5, 123456)),
-        ("2024-01-15 16:15:05+05:45", datetime(2024, 1, 15, 16, 15, 5)),
+        ("2024-01-15", 45306),
+        ("2024-01-15 10:30:05.123456", 45306 + (10 * 3600 + 30 * 60 + 5.123456) / 86400),
+        ("2024-01-15 16:15:05+05:45", 45306 + (16 * 3600 + 15 * 60 + 5) / 86400),  # local time
+        ("1900-02-28 12:00:00", 59.5),
+        ("1900-03-01 00:00:00", 61),
         ("1899-12-31", None),
         ("0044-03-15 12:00:00 BC", None),
         ("infinity", None),
@@ -217,8 +218,8 @@ def test_workbook_notes_say_when_rows_continue_on_more_sheets() -> None:
         ("12345-01-01", None),
     ],
 )
-def test_excel_gets_a_date_only_where_it_can_hold_one(text: str, moment: datetime | None) -> None:
-    assert excel_moment(text) == moment
+def test_excel_gets_a_date_only_where_it_can_hold_one(text: str, serial: float | None) -> None:
+    assert excel_time(text) == (None if serial is None else pytest.approx(serial, rel=1e-15))
 
 
 @pytest.mark.parametrize(

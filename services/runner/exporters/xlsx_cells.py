@@ -16,8 +16,7 @@ BOLD_STYLE = 1
 DATE_STYLE = 2
 TIMESTAMP_STYLE = 3
 # Excel counts days from 1899-12-31 and keeps 1900-02-29, a day that never was.
-_EXCEL_EPOCH = datetime(1899, 12, 31)
-_EXCEL_EPOCH_ORDINAL = _EXCEL_EPOCH.toordinal()
+_EXCEL_EPOCH_ORDINAL = date(1899, 12, 31).toordinal()
 _FICTITIOUS_LEAP_DAY = 59
 _SECONDS_A_DAY = 86_400
 _SPECIAL_FLOATS = {math.inf: "Infinity", -math.inf: "-Infinity"}
@@ -26,10 +25,11 @@ _ESCAPE_LOOKALIKE = re.compile(r"(_x[0-9a-fA-F]{4}_)")
 _CONTROL_CHARACTER = re.compile(r"[\x00-\x08\x0b-\x1f\ufffe\uffff]")
 
 
-def excel_moment(text: str) -> datetime | None:
-    """PostgreSQL's ISO date or timestamp text as a naive datetime, None if Excel cannot hold it.
+def excel_time(text: str) -> float | None:
+    """PostgreSQL's ISO timestamp text as Excel's serial number, None if Excel cannot hold it.
 
-    The offset of a timestamptz is dropped: the text is already in the session's time zone.
+    Days since Excel's epoch and the fraction of the day. The offset of a timestamptz is
+    ignored: the text is already in the session's time zone.
     """
     try:
         moment = datetime.fromisoformat(text)
@@ -37,7 +37,11 @@ def excel_moment(text: str) -> datetime | None:
         return None
     if moment.year < EARLIEST_EXCEL_YEAR:
         return None
-    return moment.replace(tzinfo=None)
+    seconds = moment.hour * 3600 + moment.minute * 60 + moment.second
+    days = moment.toordinal() - _EXCEL_EPOCH_ORDINAL
+    if days > _FICTITIOUS_LEAP_DAY:
+        days += 1
+    return days + (seconds + moment.microsecond / 1e6) / _SECONDS_A_DAY
 
 
 def special_float_text(value: float) -> str:
@@ -53,13 +57,6 @@ def excel_day(text: str) -> int | None:
     if day.year < EARLIEST_EXCEL_YEAR:
         return None
     serial = day.toordinal() - _EXCEL_EPOCH_ORDINAL
-    return serial + 1 if serial > _FICTITIOUS_LEAP_DAY else serial
-
-
-def excel_serial(moment: datetime) -> float:
-    """A naive datetime as Excel's serial number: days, and the fraction of a day."""
-    delta = moment - _EXCEL_EPOCH
-    serial = delta.days + (delta.seconds + delta.microseconds / 1e6) / _SECONDS_A_DAY
     return serial + 1 if serial > _FICTITIOUS_LEAP_DAY else serial
 
 
@@ -125,19 +122,7 @@ def date_cell(ref: str, text: str) -> str:
 
 
 def timestamp_cell(ref: str, text: str) -> str:
-    try:
-        moment = datetime.fromisoformat(text)
-    except ValueError:  # infinity, BC, or a year past 9999
+    serial = excel_time(text)
+    if serial is None:
         return text_cell(ref, text)
-    if moment.year < EARLIEST_EXCEL_YEAR:
-        return text_cell(ref, text)
-    # The same arithmetic as `excel_serial`, without building a naive copy and a timedelta.
-    seconds = moment.hour * 3600 + moment.minute * 60 + moment.second
-    serial = (
-        moment.toordinal()
-        - _EXCEL_EPOCH_ORDINAL
-        + (seconds + moment.microsecond / 1e6) / _SECONDS_A_DAY
-    )
-    if serial > _FICTITIOUS_LEAP_DAY:
-        serial += 1
     return f'<c r="{ref}" s="{TIMESTAMP_STYLE}"><v>{serial:.16G}</v></c>'
