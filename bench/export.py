@@ -83,6 +83,7 @@ FUNCTION_CASES = [
 SYSTEM_CASES = [
     Case("end to end: CSV (copy)"),
     Case("end to end: CSV (cursor)", engine="cursor"),
+    Case("end to end: CSV gzip", compression="gzip"),
     Case("end to end: JSON", "JSON"),
     Case("end to end: JSONL", "JSONL"),
     Case("end to end: XLSX", "XLSX"),

@@ -4,7 +4,8 @@ import base64
 import hashlib
 import json
 import math
-from datetime import datetime
+from collections.abc import Callable
+from typing import Any
 
 import pytest
 
@@ -17,7 +18,21 @@ from services.runner.exporters.json_text import (
     unescape_copy_text,
 )
 from services.runner.exporters.selector import file_extension
-from services.runner.exporters.xlsx_book import excel_moment, special_float_text, workbook_notes
+from services.runner.exporters.xlsx_book import column_letters, workbook_notes
+from services.runner.exporters.xlsx_cells import (
+    MAX_CELL_TEXT,
+    date_cell,
+    excel_day,
+    excel_text,
+    excel_time,
+    fit_to_cell,
+    float_cell,
+    integer_cell,
+    numeric_cell,
+    special_float_text,
+    text_cell,
+    timestamp_cell,
+)
 from shared.models import Compression, OutputFormat
 from shared.output_files import output_media_type as download_media_type
 
@@ -189,11 +204,13 @@ def test_workbook_notes_say_when_rows_continue_on_more_sheets() -> None:
 
 
 @pytest.mark.parametrize(
-    ("text", "moment"),
+    ("text", "serial"),
     [
-        ("2024-01-15", datetime(2024, 1, 15)),
-        ("2024-01-15 10:30:05.123456", datetime(2024, 1, 15, 10, 30, 5, 123456)),
-        ("2024-01-15 16:15:05+05:45", datetime(2024, 1, 15, 16, 15, 5)),
+        ("2024-01-15", 45306),
+        ("2024-01-15 10:30:05.123456", 45306 + (10 * 3600 + 30 * 60 + 5.123456) / 86400),
+        ("2024-01-15 16:15:05+05:45", 45306 + (16 * 3600 + 15 * 60 + 5) / 86400),  # local time
+        ("1900-02-28 12:00:00", 59.5),
+        ("1900-03-01 00:00:00", 61),
         ("1899-12-31", None),
         ("0044-03-15 12:00:00 BC", None),
         ("infinity", None),
@@ -201,5 +218,94 @@ def test_workbook_notes_say_when_rows_continue_on_more_sheets() -> None:
         ("12345-01-01", None),
     ],
 )
-def test_excel_gets_a_date_only_where_it_can_hold_one(text: str, moment: datetime | None) -> None:
-    assert excel_moment(text) == moment
+def test_excel_gets_a_date_only_where_it_can_hold_one(text: str, serial: float | None) -> None:
+    assert excel_time(text) == (None if serial is None else pytest.approx(serial, rel=1e-15))
+
+
+@pytest.mark.parametrize(
+    ("text", "serial"),
+    [
+        ("1900-01-01", 1),
+        ("1900-02-28", 59),
+        ("1900-03-01", 61),  # Excel keeps 1900-02-29 (serial 60), a day that never was
+        ("2024-01-02", 45293),
+        ("9999-12-31", 2958465),
+        ("1899-12-31", None),
+        ("0044-03-15 BC", None),
+        ("infinity", None),
+    ],
+)
+def test_dates_become_excel_day_numbers(text: str, serial: int | None) -> None:
+    assert excel_day(text) == serial
+
+
+@pytest.mark.parametrize(
+    ("render", "value", "cell"),
+    [
+        (date_cell, "2024-01-02", '<c r="B2" s="2"><v>45293</v></c>'),
+        (date_cell, "-infinity", '<c r="B2" t="inlineStr"><is><t>-infinity</t></is></c>'),
+        (
+            timestamp_cell,
+            "2024-01-01 17:45:00+05:45",
+            '<c r="B2" s="3"><v>45292.73958333334</v></c>',
+        ),
+        (timestamp_cell, "1900-01-01 12:00:00", '<c r="B2" s="3"><v>1.5</v></c>'),
+        (
+            timestamp_cell,
+            "0044-03-15 12:00:00 BC",
+            '<c r="B2" t="inlineStr"><is><t>0044-03-15 12:00:00 BC</t></is></c>',
+        ),
+        (integer_cell, 2**53, '<c r="B2"><v>9007199254740992</v></c>'),
+        (
+            integer_cell,
+            -(2**53) - 1,
+            '<c r="B2" t="inlineStr"><is><t>-9007199254740993</t></is></c>',
+        ),
+        (float_cell, 0.1 + 0.2, '<c r="B2"><v>0.3</v></c>'),  # 16 significant digits
+        (float_cell, -math.inf, '<c r="B2" t="inlineStr"><is><t>-Infinity</t></is></c>'),
+        (numeric_cell, "2.50", '<c r="B2"><v>2.5</v></c>'),
+        (numeric_cell, "NaN", '<c r="B2" t="inlineStr"><is><t>NaN</t></is></c>'),
+        (text_cell, "=1+1", '<c r="B2" t="inlineStr"><is><t>=1+1</t></is></c>'),
+        (
+            text_cell,
+            " padded ",
+            '<c r="B2" t="inlineStr"><is><t xml:space="preserve"> padded </t></is></c>',
+        ),
+    ],
+)
+def test_each_value_becomes_a_typed_cell(
+    render: Callable[[str, Any], str], value: Any, cell: str
+) -> None:
+    assert render("B2", value) == cell
+
+
+@pytest.mark.parametrize(
+    ("text", "xml"),
+    [
+        ("plain", "plain"),
+        ("a & b < c > d", "a &amp; b &lt; c &gt; d"),
+        ("bell\x07 and nul\x00", "bell_x0007_ and nul_x0000_"),
+        ("tab\tline\n", "tab\tline\n"),  # XML keeps these as they are
+        ("carriage\rreturn", "carriage_x000D_return"),  # an XML parser would turn CR into LF
+        ("_x0041_ looks escaped", "_x005F_x0041_ looks escaped"),
+        ("\ufffe", "_xFFFE_"),
+        ('say "hi"', 'say "hi"'),
+    ],
+)
+def test_text_is_escaped_as_excel_escapes_it(text: str, xml: str) -> None:
+    assert excel_text(text) == xml
+
+
+def test_text_longer_than_a_cell_holds_is_cut_at_excels_limit() -> None:
+    assert fit_to_cell("x" * MAX_CELL_TEXT) is None
+    assert fit_to_cell("x" * (MAX_CELL_TEXT + 1)) == "x" * MAX_CELL_TEXT
+    emoji = "🎉" * MAX_CELL_TEXT  # two UTF-16 units each: a pair is never split
+    assert fit_to_cell(emoji) == "🎉" * (MAX_CELL_TEXT // 2)
+
+
+@pytest.mark.parametrize(
+    ("index", "letters"),
+    [(0, "A"), (25, "Z"), (26, "AA"), (701, "ZZ"), (702, "AAA"), (16_383, "XFD")],
+)
+def test_columns_are_named_as_excel_names_them(index: int, letters: str) -> None:
+    assert column_letters(index) == letters

@@ -60,7 +60,7 @@ class Exporter:
         compress = request.compression == Compression.GZIP
         output = OutputFile(self._output_dir, request.run_id, extension, compress)
         try:
-            streamed = request.output_format != OutputFormat.XLSX  # xlsxwriter writes its own
+            streamed = request.output_format != OutputFormat.XLSX  # XlsxBook writes its own zip
             await output.open(streamed)
             async with checked_query(self._dsn, request.sql_query, self._timeout_ms) as query:
                 written = await self._write(query, request.output_format, output)

@@ -30,6 +30,10 @@ async def write_xlsx(query: CheckedQuery, output: OutputFile, batch_rows: int) -
     async def write_batch(batch: list[Any]) -> None:  # Records, which XlsxBook reads by index
         await asyncio.to_thread(book.write_rows, batch)
 
-    await each_batch(await statement.cursor(), batch_rows, write_batch)
-    await asyncio.to_thread(book.close)
+    try:
+        await each_batch(await statement.cursor(), batch_rows, write_batch)
+        await asyncio.to_thread(book.close)
+    except BaseException:
+        await asyncio.to_thread(book.discard)
+        raise
     return Written(book.row_count, book.notes())

@@ -1,8 +1,11 @@
 """JSON, JSON Lines, XLSX and gzip: faithful values, streamed files, a checksum on every run."""
 
+import asyncio
 import gzip
 import hashlib
 import json
+import subprocess
+import zipfile
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -81,6 +84,38 @@ async def test_gzip_file_unpacks_to_the_uncompressed_export(
     assert packed.row_count == plain.row_count
 
 
+async def test_gzip_file_passes_gzip_t_and_names_neither_a_file_nor_a_time(
+    export: RunExport,
+) -> None:
+    packed = await export(AWKWARD, OutputFormat.CSV, Compression.GZIP)
+
+    await asyncio.to_thread(subprocess.run, ["gzip", "-t", str(packed.path)], check=True)
+    header = packed.path.read_bytes()[:10]
+    assert header[:3] == b"\x1f\x8b\x08"  # gzip magic, deflate
+    assert header[3] == 0  # no flags: no file name, no comment, no extra field
+    assert header[4:8] == b"\x00\x00\x00\x00"  # mtime 0
+
+
+@pytest.mark.parametrize(
+    ("output_format", "compression"),
+    [
+        (OutputFormat.XLSX, Compression.NONE),
+        *((output_format, Compression.GZIP) for output_format in TEXT_FORMATS),
+    ],
+)
+async def test_the_same_rows_give_the_same_bytes(
+    export: RunExport, output_format: OutputFormat, compression: Compression
+) -> None:
+    sql = "SELECT * FROM export_awkward, generate_series(1, 600) AS g ORDER BY id, g"
+    first = await export(sql, output_format, compression)
+    await asyncio.sleep(1.1)  # a time stamp in the file, to the second, would now differ
+    second = await export(sql, output_format, compression)
+
+    assert first.path != second.path
+    assert first.sha256 == second.sha256
+    assert first.path.read_bytes() == second.path.read_bytes()
+
+
 @pytest.mark.parametrize(
     ("output_format", "compression"),
     [*((output_format, Compression.NONE) for output_format in OutputFormat)]
@@ -121,6 +156,23 @@ async def test_xlsx_cells_have_real_types_and_a_bold_header(export: RunExport) -
         ("inlineStr", "{1,2}"),  # NULL leaves its cell empty
     ]
     assert result.notes is None
+
+
+def test_xlsx_header_row_is_frozen_on_every_sheet(tmp_path: Path) -> None:
+    book = XlsxBook(tmp_path / "book.xlsx", ["n"], ["int4"], 2)
+    book.write_rows([(number,) for number in range(1, 6)])
+    book.close()
+
+    with zipfile.ZipFile(tmp_path / "book.xlsx") as archive:
+        assert archive.testzip() is None
+        sheet_names = sorted(name for name in archive.namelist() if "worksheets/" in name)
+        assert len(sheet_names) == 3
+        for name in sheet_names:
+            assert (
+                b'<pane ySplit="1" topLeftCell="A2" activePane="bottomLeft" state="frozen"/>'
+                in (archive.read(name))
+            )
+        assert not [name for name in archive.namelist() if name.startswith("docProps/")]
 
 
 def test_xlsx_continues_on_a_new_sheet_with_the_header_repeated(tmp_path: Path) -> None:
