@@ -1,10 +1,11 @@
-# ReportFlow: `make run` starts the whole system, `make test` runs the whole test suite.
+# ReportFlow: `make run` starts the whole system, `make test` runs the whole test suite (faults
+# through a proxy), `make faults` the tests that stop and start the real PostgreSQL and RabbitMQ.
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 
-.PHONY: install run test lint check-services bench clean
+.PHONY: install run test faults lint check-services bench clean
 
 $(INSTALLED): pyproject.toml requirements.lock requirements-dev.lock
 	$(PYTHON) -m venv $(VENV)
@@ -31,7 +32,13 @@ lint: install
 	$(BIN)/hadolint Dockerfile
 
 test: check-services lint
-	$(BIN)/pytest
+	$(BIN)/pytest -m "not disruptive"
+
+# Stops and restarts the machine's real PostgreSQL and RabbitMQ: never on someone's laptop by
+# accident, so only on request (and in CI, after `make test`).
+faults: check-services
+	$(BIN)/pytest -m disruptive
+	$(BIN)/python -m bench.faults --real-restarts
 
 bench: check-services
 	$(BIN)/python -m bench.scheduler_lateness

@@ -1,11 +1,14 @@
-"""A real runner process, and the awkward-values table the CSV tests export."""
+"""A real runner process, the awkward-values table the CSV tests export, and fault proxies."""
 
 import uuid
+from collections.abc import Iterator
 
 import asyncpg
 import pytest
 
 from tests.support.awkward_values import AWKWARD_TABLE
+from tests.support.environment import AMQP_URL
+from tests.support.fault_proxy import FaultProxy
 from tests.support.services import FAST_RECOVERY, ServiceProcess, StartService
 
 
@@ -29,3 +32,17 @@ def private_namespace(amqp_namespace: str, extra_namespaces: list[str]) -> str:
 @pytest.fixture(scope="session")
 def runner(start_service: StartService, data_source_tables: None) -> ServiceProcess:
     return start_service("runner", **FAST_RECOVERY)
+
+
+@pytest.fixture
+def postgres_proxy(database_url: str) -> Iterator[FaultProxy]:
+    """A fault proxy in front of the machine's PostgreSQL, for one test."""
+    with FaultProxy.for_url(database_url) as proxy:
+        yield proxy
+
+
+@pytest.fixture
+def rabbitmq_proxy() -> Iterator[FaultProxy]:
+    """A fault proxy in front of the machine's RabbitMQ, for one test."""
+    with FaultProxy.for_url(AMQP_URL) as proxy:
+        yield proxy
