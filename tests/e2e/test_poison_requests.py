@@ -1,0 +1,79 @@
+"""Scenario 6: a malformed `run.requested` and one for a run that does not exist arrive among
+healthy requests. The malformed one is dead-lettered without retries, the unknown run is
+skipped (there is nothing to run or lose), and every healthy run completes."""
+
+import uuid
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import aio_pika
+import asyncpg
+import pytest
+
+from shared.events import RunRequested
+from shared.messaging import Broker
+from shared.models import RunTrigger
+from shared.settings import BrokerSettings
+from shared.topology import RUNNER_QUEUE
+from tests.support.environment import AMQP_URL
+from tests.support.invariants import assert_invariants
+from tests.support.reports import unique_name
+from tests.support.runs import queued_run, wait_until_all_finished
+from tests.support.services import FAST_RECOVERY, StartService
+
+HEALTHY_RUNS = 10
+
+
+@pytest.fixture
+async def namespace_broker(private_namespace: str) -> AsyncIterator[Broker]:
+    broker = Broker(BrokerSettings(amqp_url=AMQP_URL, amqp_namespace=private_namespace))
+    await broker.connect()
+    yield broker
+    await broker.close()
+
+
+async def _dead_letters(broker: Broker) -> int:
+    connection = await aio_pika.connect(AMQP_URL)
+    try:
+        channel = await connection.channel()
+        queue = await channel.declare_queue(
+            broker.topology.dead_letter_queue(RUNNER_QUEUE), passive=True
+        )
+        return queue.declaration_result.message_count or 0
+    finally:
+        await connection.close()
+
+
+async def test_poison_requests_are_set_aside_and_healthy_runs_all_complete(
+    start_service: StartService,
+    db: asyncpg.Connection,
+    namespace_broker: Broker,
+    private_namespace: str,
+    tmp_path: Path,
+) -> None:
+    runner = start_service(
+        "runner", AMQP_NAMESPACE=private_namespace, OUTPUT_DIR=str(tmp_path), **FAST_RECOVERY
+    )
+    unknown = RunRequested(
+        run_id=uuid.uuid4(),
+        report_id=uuid.uuid4(),
+        trigger=RunTrigger.MANUAL,
+        requested_at=datetime.now(UTC),
+    )
+    healthy = [
+        await queued_run(db, unique_name("Healthy"), "SELECT generate_series(1, 10) AS n")
+        for _ in range(HEALTHY_RUNS)
+    ]
+
+    await namespace_broker.publish_raw("run.requested", b'{"run_id": "not a uuid"}', "poison-1")
+    await namespace_broker.publish(unknown)
+    for event in healthy:
+        await namespace_broker.publish(event)
+
+    runs = await wait_until_all_finished(db, [event.run_id for event in healthy], within=60)
+    assert {run["status"] for run in runs} == {"SUCCESS"}
+    assert await _dead_letters(namespace_broker) == 1
+    assert "dead-lettering an undecodable" in runner.log_text()
+    assert f"skipping [run_id={unknown.run_id}" in runner.log_text()
+    await assert_invariants(db, [event.report_id for event in healthy], tmp_path)
