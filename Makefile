@@ -34,10 +34,10 @@ lint: install
 test: check-services lint
 	$(BIN)/pytest -m "not disruptive"
 
-# Stops and restarts the machine's real PostgreSQL and RabbitMQ: never on someone's laptop by
-# accident, so only on request (and in CI, after `make test`).
+# The long fault scenarios, then the `disruptive` tests, which stop and restart the machine's real
+# PostgreSQL and RabbitMQ: never on someone's laptop by accident, so only on request (and in CI,
+# after `make test`). Prints a table of figures (docs/reliability.md).
 faults: check-services
-	$(BIN)/pytest -m disruptive
 	$(BIN)/python -m bench.faults --real-restarts
 
 bench: check-services
