@@ -28,6 +28,7 @@ PROXY_SCENARIOS = [
     "tests/e2e/test_poison_requests.py",
     "tests/e2e/test_black_holes.py",
     "tests/e2e/test_outages.py",
+    "tests/e2e/test_broker_cuts_under_load.py",
 ]
 COLUMNS = ["scenario", "requested", "completed", "duplicates", "lost", "recovery s", "notes"]
 
@@ -77,7 +78,7 @@ def _figure_rows(figures: Path) -> list[list[str]]:
                 str(recorded["completed"]),
                 str(recorded["duplicates"]),
                 str(recorded["lost"]),
-                "—" if recovery is None else f"{recovery:.1f}",
+                "—" if recovery is None else f"{recovery:.2f}",
                 recorded["notes"],
             ]
         )

@@ -1,7 +1,9 @@
-"""A real runner process, the awkward-values table the CSV tests export, and fault proxies."""
+"""A real runner process, the awkward-values table the CSV tests export, fault proxies and
+isolated fault scenarios."""
 
 import uuid
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
 
 import asyncpg
 import pytest
@@ -9,6 +11,7 @@ import pytest
 from tests.support.awkward_values import AWKWARD_TABLE
 from tests.support.environment import AMQP_URL
 from tests.support.fault_proxy import FaultProxy
+from tests.support.scenarios import Scenario, isolated_scenario
 from tests.support.services import FAST_RECOVERY, ServiceProcess, StartService
 
 
@@ -46,3 +49,13 @@ def rabbitmq_proxy() -> Iterator[FaultProxy]:
     """A fault proxy in front of the machine's RabbitMQ, for one test."""
     with FaultProxy.for_url(AMQP_URL) as proxy:
         yield proxy
+
+
+@pytest.fixture
+async def scenario(
+    run_id: str, service_env: dict[str, str], extra_namespaces: list[str], tmp_path: Path
+) -> AsyncIterator[Scenario]:
+    """A database, namespace and output folder of this test's own (tests/support/scenarios.py)."""
+    async with isolated_scenario(run_id, service_env, tmp_path) as isolated:
+        extra_namespaces.append(isolated.namespace)
+        yield isolated

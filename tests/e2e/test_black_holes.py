@@ -9,7 +9,6 @@ import asyncio
 import logging
 import time
 from collections.abc import Iterator
-from pathlib import Path
 
 import asyncpg
 import httpx
@@ -18,7 +17,7 @@ from pydantic import SecretStr
 
 from services.api.settings import ApiSettings
 from shared.health import CHECK_TIMEOUT_SECONDS
-from tests.support.api import api_client, create_report
+from tests.support.api import api_client, create_report, wait_for_health
 from tests.support.environment import AMQP_URL
 from tests.support.fault_figures import Figures, record_figures, short_or_long
 from tests.support.fault_proxy import FaultProxy
@@ -26,7 +25,8 @@ from tests.support.invariants import assert_invariants
 from tests.support.metrics import free_port
 from tests.support.reports import unique_name
 from tests.support.runs import publish_in, queued_run, wait_for_status, wait_until_all_finished
-from tests.support.services import FAST_RECOVERY, StartService
+from tests.support.scenarios import Scenario
+from tests.support.services import FAST_RECOVERY
 
 BLACK_HOLE_SECONDS = short_or_long(10.0, 60.0)
 RUNS_DURING_THE_HOLE = short_or_long(4, 20)
@@ -60,25 +60,22 @@ async def _unpublished_requests(db: asyncpg.Connection, report_id: str) -> int:
 
 
 async def test_a_runner_cut_off_from_postgresql_by_a_black_hole_times_out_and_resumes(
-    start_service: StartService,
-    db: asyncpg.Connection,
-    database_url: str,
-    private_namespace: str,
-    postgres_proxy: FaultProxy,
-    tmp_path: Path,
+    scenario: Scenario, postgres_proxy: FaultProxy
 ) -> None:
+    db = scenario.db
     port = free_port()
-    start_service(
+    scenario.start(
         "runner",
-        AMQP_NAMESPACE=private_namespace,
-        DATABASE_URL=postgres_proxy.url(database_url),
-        OUTPUT_DIR=str(tmp_path),
+        DATABASE_URL=postgres_proxy.url(scenario.database_url),
         METRICS_PORT=str(port),
         MAX_ATTEMPTS="5",
+        # A request whose deliveries all failed within a long hole is dead-lettered; the run
+        # is then requested again after this long (15 minutes by default).
+        REREQUEST_AFTER_SECONDS="5",
         **FAST_RECOVERY,
     )
     before = await queued_run(db, unique_name("Before the hole"), "SELECT 1 AS one")
-    await publish_in(AMQP_URL, private_namespace, before)
+    await publish_in(AMQP_URL, scenario.namespace, before)
     await wait_for_status(db, before.run_id, {"SUCCESS"})
     during = [
         await queued_run(db, unique_name("In the hole"), "SELECT generate_series(1, 100) AS n")
@@ -88,7 +85,7 @@ async def test_a_runner_cut_off_from_postgresql_by_a_black_hole_times_out_and_re
     with postgres_proxy.black_holed():
         hole_opened = time.monotonic()
         for event in during:
-            await publish_in(AMQP_URL, private_namespace, event)
+            await publish_in(AMQP_URL, scenario.namespace, event)
         health, answered_in = await _healthz_while_black_holed(port)
         await asyncio.sleep(BLACK_HOLE_SECONDS - (time.monotonic() - hole_opened))
 
@@ -98,7 +95,7 @@ async def test_a_runner_cut_off_from_postgresql_by_a_black_hole_times_out_and_re
     assert (health, answered_in < CHECK_TIMEOUT_SECONDS + 1) == (503, True)
     assert {run["status"] for run in runs} == {"SUCCESS"}
     report_ids = [event.report_id for event in [before, *during]]
-    await assert_invariants(db, report_ids, tmp_path)
+    await assert_invariants(db, report_ids, scenario.output_dir)
     record_figures(
         Figures(
             f"7. runner <-> PostgreSQL black-holed {BLACK_HOLE_SECONDS:.0f} s",
@@ -114,32 +111,26 @@ async def test_a_runner_cut_off_from_postgresql_by_a_black_hole_times_out_and_re
 
 async def test_publishes_into_a_black_holed_rabbitmq_time_out_and_consumers_resume(
     api_settings: ApiSettings,
-    start_service: StartService,
-    db: asyncpg.Connection,
-    private_namespace: str,
+    scenario: Scenario,
     rabbitmq_proxy: FaultProxy,
-    tmp_path: Path,
     publisher_log: pytest.LogCaptureFixture,
 ) -> None:
+    db = scenario.db
     through_proxy = rabbitmq_proxy.url(AMQP_URL)
-    start_service(
+    scenario.start(
         "runner",
         AMQP_URL=through_proxy,
-        AMQP_NAMESPACE=private_namespace,
-        OUTPUT_DIR=str(tmp_path),
         PUBLISH_TIMEOUT_SECONDS=PUBLISH_TIMEOUT_SECONDS,
         **FAST_RECOVERY,
     )
-    settings = api_settings.model_copy(
-        update={
-            "amqp_url": SecretStr(through_proxy),
-            "amqp_namespace": private_namespace,
-            "publish_timeout_seconds": float(PUBLISH_TIMEOUT_SECONDS),
-            "output_dir": tmp_path,
-        }
+    settings = scenario.api_settings(
+        api_settings,
+        amqp_url=SecretStr(through_proxy),
+        publish_timeout_seconds=float(PUBLISH_TIMEOUT_SECONDS),
     )
     async with api_client(settings) as client:
         report_id = await create_report(client, "SELECT 1 AS one")
+        await wait_for_health(client, 200)  # connected to RabbitMQ before the hole opens
         with rabbitmq_proxy.black_holed():
             hole_opened = time.monotonic()
             requested = [
@@ -162,7 +153,7 @@ async def test_publishes_into_a_black_holed_rabbitmq_time_out_and_consumers_resu
     assert timed_out
     assert unpublished == RUNS_DURING_THE_HOLE
     assert [(run["status"], run["attempt"]) for run in runs] == [("SUCCESS", 1)] * len(runs)
-    await assert_invariants(db, [report_id], tmp_path)
+    await assert_invariants(db, [report_id], scenario.output_dir)
     record_figures(
         Figures(
             f"7. API and runner <-> RabbitMQ black-holed {BLACK_HOLE_SECONDS:.0f} s",

@@ -20,7 +20,8 @@ from tests.support.invariants import assert_invariants
 from tests.support.psql import psql_copy_csv
 from tests.support.reports import unique_name
 from tests.support.runs import publish_in, queued_run, wait_for_status
-from tests.support.services import FAST_RECOVERY, ServiceProcess, StartService
+from tests.support.scenarios import Scenario
+from tests.support.services import FAST_RECOVERY, ServiceProcess
 
 ROWS = short_or_long(200_000, 1_000_000)
 KILLS = short_or_long(3, 10)
@@ -41,44 +42,37 @@ async def _running_attempt(db: asyncpg.Connection, run_id: uuid.UUID, attempt: i
 
 
 async def test_a_run_killed_mid_export_again_and_again_completes_once_and_exactly(
-    start_service: StartService,
-    db: asyncpg.Connection,
-    database_url: str,
-    private_namespace: str,
-    tmp_path: Path,
+    scenario: Scenario, tmp_path: Path
 ) -> None:
+    db = scenario.db
     table = f"killed_export_{uuid.uuid4().hex[:8]}"
     await db.execute(
         f"CREATE TABLE {table} AS SELECT g AS id, md5(g::text) AS label, now() AS at "
         f"FROM generate_series(1, {ROWS}) AS g"
     )
     query = f"SELECT * FROM {table} ORDER BY id"
-    output_dir = tmp_path / "outputs"
-    env = {
-        "AMQP_NAMESPACE": private_namespace,
-        "OUTPUT_DIR": str(output_dir),
-        "MAX_ATTEMPTS": str(KILLS + 2),
-        **FAST_RECOVERY,
-    }
+    env = {"MAX_ATTEMPTS": str(KILLS + 2), **FAST_RECOVERY}
     started = time.monotonic()
-    expected = psql_copy_csv(database_url, query, tmp_path / "psql.csv")
+    expected = psql_copy_csv(scenario.database_url, query, tmp_path / "psql.csv")
     export_seconds = time.monotonic() - started  # the kills land within about this long
     seed = random.randrange(1 << 32)
     pick = random.Random(seed)
-    runner: ServiceProcess = start_service("runner", **env)
+    runner: ServiceProcess = scenario.start("runner", **env)
     event = await queued_run(db, unique_name("Killed export"), query)
-    await publish_in(AMQP_URL, private_namespace, event)
+    await publish_in(AMQP_URL, scenario.namespace, event)
 
     kills = 0
+    last_kill = time.monotonic()
     for _ in range(KILLS):
         if not await _running_attempt(db, event.run_id, kills + 1):
             break
-        await asyncio.sleep(pick.uniform(0, export_seconds))
+        # Within the first part of the export, so that most kills land before it ends.
+        await asyncio.sleep(pick.uniform(0, export_seconds * 0.6))
         runner.kill()
+        last_kill = time.monotonic()
         status = await db.fetchval("SELECT status FROM report_runs WHERE id = $1", event.run_id)
         kills += status == "RUNNING"  # else the export had finished just before the kill
-        runner = start_service("runner", **env)
-    last_kill = time.monotonic()
+        runner = scenario.start("runner", **env)
 
     run = await wait_for_status(db, event.run_id, {"SUCCESS", "FAILED"}, within=90)
     recovery_seconds = time.monotonic() - last_kill
@@ -86,7 +80,7 @@ async def test_a_run_killed_mid_export_again_and_again_completes_once_and_exactl
     assert run["attempt"] == kills + 1, seed
     assert run["sha256"] == hashlib.sha256(expected).hexdigest(), seed
     assert Path(run["output_path"]).read_bytes() == expected
-    await assert_invariants(db, [event.report_id], output_dir)
+    await assert_invariants(db, [event.report_id], scenario.output_dir)
     record_figures(
         Figures(
             f"1. runner SIGKILLed x{kills} during a {ROWS:,}-row export",

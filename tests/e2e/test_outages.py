@@ -8,26 +8,15 @@ with real restarts (`make faults`).
 import asyncio
 
 import asyncpg
-import httpx
 from pydantic import SecretStr
 
 from services.api.settings import ApiSettings
-from tests.support.api import api_client
+from tests.support.api import api_client, wait_for_health
 from tests.support.environment import AMQP_URL
 from tests.support.fault_proxy import FaultProxy
 from tests.support.reports import report_body, unique_name
 from tests.support.runs import publish_in, queued_run, wait_for_status
 from tests.support.services import FAST_RECOVERY, ServiceProcess, StartService
-
-
-async def wait_for_health(client: httpx.AsyncClient, status_code: int) -> dict[str, object]:
-    for _ in range(300):
-        response = await client.get("/health")
-        if response.status_code == status_code:
-            body: dict[str, object] = response.json()
-            return body
-        await asyncio.sleep(0.1)
-    raise AssertionError(f"/health never answered {status_code}")
 
 
 async def test_a_run_requested_while_rabbitmq_is_cut_off_completes_once_it_is_back(

@@ -6,10 +6,8 @@ import time
 import uuid
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
-from pathlib import Path
 
 import aio_pika
-import asyncpg
 import pytest
 
 from shared.events import RunRequested
@@ -22,14 +20,15 @@ from tests.support.fault_figures import Figures, record_figures, short_or_long
 from tests.support.invariants import assert_invariants
 from tests.support.reports import unique_name
 from tests.support.runs import queued_run, wait_until_all_finished
-from tests.support.services import FAST_RECOVERY, StartService
+from tests.support.scenarios import Scenario
+from tests.support.services import FAST_RECOVERY
 
 HEALTHY_RUNS = short_or_long(10, 200)
 
 
 @pytest.fixture
-async def namespace_broker(private_namespace: str) -> AsyncIterator[Broker]:
-    broker = Broker(BrokerSettings(amqp_url=AMQP_URL, amqp_namespace=private_namespace))
+async def namespace_broker(scenario: Scenario) -> AsyncIterator[Broker]:
+    broker = Broker(BrokerSettings(amqp_url=AMQP_URL, amqp_namespace=scenario.namespace))
     await broker.connect()
     yield broker
     await broker.close()
@@ -48,15 +47,10 @@ async def _dead_letters(broker: Broker) -> int:
 
 
 async def test_poison_requests_are_set_aside_and_healthy_runs_all_complete(
-    start_service: StartService,
-    db: asyncpg.Connection,
-    namespace_broker: Broker,
-    private_namespace: str,
-    tmp_path: Path,
+    scenario: Scenario, namespace_broker: Broker
 ) -> None:
-    runner = start_service(
-        "runner", AMQP_NAMESPACE=private_namespace, OUTPUT_DIR=str(tmp_path), **FAST_RECOVERY
-    )
+    db = scenario.db
+    runner = scenario.start("runner", **FAST_RECOVERY)
     unknown = RunRequested(
         run_id=uuid.uuid4(),
         report_id=uuid.uuid4(),
@@ -80,7 +74,7 @@ async def test_poison_requests_are_set_aside_and_healthy_runs_all_complete(
     assert await _dead_letters(namespace_broker) == 1
     assert "dead-lettering an undecodable" in runner.log_text()
     assert f"skipping [run_id={unknown.run_id}" in runner.log_text()
-    await assert_invariants(db, [event.report_id for event in healthy], tmp_path)
+    await assert_invariants(db, [event.report_id for event in healthy], scenario.output_dir)
     record_figures(
         Figures(
             "6. malformed + unknown-run requests among healthy ones",

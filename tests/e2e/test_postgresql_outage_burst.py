@@ -8,9 +8,7 @@ of PostgreSQL coming back, and no run requested before or after is lost.
 import asyncio
 import time
 from collections.abc import Awaitable
-from pathlib import Path
 
-import asyncpg
 import httpx
 import pytest
 
@@ -20,7 +18,8 @@ from tests.support.fault_figures import Figures, record_figures
 from tests.support.fault_proxy import FaultProxy
 from tests.support.invariants import assert_invariants
 from tests.support.runs import wait_until_all_finished
-from tests.support.services import FAST_RECOVERY, StartService
+from tests.support.scenarios import Scenario
+from tests.support.services import FAST_RECOVERY
 
 ANSWER_WITHIN_SECONDS = 5.0
 RECOVER_WITHIN_SECONDS = 30.0
@@ -63,24 +62,11 @@ async def _request_runs(client: httpx.AsyncClient, report_id: str) -> list[str]:
 
 @pytest.mark.parametrize("outage", ["cut", "black_hole"])
 async def test_the_api_answers_503_fast_during_a_postgresql_outage_and_recovers_by_itself(
-    outage: str,
-    api_settings: ApiSettings,
-    start_service: StartService,
-    db: asyncpg.Connection,
-    database_url: str,
-    private_namespace: str,
-    postgres_proxy: FaultProxy,
-    tmp_path: Path,
+    outage: str, api_settings: ApiSettings, scenario: Scenario, postgres_proxy: FaultProxy
 ) -> None:
-    start_service(
-        "runner", AMQP_NAMESPACE=private_namespace, OUTPUT_DIR=str(tmp_path), **FAST_RECOVERY
-    )
-    settings = api_settings.model_copy(
-        update={
-            "database_url": postgres_proxy.url(database_url),
-            "amqp_namespace": private_namespace,
-            "output_dir": tmp_path,
-        }
+    scenario.start("runner", **FAST_RECOVERY)
+    settings = scenario.api_settings(
+        api_settings, database_url=postgres_proxy.url(scenario.database_url)
     )
     async with api_client(settings) as client:
         report_id = await create_report(client, "SELECT 1 AS one")
@@ -92,13 +78,13 @@ async def test_the_api_answers_503_fast_during_a_postgresql_outage_and_recovers_
         recovery_seconds, first_run_after = await _seconds_until_serving(client, report_id)
 
         run_ids += [first_run_after, *await _request_runs(client, report_id)]
-        runs = await wait_until_all_finished(db, run_ids, within=60)
+        runs = await wait_until_all_finished(scenario.db, run_ids, within=60)
 
     assert {status for status, _ in answers} == {503}
     assert max(seconds for _, seconds in answers) < ANSWER_WITHIN_SECONDS
     assert recovery_seconds < RECOVER_WITHIN_SECONDS
     assert {run["status"] for run in runs} == {"SUCCESS"}
-    await assert_invariants(db, [report_id], tmp_path)
+    await assert_invariants(scenario.db, [report_id], scenario.output_dir)
     record_figures(
         Figures(
             f"3. PostgreSQL {outage.replace('_', '-')} from the API during a burst of {BURST}",
