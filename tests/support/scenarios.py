@@ -17,8 +17,9 @@ from typing import Any
 import asyncpg
 
 from services.api.settings import ApiSettings
+from shared.messaging import delete_namespace
 from tests.support.databases import migrated_database
-from tests.support.environment import ADMIN_DSN
+from tests.support.environment import ADMIN_DSN, AMQP_URL
 from tests.support.services import ServiceProcess
 
 
@@ -82,3 +83,6 @@ async def isolated_scenario(
             for process in scenario.processes:
                 await asyncio.to_thread(process.stop)
             await db.close()
+            # Now, not at the session's end: every quorum queue holds files open in RabbitMQ,
+            # and a broker shared by several test sessions runs out of file descriptors.
+            await delete_namespace(AMQP_URL, scenario.namespace)
