@@ -1,4 +1,5 @@
-# ReportFlow: `make run` starts the whole system, `make test` runs the whole test suite.
+# ReportFlow: `make run` starts the whole system, `make test` runs the whole test suite (faults
+# through a proxy), `make faults` the tests that stop and start the real PostgreSQL and RabbitMQ.
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
@@ -7,7 +8,7 @@ INSTALLED := $(VENV)/.installed
 # mail catcher and the Procfile runner (aiosmtpd is also the tests' SMTP server).
 LOCKS := requirements.lock requirements-dev.lock requirements-demo.lock
 
-.PHONY: install run test lint check-services bench clean
+.PHONY: install run test faults lint check-services bench clean
 
 $(INSTALLED): pyproject.toml $(LOCKS)
 	$(PYTHON) -m venv $(VENV)
@@ -34,7 +35,13 @@ lint: install
 	$(BIN)/hadolint Dockerfile
 
 test: check-services lint
-	$(BIN)/pytest
+	$(BIN)/pytest -m "not disruptive"
+
+# The long fault scenarios, then the `disruptive` tests, which stop and restart the machine's real
+# PostgreSQL and RabbitMQ: never on someone's laptop by accident, so only on request (and in CI,
+# after `make test`). Prints a table of figures (docs/reliability.md).
+faults: check-services
+	$(BIN)/python -m bench.faults --real-restarts
 
 bench: check-services
 	$(BIN)/python -m bench.scheduler_lateness

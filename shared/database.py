@@ -9,12 +9,26 @@ from sqlalchemy.ext.asyncio import (
 
 from shared.settings import DatabaseSettings, sqlalchemy_url
 
+# A connection attempt or a statement that gets no answer (a stalled server, a network path that
+# drops packets) fails after these instead of hanging the request or the worker that made it.
+CONNECT_TIMEOUT_SECONDS = 2.0
+COMMAND_TIMEOUT_SECONDS = 10.0
+# The API's statements are small; a stale pooled connection costs one timed-out ping and one
+# connect attempt, so a request answers (503) within REQUEST_COMMAND + CONNECT = 4.5 s.
+REQUEST_COMMAND_TIMEOUT_SECONDS = 2.5
 
-def create_engine(settings: DatabaseSettings) -> AsyncEngine:
+
+def create_engine(
+    settings: DatabaseSettings, command_timeout_seconds: float = COMMAND_TIMEOUT_SECONDS
+) -> AsyncEngine:
     return create_async_engine(
         sqlalchemy_url(settings.database_dsn),
         pool_size=settings.db_pool_size,
         pool_pre_ping=True,
+        connect_args={
+            "timeout": CONNECT_TIMEOUT_SECONDS,
+            "command_timeout": command_timeout_seconds,
+        },
     )
 
 

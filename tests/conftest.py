@@ -34,7 +34,8 @@ def pytest_configure(config: pytest.Config) -> None:
     for kind, meaning in TEST_KINDS.items():
         config.addinivalue_line("markers", f"{kind}: {meaning} (set from the test's folder)")
     config.addinivalue_line(
-        "markers", "disruptive: stops and starts the real PostgreSQL or RabbitMQ; runs last"
+        "markers",
+        "disruptive: stops and starts the real PostgreSQL or RabbitMQ; only in `make faults`",
     )
 
 

@@ -116,6 +116,8 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(DetailError, _detail_error)
     app.add_exception_handler(OperationalError, _database_unavailable)
     app.add_exception_handler(ConnectionError, _database_unavailable)
+    # A statement or connect attempt that got no answer within its timeout (shared/database.py).
+    app.add_exception_handler(TimeoutError, _database_unavailable)
     app.add_exception_handler(DataSourceUnavailable, _data_source_unavailable)
     app.add_exception_handler(DBAPIError, _unexpected)
     app.add_exception_handler(Exception, _unexpected)

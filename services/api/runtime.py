@@ -8,7 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from services.api.settings import ApiSettings
 from services.api.sql_check import SqlChecker
-from shared.database import create_engine, create_sessionmaker
+from shared.database import REQUEST_COMMAND_TIMEOUT_SECONDS, create_engine, create_sessionmaker
 from shared.messaging import Broker
 from shared.outbox import OutboxRelay
 
@@ -28,7 +28,7 @@ class Runtime:
 
     @classmethod
     def build(cls, settings: ApiSettings) -> "Runtime":
-        engine = create_engine(settings)
+        engine = create_engine(settings, REQUEST_COMMAND_TIMEOUT_SECONDS)
         sessions = create_sessionmaker(engine)
         broker = Broker(settings)
         return cls(

@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from services.runner import claims
 from services.runner.admission import hand_back_reason
 from services.runner.claims import Claim, ClaimedRun, FinishResult, RunOutcome
+from services.runner.exporters.output_file import remove_leftovers, remove_published
 from services.runner.exporters.request import ExportFailed, ExportRequest
 from services.runner.exporters.selector import Exporter
 from services.runner.metrics import (
@@ -189,9 +190,18 @@ class RunWorker:
         if result == FinishResult.TAKEN_OVER:
             log.warning("outcome not recorded: the run is no longer ours", extra=context)
             if outcome.output_path:
-                await asyncio.to_thread(_remove, outcome.output_path)
+                await asyncio.to_thread(
+                    remove_published,
+                    self._settings.output_dir,
+                    str(run.run_id),
+                    Path(outcome.output_path),
+                )
             return
         self._relay.wake()
+        output = Path(outcome.output_path) if outcome.output_path else None
+        await asyncio.to_thread(
+            remove_leftovers, self._settings.output_dir, str(run.run_id), output
+        )
         if result == FinishResult.RECORDED:
             _count_finished(run, outcome)
         log.info(
@@ -235,7 +245,3 @@ def _count_finished(run: ClaimedRun, outcome: RunOutcome) -> None:
     RUN_DURATION.observe((datetime.now(UTC) - run.started_at).total_seconds())
     ROWS_EXPORTED.inc(outcome.row_count or 0)
     BYTES_EXPORTED.inc(outcome.byte_size or 0)
-
-
-def _remove(path: str) -> None:
-    Path(path).unlink(missing_ok=True)

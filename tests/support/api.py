@@ -1,6 +1,7 @@
 """The API application served in-process (lifespan included) to an httpx client, and the
 calls most tests make through it."""
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -38,3 +39,15 @@ async def run_and_wait(
     assert response.status_code == 200, response.text
     run: dict[str, Any] = response.json()
     return run
+
+
+async def wait_for_health(client: httpx.AsyncClient, status_code: int) -> dict[str, Any]:
+    """/health's body once it answers `status_code` (the API connects to RabbitMQ in the
+    background, and notices a lost connection a moment after it happened)."""
+    for _ in range(300):
+        response = await client.get("/health")
+        if response.status_code == status_code:
+            body: dict[str, Any] = response.json()
+            return body
+        await asyncio.sleep(0.1)
+    raise AssertionError(f"/health never answered {status_code}")

@@ -2,6 +2,7 @@
 
 import asyncio
 import uuid
+from collections.abc import Sequence
 
 import asyncpg
 
@@ -59,3 +60,20 @@ async def publish_in(amqp_url: str, namespace: str, event: Event) -> None:
         await broker.publish(event)
     finally:
         await broker.close()
+
+
+async def wait_until_all_finished(
+    db: asyncpg.Connection, run_ids: Sequence[uuid.UUID | str], within: float = 60
+) -> list[asyncpg.Record]:
+    """Every run in a final state (SUCCESS or FAILED), or an AssertionError naming the rest."""
+    ids = [uuid.UUID(str(run_id)) for run_id in run_ids]
+    deadline = asyncio.get_running_loop().time() + within
+    while True:
+        runs = await db.fetch("SELECT * FROM report_runs WHERE id = ANY($1::uuid[])", ids)
+        waiting = [run for run in runs if run["status"] not in {"SUCCESS", "FAILED"}]
+        if len(runs) == len(ids) and not waiting:
+            return list(runs)
+        if asyncio.get_running_loop().time() > deadline:
+            states = [(str(run["id"]), run["status"], run["attempt"]) for run in waiting]
+            raise AssertionError(f"{len(waiting)} runs unfinished after {within}s: {states}")
+        await asyncio.sleep(0.2)

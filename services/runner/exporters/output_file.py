@@ -1,11 +1,15 @@
 """An export file on disk: written through a worker thread, hashed and counted as it is written.
 
 The file is written under a hidden `.part` name and published under its final name only when
-complete, so a reader never sees half a file. Writes are batched to about a megabyte, so a
+complete, so a reader never sees half a file. Until the run's outcome is recorded, a second
+link to the published file stays in `.publishing/`: a runner killed between publishing and
+recording leaves it behind, and the attempt that records the outcome removes that orphan file
+(and any `.part` of a killed attempt) through it. Writes are batched to about a megabyte, so a
 large export costs few thread hand-offs and the event loop never waits on the disk.
 """
 
 import asyncio
+import contextlib
 import hashlib
 import os
 import secrets
@@ -16,6 +20,7 @@ from typing import BinaryIO
 from isal.igzip import IGzipFile
 
 FLUSH_BYTES = 1 << 20
+PUBLISHING_DIR = ".publishing"
 # ISA-L level 1: about the ratio of zlib's level 6 at ten times its speed (docs/export.md).
 GZIP_LEVEL = 1
 
@@ -117,8 +122,48 @@ class OutputFile:
             except FileExistsError:
                 attempt += 1
                 continue
-            self.partial.unlink()
+            marker = self._directory / PUBLISHING_DIR / self.partial.name.removesuffix(".part")
+            marker.parent.mkdir(exist_ok=True)
+            os.replace(self.partial, marker)
             return final
+
+
+def remove_leftovers(directory: Path, run_id: str, keep: Path | None) -> None:
+    """Once a run's outcome is recorded (so no attempt of it may publish any more): removes
+    what its attempts left behind, the `.part` files of killed exports and the files published
+    by an attempt killed before it could record them, all but `keep` (the recorded file)."""
+    kept = keep.stat() if keep is not None and keep.exists() else None
+    leftovers = [
+        *directory.glob(f".{run_id}.*.part"),
+        *(directory / PUBLISHING_DIR).glob(f".{run_id}.*"),
+    ]
+    for leftover in leftovers:
+        try:
+            found = leftover.stat()
+        except FileNotFoundError:
+            continue
+        if found.st_nlink > 1 and not (kept and os.path.samestat(found, kept)):
+            for orphan in _links_to(directory, found):
+                orphan.unlink(missing_ok=True)
+        leftover.unlink(missing_ok=True)
+
+
+def remove_published(directory: Path, run_id: str, final: Path) -> None:
+    """A published file whose outcome was not ours to record: the file and its marker."""
+    with contextlib.suppress(FileNotFoundError):
+        published = final.stat()
+        for marker in (directory / PUBLISHING_DIR).glob(f".{run_id}.*"):
+            if os.path.samestat(marker.stat(), published):
+                marker.unlink(missing_ok=True)
+        final.unlink(missing_ok=True)
+
+
+def _links_to(directory: Path, target: os.stat_result) -> list[Path]:
+    return [
+        path
+        for path in directory.iterdir()
+        if path.is_file() and os.path.samestat(path.stat(), target)
+    ]
 
 
 def _digest_of(path: Path) -> tuple[int, str]:

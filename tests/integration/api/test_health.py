@@ -7,6 +7,8 @@ from pydantic import SecretStr
 
 from services.api.settings import ApiSettings
 from tests.support.api import api_client
+from tests.support.environment import AMQP_URL
+from tests.support.fault_proxy import FaultProxy
 from tests.support.reports import report_body
 
 CLOSED_PORT = 1
@@ -17,6 +19,16 @@ async def _health_once_settled(client: httpx.AsyncClient, settled_check: str) ->
     for _ in range(100):
         response = await client.get("/health")
         if response.json()["checks"][settled_check] == "ok":
+            return response
+        await asyncio.sleep(0.05)
+    return response
+
+
+async def _health_once_failing(client: httpx.AsyncClient, check: str) -> httpx.Response:
+    """A cut connection is noticed when its socket closes: wait until `check` is not ok."""
+    for _ in range(100):
+        response = await client.get("/health")
+        if response.json()["checks"][check] != "ok":
             return response
         await asyncio.sleep(0.05)
     return response
@@ -75,3 +87,35 @@ async def test_an_unknown_data_source_database_makes_sql_checks_a_503(
         response = await client.post("/api/reports", json=report_body())
     assert response.status_code == 503
     assert "data source" in response.json()["detail"]
+
+
+async def test_health_names_postgresql_while_it_is_cut_off_and_recovers_by_itself(
+    api_settings: ApiSettings,
+) -> None:
+    with FaultProxy.for_url(api_settings.database_dsn) as proxy:
+        settings = api_settings.model_copy(
+            update={"database_url": SecretStr(proxy.url(api_settings.database_dsn))}
+        )
+        async with api_client(settings) as client:
+            before = await _health_once_settled(client, "rabbitmq")
+            with proxy.cut_off():
+                during = await client.get("/health")
+            after = await client.get("/health")
+    assert before.status_code == 200
+    assert (during.status_code, during.json()["failing"]) == (503, ["postgresql"])
+    assert after.status_code == 200
+
+
+async def test_health_names_rabbitmq_while_it_is_cut_off_and_recovers_by_itself(
+    api_settings: ApiSettings,
+) -> None:
+    with FaultProxy.for_url(AMQP_URL) as proxy:
+        settings = api_settings.model_copy(update={"amqp_url": SecretStr(proxy.url(AMQP_URL))})
+        async with api_client(settings) as client:
+            before = await _health_once_settled(client, "rabbitmq")
+            with proxy.cut_off():
+                during = await _health_once_failing(client, "rabbitmq")
+            after = await _health_once_settled(client, "rabbitmq")
+    assert before.status_code == 200
+    assert (during.status_code, during.json()["failing"]) == (503, ["rabbitmq"])
+    assert after.status_code == 200
