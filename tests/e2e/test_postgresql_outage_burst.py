@@ -11,6 +11,7 @@ from collections.abc import Awaitable
 
 import httpx
 import pytest
+from pydantic import SecretStr
 
 from services.api.settings import ApiSettings
 from tests.support.api import api_client, create_report
@@ -66,7 +67,7 @@ async def test_the_api_answers_503_fast_during_a_postgresql_outage_and_recovers_
 ) -> None:
     scenario.start("runner", **FAST_RECOVERY)
     settings = scenario.api_settings(
-        api_settings, database_url=postgres_proxy.url(scenario.database_url)
+        api_settings, database_url=SecretStr(postgres_proxy.url(scenario.database_url))
     )
     async with api_client(settings) as client:
         report_id = await create_report(client, "SELECT 1 AS one")

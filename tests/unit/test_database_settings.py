@@ -23,9 +23,10 @@ def test_accessors_give_plain_postgresql_urls() -> None:
     assert settings.data_source_dsn == "postgresql://reader:s0urce-pw@warehouse:5432/sales"
 
 
-def test_the_data_source_defaults_to_the_system_of_record() -> None:
-    settings = DatabaseSettings(database_url=RECORD_URL)
-    assert settings.data_source_dsn == settings.database_dsn
+@pytest.mark.parametrize("unset", [None, ""])
+def test_the_data_source_never_falls_back_to_the_system_of_record(unset: str | None) -> None:
+    settings = DatabaseSettings(database_url=RECORD_URL, data_source_url=unset)
+    assert settings.data_source_dsn is None
 
 
 def test_a_refused_url_is_not_echoed_in_the_error() -> None:
