@@ -19,8 +19,10 @@ from pydantic import SecretStr
 
 from services.api.settings import ApiSettings
 from shared.messaging import delete_namespace
+from shared.topology import NOTIFIER_QUEUE, NOTIFIER_RETRY_QUEUE, RUNNER_QUEUE, Topology
 from tests.support.databases import migrated_database
 from tests.support.environment import ADMIN_DSN, AMQP_URL
+from tests.support.queues import declare_queues_of
 from tests.support.sandbox import SandboxSource
 from tests.support.services import ServiceProcess
 
@@ -81,6 +83,16 @@ async def isolated_scenario(
             base_env=base_env,
             log_dir=directory / "logs",
             source=source,
+        )
+        # As in a deployment where every consumer has started once: an event of a service the
+        # scenario does not start (run.completed without a notifier) is routed, not returned
+        # and kept in the outbox, which the invariant check would count as stuck.
+        await declare_queues_of(
+            AMQP_URL,
+            Topology(scenario.namespace),
+            RUNNER_QUEUE,
+            NOTIFIER_QUEUE,
+            NOTIFIER_RETRY_QUEUE,
         )
         try:
             yield scenario
