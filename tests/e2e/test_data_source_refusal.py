@@ -44,8 +44,11 @@ def env(
 
 def assert_refused(name: str, env: dict[str, str], log_dir: Path, *reasons: str) -> str:
     process = ServiceProcess(name, env, log_dir)
-    with pytest.raises(RuntimeError, match="exited early"):
-        process.start(ready_marker=READY[name])
+    try:
+        with pytest.raises(RuntimeError, match="exited early"):
+            process.start(ready_marker=READY[name])
+    finally:
+        process.stop()  # a service that failed to refuse must not outlive the test
     assert process.process is not None
     assert process.process.returncode == EXIT_REFUSED
     log = process.log_text()
