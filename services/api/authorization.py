@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from fastapi import FastAPI, Request
-from fastapi.routing import APIRoute
+from fastapi.routing import APIRoute, iter_route_contexts
 from sqlalchemy import select
 
 from services.api.authentication import Caller, authenticate, bearer_token
@@ -87,15 +87,21 @@ def rule_for(method: str, path: str) -> Rule | None:
     return RULES.get((method, path))
 
 
+def api_routes(app: FastAPI) -> set[tuple[str, str]]:
+    """(method, path) of every route of ours, inside included routers too."""
+    return {
+        (method, context.path)
+        for context in iter_route_contexts(app.routes)
+        if isinstance(context.original_route, APIRoute) and context.path is not None
+        for method in context.methods or ()
+    }
+
+
 def unruled_routes(app: FastAPI) -> list[str]:
     """`METHOD path` of every API route the table does not cover."""
-    return [
-        f"{method} {route.path}"
-        for route in app.routes
-        if isinstance(route, APIRoute)
-        for method in sorted(route.methods or ())
-        if rule_for(method, route.path) is None
-    ]
+    return sorted(
+        f"{method} {path}" for method, path in api_routes(app) if rule_for(method, path) is None
+    )
 
 
 def require_rules_for_every_route(app: FastAPI) -> None:

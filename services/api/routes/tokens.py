@@ -47,7 +47,7 @@ async def create_token(body: TokenCreate, caller: CallerDep, session: SessionDep
         token.id,
         {"name": token.name, "user_id": str(owner_id)},
     )
-    return TokenCreated.model_validate(token).model_copy(update={"token": secret.value})
+    return TokenCreated(**TokenOut.model_validate(token).model_dump(), token=secret.value)
 
 
 @router.get("")
