@@ -49,6 +49,18 @@ class AccessSettings(BaseSettings):
     public_base_url: str = "http://localhost:8000"
     session_hours: float = Field(default=12.0, gt=0, le=24 * 30)
 
+    @field_validator(
+        "reportflow_admin_email",
+        "reportflow_admin_password",
+        "reportflow_admin_token",
+        "metrics_token",
+        mode="before",
+    )
+    @classmethod
+    def _empty_is_unset(cls, value: object) -> object:
+        """`NAME=` (an empty line in .env, `${NAME:-}` in compose) means not set."""
+        return None if value == "" else value
+
     @field_validator("reportflow_admin_password")
     @classmethod
     def _strong_password(cls, value: SecretStr | None) -> SecretStr | None:
