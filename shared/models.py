@@ -113,7 +113,8 @@ class Base(DeclarativeBase):
 class User(Base):
     """An account. The e-mail is stored lower-case, so the unique index is case-insensitive."""
 
-    __tablename__ = "users"
+    # Not "users": report SQL runs against data sources that often have one (the demo has).
+    __tablename__ = "accounts"
     __table_args__ = (CheckConstraint("email = lower(email)", name="email_lower_case"),)
 
     id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True, default=uuid.uuid4)
@@ -137,7 +138,7 @@ class ApiToken(Base):
 
     id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True, default=uuid.uuid4)
     user_id: Mapped[uuid.UUID] = mapped_column(
-        ForeignKey("users.id", ondelete="CASCADE"), index=True
+        ForeignKey("accounts.id", ondelete="CASCADE"), index=True
     )
     name: Mapped[str] = mapped_column(String(100))
     secret_sha256: Mapped[str] = mapped_column(String(64), unique=True)
@@ -154,7 +155,7 @@ class BrowserSession(Base):
 
     id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True, default=uuid.uuid4)
     user_id: Mapped[uuid.UUID] = mapped_column(
-        ForeignKey("users.id", ondelete="CASCADE"), index=True
+        ForeignKey("accounts.id", ondelete="CASCADE"), index=True
     )
     secret_sha256: Mapped[str] = mapped_column(String(64), unique=True)
     csrf_sha256: Mapped[str] = mapped_column(String(64))
@@ -193,7 +194,7 @@ class Report(Base):
     # Null only for reports written by SQL outside the API (demo data, reports older than
     # accounts): the bootstrap admin adopts them when the API starts.
     owner_id: Mapped[uuid.UUID | None] = mapped_column(
-        ForeignKey("users.id", ondelete="RESTRICT"), index=True
+        ForeignKey("accounts.id", ondelete="RESTRICT"), index=True
     )
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     updated_at: Mapped[datetime] = mapped_column(

@@ -4,7 +4,9 @@ Revision ID: 0006
 Revises: 0005
 Create Date: 2026-11-29 20:00:00
 
-Reports that exist already get no owner (there are no accounts yet); the bootstrap admin
+The table of users is `accounts`: data sources (the demo's among them) often have a `users`
+table, and DATA_SOURCE_URL may be the system of record itself. Reports that exist already get
+no owner (there are no accounts yet); the bootstrap admin
 (REPORTFLOW_ADMIN_EMAIL) adopts them when the API starts.
 """
 
@@ -31,7 +33,7 @@ def _timestamp(name: str, *, nullable: bool = False, now: bool = False) -> sa.Co
 
 def upgrade() -> None:
     op.create_table(
-        "users",
+        "accounts",
         sa.Column("id", sa.UUID(), nullable=False),
         sa.Column("email", sa.String(length=320), nullable=False),
         sa.Column("display_name", sa.String(length=255), nullable=True),
@@ -52,9 +54,9 @@ def upgrade() -> None:
         sa.Column("is_active", sa.Boolean(), server_default=sa.text("true"), nullable=False),
         _timestamp("created_at", now=True),
         _timestamp("updated_at", now=True),
-        sa.CheckConstraint("email = lower(email)", name=op.f("ck_users_email_lower_case")),
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_users")),
-        sa.UniqueConstraint("email", name=op.f("uq_users_email")),
+        sa.CheckConstraint("email = lower(email)", name=op.f("ck_accounts_email_lower_case")),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_accounts")),
+        sa.UniqueConstraint("email", name=op.f("uq_accounts_email")),
     )
     op.create_table(
         "api_tokens",
@@ -68,8 +70,8 @@ def upgrade() -> None:
         _timestamp("revoked_at", nullable=True),
         sa.ForeignKeyConstraint(
             ["user_id"],
-            ["users.id"],
-            name=op.f("fk_api_tokens_user_id_users"),
+            ["accounts.id"],
+            name=op.f("fk_api_tokens_user_id_accounts"),
             ondelete="CASCADE",
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_api_tokens")),
@@ -86,8 +88,8 @@ def upgrade() -> None:
         _timestamp("expires_at"),
         sa.ForeignKeyConstraint(
             ["user_id"],
-            ["users.id"],
-            name=op.f("fk_browser_sessions_user_id_users"),
+            ["accounts.id"],
+            name=op.f("fk_browser_sessions_user_id_accounts"),
             ondelete="CASCADE",
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_browser_sessions")),
@@ -98,9 +100,9 @@ def upgrade() -> None:
     op.add_column("reports", sa.Column("owner_id", sa.UUID(), nullable=True))
     op.create_index(op.f("ix_reports_owner_id"), "reports", ["owner_id"])
     op.create_foreign_key(
-        op.f("fk_reports_owner_id_users"),
+        op.f("fk_reports_owner_id_accounts"),
         "reports",
-        "users",
+        "accounts",
         ["owner_id"],
         ["id"],
         ondelete="RESTRICT",
@@ -127,9 +129,9 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_table("audit_log")
-    op.drop_constraint(op.f("fk_reports_owner_id_users"), "reports", type_="foreignkey")
+    op.drop_constraint(op.f("fk_reports_owner_id_accounts"), "reports", type_="foreignkey")
     op.drop_index(op.f("ix_reports_owner_id"), table_name="reports")
     op.drop_column("reports", "owner_id")
     op.drop_table("browser_sessions")
     op.drop_table("api_tokens")
-    op.drop_table("users")
+    op.drop_table("accounts")

@@ -30,7 +30,7 @@ async def test_the_password_is_stored_as_an_argon2_hash(
     client: httpx.AsyncClient, db: asyncpg.Connection
 ) -> None:
     viewer = await create_account(client, "viewer")
-    stored = await db.fetchval("SELECT password_hash FROM users WHERE email = $1", viewer.email)
+    stored = await db.fetchval("SELECT password_hash FROM accounts WHERE email = $1", viewer.email)
     assert stored.startswith("$argon2id$")
     assert viewer.password not in stored
 

@@ -44,7 +44,7 @@ async def test_replicas_starting_together_make_one_admin_who_adopts_ownerless_re
         sessions = create_sessionmaker(engine)
         await asyncio.gather(*(bootstrap_admin(sessions, settings) for _ in range(3)))
         await bootstrap_admin(sessions, settings)  # the next start: nothing new
-        admins = await connection.fetch("SELECT id, email, role FROM users")
+        admins = await connection.fetch("SELECT id, email, role FROM accounts")
         owners = await connection.fetch("SELECT owner_id FROM reports")
     finally:
         await engine.dispose()
