@@ -13,11 +13,13 @@ def _hasher() -> PasswordHasher:
     return PasswordHasher()
 
 
-@cache
-def _unknown_account_hash() -> str:
-    """Verified against when no account matches, so a failed login costs one verification
-    either way and its timing does not tell whether the e-mail exists."""
-    return _hasher().hash("no account has this password")
+# Verified against when no account matches, so a failed login costs one verification either
+# way and its timing does not tell whether the e-mail exists. A constant: hashing it on first
+# use would make that first failed login slower. PasswordHasher()'s parameters, as it encodes.
+UNKNOWN_ACCOUNT_HASH = (
+    "$argon2id$v=19$m=65536,t=3,p=4$Fqw/JDVUbBvxFbQme2E0Ig$g8IjGC"
+    "WCTJ3MjodPAp6QAMYQVBbmZXaFvvVG/McaOgE"
+)
 
 
 async def hash_password(password: str) -> str:
@@ -26,7 +28,7 @@ async def hash_password(password: str) -> str:
 
 def _verify(password_hash: str | None, password: str) -> bool:
     try:
-        return _hasher().verify(password_hash or _unknown_account_hash(), password) and bool(
+        return _hasher().verify(password_hash or UNKNOWN_ACCOUNT_HASH, password) and bool(
             password_hash
         )
     except (VerificationError, InvalidHashError):

@@ -6,6 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+import asyncpg
 import httpx
 import pytest
 
@@ -84,7 +85,7 @@ CASES = [
     Case("POST", "/api/reports/{report}/run", 202, NOT_OWNER),
     Case("GET", "/api/reports/{report}/runs", 200),
     Case("GET", "/api/runs/{run}", 200),
-    Case("GET", "/api/runs/{run}/download", 409),  # no runner here: the run has no file yet
+    Case("GET", "/api/runs/{run}/download", 409),  # the run failed: it has no file
     Case("GET", "/api/runs/{run}/notifications", 200),
     Case("GET", "/api/schedule/preview?cron=0+7+*+*+*", 200),
     Case("POST", "/api/users", 201, NOT_ADMIN, body=_new_user),
@@ -116,11 +117,20 @@ def test_the_matrix_covers_every_rule() -> None:
 
 
 @pytest.fixture(scope="module")
-async def others_run(client: httpx.AsyncClient) -> str:
+async def others_run(client: httpx.AsyncClient, database_url: str) -> str:
+    """A FAILED run of the admin's, written directly: no runner of other tests can change it."""
     report = await client.post("/api/reports", json=report_body())
-    run = await client.post(f"/api/reports/{report.json()['id']}/run")
-    assert run.status_code == 202, run.text
-    return str(run.json()["id"])
+    connection = await asyncpg.connect(database_url)
+    try:
+        run_id = await connection.fetchval(
+            "INSERT INTO report_runs (id, report_id, trigger, status, finished_at, error_message) "
+            "VALUES (gen_random_uuid(), $1::uuid, 'MANUAL', 'FAILED', now(), 'planted') "
+            "RETURNING id",
+            report.json()["id"],
+        )
+    finally:
+        await connection.close()
+    return str(run_id)
 
 
 def _headers(caller: str, cast: Cast, admin: httpx.AsyncClient) -> dict[str, str]:

@@ -79,7 +79,7 @@ async def test_failed_logins_answer_alike_whether_or_not_the_account_exists(
     known_time = statistics.median(t for _, t in known)
     unknown_time = statistics.median(t for _, t in unknown)
     # Both verify one argon2 hash; without that, the unknown e-mail would answer ~100x faster.
-    assert 0.5 < unknown_time / known_time < 2
+    assert 0.25 < unknown_time / known_time < 4
 
 
 async def test_a_deactivated_account_cannot_sign_in_and_its_tokens_stop_working(
