@@ -9,9 +9,11 @@ import secrets
 import uuid
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import Annotated
 
-from fastapi import FastAPI, Request
+from fastapi import Depends, FastAPI, Request
 from fastapi.routing import APIRoute, iter_route_contexts
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy import select
 
 from services.api.authentication import Caller, authenticate, bearer_token
@@ -110,8 +112,21 @@ def require_rules_for_every_route(app: FastAPI) -> None:
         raise RuntimeError(f"routes without an access rule in authorization.RULES: {missing}")
 
 
+# Declares the Bearer scheme in the OpenAPI document, so /docs has an "Authorize" button;
+# `authenticate` reads the header itself (the cookie is the other way in).
+BEARER_SCHEME = HTTPBearer(
+    auto_error=False,
+    description="An API token (POST /api/tokens) or REPORTFLOW_ADMIN_TOKEN",
+)
+DocumentedBearer = Annotated[HTTPAuthorizationCredentials | None, Depends(BEARER_SCHEME)]
+
+
 async def authorize(
-    request: Request, session: SessionDep, sessions: SessionMakerDep, settings: SettingsDep
+    request: Request,
+    session: SessionDep,
+    sessions: SessionMakerDep,
+    settings: SettingsDep,
+    _: DocumentedBearer,
 ) -> None:
     """Runs before every route's own dependencies; the caller is then `CallerDep`."""
     route = request.scope.get("route")
