@@ -3,7 +3,7 @@
 from datetime import timedelta
 
 from fastapi import APIRouter, Response, status
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, select
 
 from services.api.account_schemas import Login, SignedIn, UserOut
 from services.api.authentication import SESSION_COOKIE, CredentialKind
@@ -28,6 +28,11 @@ async def login(
     matches = await password_matches(user.password_hash if user else None, body.password)
     if user is None or not matches or not user.is_active:
         raise Unauthenticated(LOGIN_FAILED)
+    await session.execute(
+        delete(BrowserSession).where(
+            BrowserSession.user_id == user.id, BrowserSession.expires_at < func.now()
+        )
+    )  # the account's expired sessions: the table stays as small as its live sessions
     cookie, csrf = issue(), issue()
     expires_at = utc_now() + timedelta(hours=settings.session_hours)
     session.add(

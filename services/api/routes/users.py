@@ -4,7 +4,7 @@ import uuid
 from typing import Any
 
 from fastapi import APIRouter, status
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -14,7 +14,7 @@ from services.api.accounts import lock_admins
 from services.api.dependencies import CallerDep, SessionDep
 from services.api.errors import Conflict, FieldError, Forbidden, NotFound
 from services.api.passwords import hash_password
-from shared.models import Role, User
+from shared.models import BrowserSession, Role, User
 
 router = APIRouter(tags=["accounts"])
 
@@ -63,7 +63,8 @@ async def list_users(session: SessionDep) -> list[UserOut]:
 async def update_user(
     user_id: uuid.UUID, body: UserUpdate, caller: CallerDep, session: SessionDep
 ) -> UserOut:
-    """Admins change anything; others only their own password and display name."""
+    """Admins change anything; others only their own password and display name. A new password
+    ends the account's browser sessions (API tokens stay: revoke them one by one)."""
     changes = body.model_dump(exclude_unset=True)
     if not caller.is_admin and set(changes) - SELF_SERVICE_FIELDS:
         raise Forbidden("only an admin may change a role or deactivate an account")
@@ -79,6 +80,8 @@ async def update_user(
     password = changes.pop("password", None)
     if password is not None:
         user.password_hash = await hash_password(password)
+        # A stolen session must not outlive the password it was opened with.
+        await session.execute(delete(BrowserSession).where(BrowserSession.user_id == user.id))
     for field, value in changes.items():
         setattr(user, field, value)
     await session.flush()

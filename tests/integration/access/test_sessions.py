@@ -94,3 +94,15 @@ async def test_a_deactivated_account_cannot_sign_in_and_its_tokens_stop_working(
         "/api/auth/login", json={"email": editor.email, "password": editor.password}
     )
     assert login.status_code == 401
+
+
+async def test_a_new_password_ends_the_account_s_browser_sessions(
+    client: httpx.AsyncClient, anonymous: httpx.AsyncClient
+) -> None:
+    editor = await create_account(client, "editor")
+    await _login(anonymous, editor)
+    assert (await anonymous.get("/api/me")).status_code == 200
+    changed = await client.patch(f"/api/users/{editor.id}", json={"password": "fresh-password-77"})
+    assert changed.status_code == 200
+    assert (await anonymous.get("/api/me")).status_code == 401
+    assert (await anonymous.get("/api/me", headers=editor.headers)).status_code == 200
