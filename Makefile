@@ -22,9 +22,13 @@ install: $(INSTALLED)
 check-services: install
 	$(BIN)/python -m deploy.preflight
 
+# deploy.local_admin writes .reportflow/local-admin.env (a generated admin, or nothing when
+# REPORTFLOW_ADMIN_* are set) and prints how to sign in; the services get it through honcho.
 run: check-services
 	$(BIN)/python -m deploy.bootstrap
-	PATH="$(abspath $(BIN)):$$PATH" $(BIN)/honcho --procfile deploy/Procfile --app-root . start
+	$(BIN)/python -m deploy.local_admin
+	PATH="$(abspath $(BIN)):$$PATH" $(BIN)/honcho --procfile deploy/Procfile --app-root . \
+		start --env .reportflow/local-admin.env
 
 lint: install
 	$(BIN)/ruff check .

@@ -14,6 +14,7 @@ import asyncio
 import json
 import os
 import platform
+import secrets
 import statistics
 import subprocess
 import sys
@@ -182,6 +183,8 @@ class RunningSystem:
     ) -> None:
         self.port = port
         self.namespace = f"bench-export-{engine}-{uuid.uuid4().hex[:6]}"
+        admin_token = secrets.token_urlsafe(32)
+        self.headers = {"Authorization": f"Bearer {admin_token}"}
         self.env = {
             **os.environ,
             "DATABASE_URL": BENCH_DSN,
@@ -194,6 +197,9 @@ class RunningSystem:
             "METRICS_PORT": "0",
             "MAX_RUN_WAIT_SECONDS": "3600",
             "LOG_LEVEL": "WARNING",
+            "REPORTFLOW_ADMIN_EMAIL": "bench@example.com",
+            "REPORTFLOW_ADMIN_PASSWORD": secrets.token_urlsafe(18),
+            "REPORTFLOW_ADMIN_TOKEN": admin_token,
         }
         self.processes: dict[str, subprocess.Popen[bytes]] = {}
         self.log_dir = log_dir
@@ -237,7 +243,10 @@ class RunningSystem:
         Path(f"/proc/{runner}/clear_refs").write_text("5")
         started = time.perf_counter()
         response = httpx.post(
-            f"{self.url}/api/reports/{report_id}/run", params={"wait": 3600}, timeout=3700
+            f"{self.url}/api/reports/{report_id}/run",
+            params={"wait": 3600},
+            headers=self.headers,
+            timeout=3700,
         )
         seconds = time.perf_counter() - started
         run = response.json()
@@ -253,7 +262,9 @@ class RunningSystem:
             "output_format": case.output_format,
             "compression": case.compression,
         }
-        response = httpx.post(f"{self.url}/api/reports", json=body, timeout=30)
+        response = httpx.post(
+            f"{self.url}/api/reports", json=body, headers=self.headers, timeout=30
+        )
         response.raise_for_status()
         self.reports[case.name] = response.json()["id"]
         return self.reports[case.name]

@@ -15,6 +15,7 @@ from services.api.settings import ApiSettings
 from shared.database import create_engine, create_sessionmaker
 from shared.messaging import Broker, delete_namespace
 from shared.settings import BrokerSettings, DatabaseSettings
+from tests.support.accounts import admin_env
 from tests.support.api import api_client
 from tests.support.awkward_values import AWKWARD_TABLE
 from tests.support.databases import migrated_database
@@ -124,6 +125,7 @@ def service_env(
         "OUTPUT_DIR": str(output_dir),
         "LOG_LEVEL": "INFO",
         "METRICS_PORT": "0",
+        **admin_env(),
     }
 
 
@@ -154,7 +156,7 @@ def api_settings(service_env: dict[str, str]) -> ApiSettings:
 
 @pytest.fixture(scope="session")
 async def client(api_settings: ApiSettings) -> AsyncIterator[httpx.AsyncClient]:
-    """The API served in-process on the test database and namespace."""
+    """The API served in-process on the test database and namespace, signed in as the admin."""
     async with api_client(api_settings) as client:
         yield client
 

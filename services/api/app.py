@@ -3,10 +3,11 @@
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 
+from services.api.authorization import authorize, require_rules_for_every_route
 from services.api.errors import install_error_handlers
-from services.api.routes import health, metrics, reports, runs, schedule
+from services.api.routes import audit, auth, health, metrics, reports, runs, schedule, tokens, users
 from services.api.runtime import Runtime
 from services.api.settings import ApiSettings
 
@@ -28,6 +29,7 @@ def create_app(settings: ApiSettings) -> FastAPI:
 
     app = FastAPI(title="ReportFlow", description=DESCRIPTION, version="0.1.0", lifespan=lifespan)
     install_error_handlers(app)
-    for module in (health, reports, runs, schedule, metrics):
-        app.include_router(module.router)
+    for module in (health, reports, runs, schedule, metrics, auth, users, tokens, audit):
+        app.include_router(module.router, dependencies=[Depends(authorize)])
+    require_rules_for_every_route(app)
     return app

@@ -13,7 +13,8 @@ from typing import Annotated
 from fastapi import Depends, Request
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from services.api.errors import NotFound
+from services.api.authentication import Caller
+from services.api.errors import NotFound, Unauthenticated
 from services.api.run_queue import RunQueue
 from services.api.run_waiting import RunWaiter
 from services.api.runtime import Runtime
@@ -94,3 +95,14 @@ async def dependency_checks(request: Request) -> dict[str, str]:
 
 
 DependencyChecksDep = Annotated[dict[str, str], Depends(dependency_checks)]
+
+
+def current_caller(request: Request) -> Caller:
+    """Set by `authorization.authorize`, which runs before every route's own dependencies."""
+    caller: Caller | None = getattr(request.state, "caller", None)
+    if caller is None:
+        raise Unauthenticated()
+    return caller
+
+
+CallerDep = Annotated[Caller, Depends(current_caller)]

@@ -36,6 +36,7 @@ class DetailError(Exception):
     """A 4xx whose body is one sentence: `{"detail": "..."}`."""
 
     status_code: ClassVar[int]
+    headers: ClassVar[dict[str, str] | None] = None
 
     def __init__(self, detail: str) -> None:
         super().__init__(detail)
@@ -49,6 +50,28 @@ class NotFound(DetailError):
 
     def __init__(self, what: str, identifier: object) -> None:
         super().__init__(f"{what} {identifier} not found")
+
+
+class Unauthenticated(DetailError):
+    """No credential, or one that is unknown, revoked or expired (RFC 9110: 401 names a scheme)."""
+
+    status_code = status.HTTP_401_UNAUTHORIZED
+    headers: ClassVar[dict[str, str] | None] = {"WWW-Authenticate": "Bearer"}
+
+    def __init__(self, detail: str = "sign in or send Authorization: Bearer <token>") -> None:
+        super().__init__(detail)
+
+
+class Forbidden(DetailError):
+    """Signed in, but the role (or the ownership) does not allow this."""
+
+    status_code = status.HTTP_403_FORBIDDEN
+
+
+class Conflict(DetailError):
+    """The change would break a rule of the data (e.g. no admin left)."""
+
+    status_code = status.HTTP_409_CONFLICT
 
 
 class RunHasNoFile(DetailError):
@@ -80,7 +103,7 @@ RUN_NOT_FOUND: dict[int | str, dict[str, Any]] = {404: documented("No run with t
 
 async def _detail_error(_: Request, error: Exception) -> JSONResponse:
     assert isinstance(error, DetailError)
-    return JSONResponse({"detail": error.detail}, error.status_code)
+    return JSONResponse({"detail": error.detail}, error.status_code, headers=error.headers)
 
 
 async def _field_error(_: Request, error: Exception) -> JSONResponse:

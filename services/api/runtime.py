@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from services.api.accounts import retry_bootstrap_admin, try_bootstrap_admin
 from services.api.settings import ApiSettings
 from services.api.sql_check import SqlChecker
 from shared.database import REQUEST_COMMAND_TIMEOUT_SECONDS, create_engine, create_sessionmaker
@@ -42,10 +43,15 @@ class Runtime:
 
     async def start(self) -> None:
         """Requests are served at once; RabbitMQ is connected in the background, since runs
-        requested meanwhile wait safely in the outbox."""
+        requested meanwhile wait safely in the outbox. The first admin is created first, or
+        in the background while PostgreSQL does not answer."""
         self.tasks = [
             asyncio.create_task(self._connect_then_relay()),
         ]
+        if not await try_bootstrap_admin(self.sessions, self.settings):
+            self.tasks.append(
+                asyncio.create_task(retry_bootstrap_admin(self.sessions, self.settings, self.stop))
+            )
 
     async def _connect_then_relay(self) -> None:
         await self.broker.connect(self.stop)

@@ -85,6 +85,8 @@ class ReportUpdate(_ReportFields):
     is_active: bool | None = None
     recipients: list[EmailStr] | None = None
     notify_on: NotifyOn | None = None
+    # Admins only: hand the report to another active editor or admin.
+    owner_id: uuid.UUID | None = None
 
 
 # Fields that may be set to null in an update; null for any other field is a 422.
@@ -111,6 +113,9 @@ class ReportOut(BaseModel):
     is_active: bool
     recipients: list[str]
     notify_on: NotifyOn
+    owner_id: uuid.UUID | None
+    # The owner's e-mail; null only for a report no admin has adopted yet.
+    owner_email: str | None = None
     created_at: datetime
     updated_at: datetime
     next_run_at: datetime | None = None

@@ -13,6 +13,7 @@ from enum import Enum
 from sqlalchemy import ColumnElement, any_, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from services.runner.owner_check import owner_refusal
 from shared.events import RunCompleted
 from shared.models import (
     FINISHED_STATUSES,
@@ -53,6 +54,9 @@ class ClaimedRun:
     output_format: OutputFormat
     compression: Compression
     worker_id: str
+    # Set when the report may not run any more (services.runner.owner_check): the run is
+    # recorded as FAILED with this reason instead of exported.
+    refusal: str | None = None
 
     @property
     def claim(self) -> Claim:
@@ -111,6 +115,7 @@ async def claim_run(
         report.output_format,
         report.compression,
         worker_id,
+        await owner_refusal(session, run.report_id),
     )
 
 

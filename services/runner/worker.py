@@ -127,6 +127,9 @@ class RunWorker:
             heartbeat.cancel()
 
     async def _export(self, run: ClaimedRun) -> RunOutcome:
+        if run.refusal is not None:
+            log.warning("%s", run.refusal, extra={"run_id": run.run_id})
+            return RunOutcome(RunStatus.FAILED, error_message=run.refusal)
         request = ExportRequest(
             str(run.run_id),
             run.report_name,

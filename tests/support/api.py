@@ -1,5 +1,5 @@
-"""The API application served in-process (lifespan included) to an httpx client, and the
-calls most tests make through it."""
+"""The API application served in-process (lifespan included) to an httpx client signed in as
+the admin, and the calls most tests make through it."""
 
 import asyncio
 from collections.abc import AsyncIterator
@@ -10,16 +10,25 @@ import httpx
 
 from services.api.app import create_app
 from services.api.settings import ApiSettings
+from tests.support.accounts import bearer
 from tests.support.reports import report_body
 
 
 @asynccontextmanager
-async def api_client(settings: ApiSettings) -> AsyncIterator[httpx.AsyncClient]:
+async def api_client(
+    settings: ApiSettings, *, as_admin: bool = True
+) -> AsyncIterator[httpx.AsyncClient]:
+    """Sends the bootstrap admin's token (REPORTFLOW_ADMIN_TOKEN) unless `as_admin` is False;
+    `headers=` on a call acts as someone else (tests.support.accounts)."""
     app = create_app(settings)
+    token = settings.reportflow_admin_token
+    headers = bearer(token.get_secret_value()) if as_admin and token is not None else {}
     async with (
         app.router.lifespan_context(app),
         httpx.AsyncClient(
-            transport=httpx.ASGITransport(app=app), base_url="http://reportflow.test"
+            transport=httpx.ASGITransport(app=app),
+            base_url="http://reportflow.test",
+            headers=headers,
         ) as client,
     ):
         yield client

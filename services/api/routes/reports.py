@@ -8,8 +8,9 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.api.dependencies import ReportDep, SessionDep, SqlCheckerDep
-from services.api.errors import REPORT_NOT_FOUND, FieldError, NotFound
+from services.api import audit
+from services.api.dependencies import CallerDep, ReportDep, SessionDep, SqlCheckerDep
+from services.api.errors import REPORT_NOT_FOUND, FieldError, Forbidden, NotFound
 from services.api.report_views import report_view, report_views
 from services.api.schemas import (
     NULLABLE_REPORT_FIELDS,
@@ -19,7 +20,7 @@ from services.api.schemas import (
 )
 from services.api.sql_check import SqlChecker
 from shared.export_formats import compression_problem
-from shared.models import Compression, OutputFormat, Report
+from shared.models import Compression, OutputFormat, Report, Role, User
 from shared.sql_guard import InvalidReportSql
 
 router = APIRouter(prefix="/api/reports", tags=["reports"])
@@ -37,16 +38,18 @@ async def list_reports(session: SessionDep) -> list[ReportOut]:
     responses={409: {"description": "A report with that name exists"}},
 )
 async def create_report(
-    body: ReportCreate, session: SessionDep, sql_checker: SqlCheckerDep
+    body: ReportCreate, caller: CallerDep, session: SessionDep, sql_checker: SqlCheckerDep
 ) -> ReportOut:
+    """The caller owns the new report."""
     _check_compression(body.output_format, body.compression)
     fields = body.model_dump(mode="json")
     fields["sql_query"] = await _checked_sql(sql_checker, body.sql_query)
     await _ensure_name_free(session, body.name, None)
-    report = Report(**fields)
+    report = Report(**fields, owner_id=caller.user_id)
     session.add(report)
     await _flush_or_conflict(session, body.name)
     await session.refresh(report)
+    audit.record(session, caller, "report.created", "report", report.id, {"name": report.name})
     return await report_view(session, report)
 
 
@@ -57,29 +60,56 @@ async def get_report(report: ReportDep, session: SessionDep) -> ReportOut:
 
 @router.put("/{report_id}", responses=REPORT_NOT_FOUND)
 async def update_report(
-    report: ReportDep, body: ReportUpdate, session: SessionDep, sql_checker: SqlCheckerDep
+    report: ReportDep,
+    body: ReportUpdate,
+    caller: CallerDep,
+    session: SessionDep,
+    sql_checker: SqlCheckerDep,
 ) -> ReportOut:
-    """Partial update: only the fields sent change (`{"is_active": false}` pauses a report)."""
+    """Partial update: only the fields sent change (`{"is_active": false}` pauses a report);
+    an admin hands it to another owner with `owner_id`."""
     changes = _changes(body)
+    if body.owner_id is not None:
+        await _check_new_owner(session, caller.role, body.owner_id)
     if body.sql_query is not None:
         changes["sql_query"] = await _checked_sql(sql_checker, body.sql_query)
     report = await _locked(session, report.id)
+    before = {field: _stored_value(getattr(report, field)) for field in changes}
     if body.name is not None:
         await _ensure_name_free(session, body.name, report.id)
     _check_compression(
         body.output_format or report.output_format, body.compression or report.compression
     )
     for field, value in changes.items():
-        setattr(report, field, value)
+        setattr(report, field, body.owner_id if field == "owner_id" else value)
     await _flush_or_conflict(session, report.name)
     await session.refresh(report)
+    details = audit.field_changes(before, changes)
+    if details:
+        audit.record(session, caller, "report.changed", "report", report.id, details)
     return await report_view(session, report)
 
 
 @router.delete("/{report_id}", status_code=status.HTTP_204_NO_CONTENT, responses=REPORT_NOT_FOUND)
-async def delete_report(report: ReportDep, session: SessionDep) -> None:
+async def delete_report(report: ReportDep, caller: CallerDep, session: SessionDep) -> None:
     """Deletes the report and its run history; files already exported stay on disk."""
+    audit.record(session, caller, "report.deleted", "report", report.id, {"name": report.name})
     await session.delete(report)
+
+
+def _stored_value(value: object) -> object:
+    """As the audit log's JSON holds it (and as `_changes` gives the new value)."""
+    return str(value) if isinstance(value, uuid.UUID) else value
+
+
+async def _check_new_owner(session: AsyncSession, caller_role: Role, owner_id: uuid.UUID) -> None:
+    if caller_role != Role.ADMIN:
+        raise Forbidden("only an admin may hand a report to another owner")
+    owner = await session.get(User, owner_id)
+    if owner is None or not owner.is_active or owner.role == Role.VIEWER:
+        raise FieldError(
+            422, "owner_id", "the new owner must be an active editor or admin", "invalid_owner"
+        )
 
 
 def _changes(body: ReportUpdate) -> dict[str, Any]:

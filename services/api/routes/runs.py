@@ -7,7 +7,9 @@ from fastapi import APIRouter, Query, Response, status
 from fastapi.responses import FileResponse
 from sqlalchemy import func, select
 
+from services.api import audit
 from services.api.dependencies import (
+    CallerDep,
     ReportDep,
     RunDep,
     RunQueueDep,
@@ -40,6 +42,7 @@ MAX_OFFSET = 1_000_000_000
 )
 async def start_run(
     report: ReportDep,
+    caller: CallerDep,
     run_queue: RunQueueDep,
     session: SessionDep,
     waiter: RunWaiterDep,
@@ -48,6 +51,7 @@ async def start_run(
 ) -> RunOut:
     """Queues a manual run (202). With `wait=N`, answers once it finished (200) or after N s."""
     run = await run_queue.queue_manual_run(report)
+    audit.record(session, caller, "report.run", "report", report.id, {"run_id": str(run.id)})
     if wait > 0:
         await session.commit()  # a runner can only claim the run once it is committed
         waited = await waiter.until_finished(run.id, wait)

@@ -1,0 +1,55 @@
+"""Every route of the app has an access rule (none is unprotected by accident), and every rule
+names a route; only health, login, metrics and the docs are open."""
+
+import pytest
+from fastapi import APIRouter, FastAPI
+
+from services.api.app import create_app
+from services.api.authorization import (
+    RULES,
+    Gate,
+    api_routes,
+    require_rules_for_every_route,
+    unruled_routes,
+)
+from services.api.settings import ApiSettings
+
+DOCS = {
+    ("GET", "/docs"),
+    ("GET", "/docs/oauth2-redirect"),
+    ("GET", "/redoc"),
+    ("GET", "/openapi.json"),
+}
+
+
+def _app() -> FastAPI:
+    return create_app(ApiSettings(_env_file=None))
+
+
+def test_every_route_of_the_app_has_an_access_rule() -> None:
+    assert unruled_routes(_app()) == []
+
+
+def test_every_rule_names_a_route_of_the_app() -> None:
+    assert set(RULES) - DOCS == api_routes(_app())
+
+
+def test_only_health_login_metrics_and_the_docs_need_no_account() -> None:
+    without_account = {route for route, rule in RULES.items() if rule.gate != Gate.ACCOUNT}
+    assert without_account == DOCS | {
+        ("GET", "/health"),
+        ("GET", "/metrics"),
+        ("POST", "/api/auth/login"),
+    }
+
+
+def test_an_app_with_a_route_missing_from_the_table_is_refused() -> None:
+    app = _app()
+    router = APIRouter()
+
+    @router.get("/api/forgotten")
+    async def forgotten() -> None: ...
+
+    app.include_router(router)
+    with pytest.raises(RuntimeError, match="GET /api/forgotten"):
+        require_rules_for_every_route(app)

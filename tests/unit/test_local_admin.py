@@ -1,0 +1,25 @@
+"""`make run`'s generated admin: strong enough for the API, private to its owner, reused."""
+
+import stat
+from pathlib import Path
+
+from deploy.local_admin import local_admin
+from services.api.settings import ApiSettings
+
+
+def test_the_generated_admin_is_accepted_by_the_api_kept_private_and_reused(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / ".reportflow" / "local-admin.env"
+    first = local_admin(path)
+    settings = ApiSettings(_env_file=None, **{name.lower(): v for name, v in first.items()})  # type: ignore[arg-type]
+    assert settings.reportflow_admin_token is not None
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    assert stat.S_IMODE(path.parent.stat().st_mode) == 0o700
+    assert local_admin(path) == first
+
+
+def test_an_incomplete_file_is_replaced_by_a_new_admin(tmp_path: Path) -> None:
+    path = tmp_path / "local-admin.env"
+    path.write_text("REPORTFLOW_ADMIN_EMAIL=admin@example.com\n")
+    assert local_admin(path)["REPORTFLOW_ADMIN_PASSWORD"]
