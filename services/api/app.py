@@ -3,9 +3,11 @@
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 
+from services.api.body_limit import BodySizeLimit
 from services.api.errors import install_error_handlers
+from services.api.input_guard import reject_unencodable_input
 from services.api.routes import health, metrics, reports, runs, schedule
 from services.api.runtime import Runtime
 from services.api.settings import ApiSettings
@@ -26,8 +28,15 @@ def create_app(settings: ApiSettings) -> FastAPI:
         finally:
             await runtime.close()
 
-    app = FastAPI(title="ReportFlow", description=DESCRIPTION, version="0.1.0", lifespan=lifespan)
+    app = FastAPI(
+        title="ReportFlow",
+        description=DESCRIPTION,
+        version="0.1.0",
+        lifespan=lifespan,
+        dependencies=[Depends(reject_unencodable_input)],
+    )
     install_error_handlers(app)
+    app.add_middleware(BodySizeLimit, max_bytes=settings.max_request_bytes)
     for module in (health, reports, runs, schedule, metrics):
         app.include_router(module.router)
     return app

@@ -37,7 +37,7 @@ class Runtime:
             sessions=sessions,
             broker=broker,
             relay=OutboxRelay(sessions, broker, settings.outbox_retention),
-            sql_checker=SqlChecker(settings.data_source_dsn),
+            sql_checker=SqlChecker(settings.data_source_dsn, settings.sql_check_timeout_seconds),
         )
 
     async def start(self) -> None:

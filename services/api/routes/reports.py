@@ -8,8 +8,9 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.api.dependencies import ReportDep, SessionDep, SqlCheckerDep
+from services.api.dependencies import ReportDep, SessionDep, SettingsDep, SqlCheckerDep
 from services.api.errors import REPORT_NOT_FOUND, FieldError, NotFound
+from services.api.report_rules import checked_report_fields
 from services.api.report_views import report_view, report_views
 from services.api.schemas import (
     NULLABLE_REPORT_FIELDS,
@@ -37,10 +38,10 @@ async def list_reports(session: SessionDep) -> list[ReportOut]:
     responses={409: {"description": "A report with that name exists"}},
 )
 async def create_report(
-    body: ReportCreate, session: SessionDep, sql_checker: SqlCheckerDep
+    body: ReportCreate, session: SessionDep, sql_checker: SqlCheckerDep, settings: SettingsDep
 ) -> ReportOut:
     _check_compression(body.output_format, body.compression)
-    fields = body.model_dump(mode="json")
+    fields = checked_report_fields(body.model_dump(mode="json"), settings)
     fields["sql_query"] = await _checked_sql(sql_checker, body.sql_query)
     await _ensure_name_free(session, body.name, None)
     report = Report(**fields)
@@ -57,10 +58,14 @@ async def get_report(report: ReportDep, session: SessionDep) -> ReportOut:
 
 @router.put("/{report_id}", responses=REPORT_NOT_FOUND)
 async def update_report(
-    report: ReportDep, body: ReportUpdate, session: SessionDep, sql_checker: SqlCheckerDep
+    report: ReportDep,
+    body: ReportUpdate,
+    session: SessionDep,
+    sql_checker: SqlCheckerDep,
+    settings: SettingsDep,
 ) -> ReportOut:
     """Partial update: only the fields sent change (`{"is_active": false}` pauses a report)."""
-    changes = _changes(body)
+    changes = checked_report_fields(_changes(body), settings)
     if body.sql_query is not None:
         changes["sql_query"] = await _checked_sql(sql_checker, body.sql_query)
     report = await _locked(session, report.id)
