@@ -128,6 +128,9 @@ class Report(Base):
         default=NotifyOn.ALWAYS,
         server_default=NotifyOn.ALWAYS.value,
     )
+    # Off: files are byte-identical to psql's. On: text cells that would start a spreadsheet
+    # formula (= + - @ tab CR) get a leading ' in CSV and XLSX.
+    csv_formula_guard: Mapped[bool] = mapped_column(default=False, server_default=text("false"))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     updated_at: Mapped[datetime] = mapped_column(
         DateTime(timezone=True), server_default=func.now(), onupdate=func.now()

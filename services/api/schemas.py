@@ -75,6 +75,9 @@ class ReportCreate(_ReportFields):
     is_active: bool = True
     recipients: list[Recipient] = Field(default_factory=list)
     notify_on: NotifyOn = NotifyOn.ALWAYS
+    # On: text cells starting with = + - @ tab or CR get a leading ' (CSV and XLSX), so a
+    # spreadsheet shows them instead of evaluating them. Off: CSV is byte-identical to psql's.
+    csv_formula_guard: bool = False
 
 
 class ReportUpdate(_ReportFields):
@@ -90,6 +93,7 @@ class ReportUpdate(_ReportFields):
     is_active: bool | None = None
     recipients: list[Recipient] | None = None
     notify_on: NotifyOn | None = None
+    csv_formula_guard: bool | None = None
 
 
 # Fields that may be set to null in an update; null for any other field is a 422.
@@ -116,6 +120,7 @@ class ReportOut(BaseModel):
     is_active: bool
     recipients: list[str]
     notify_on: NotifyOn
+    csv_formula_guard: bool
     created_at: datetime
     updated_at: datetime
     next_run_at: datetime | None = None

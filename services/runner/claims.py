@@ -52,6 +52,7 @@ class ClaimedRun:
     output_format: OutputFormat
     compression: Compression
     worker_id: str
+    csv_formula_guard: bool = False
 
     @property
     def claim(self) -> Claim:
@@ -95,9 +96,13 @@ async def claim_run(
         return None
     report = (
         await session.execute(
-            select(Report.name, Report.sql_query, Report.output_format, Report.compression).where(
-                Report.id == run.report_id
-            )
+            select(
+                Report.name,
+                Report.sql_query,
+                Report.output_format,
+                Report.compression,
+                Report.csv_formula_guard,
+            ).where(Report.id == run.report_id)
         )
     ).one()
     return ClaimedRun(
@@ -110,6 +115,7 @@ async def claim_run(
         report.output_format,
         report.compression,
         worker_id,
+        report.csv_formula_guard,
     )
 
 
