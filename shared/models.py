@@ -192,6 +192,9 @@ class Report(Base):
         default=NotifyOn.ALWAYS,
         server_default=NotifyOn.ALWAYS.value,
     )
+    # Off: files are byte-identical to psql's. On: text cells that would start a spreadsheet
+    # formula (= + - @ tab CR) get a leading ' in CSV and XLSX.
+    csv_formula_guard: Mapped[bool] = mapped_column(default=False, server_default=text("false"))
     # Null only for reports written by SQL outside the API (demo data, reports older than
     # accounts): the bootstrap admin adopts them when the API starts.
     owner_id: Mapped[uuid.UUID | None] = mapped_column(

@@ -13,10 +13,16 @@ def download_path(run_id: uuid.UUID) -> str:
     return f"/api/runs/{run_id}/download"
 
 
+def output_file_name(output_path: str) -> str:
+    """What clients are shown of a recorded path: the file's name in the output folder, never
+    where the server keeps it."""
+    return Path(output_path).name
+
+
 def stored_output_path(output_dir: Path, output_path: str) -> Path:
     """The file in this process's OUTPUT_DIR: only the recorded path's file name counts, since
     the runner that wrote it may have seen the directory under another mount or working dir."""
-    return output_dir / Path(output_path).name
+    return output_dir / output_file_name(output_path)
 
 
 def output_media_type(filename: str) -> str:

@@ -2,9 +2,10 @@
 
 from datetime import timedelta
 from pathlib import Path
+from typing import Annotated
 
 from pydantic import Field, SecretStr, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 # A refused value is not echoed in the error: it may be a URL with its password.
 ENV_FILE_CONFIG = SettingsConfigDict(
@@ -111,12 +112,45 @@ class LoggingSettings(BaseSettings):
     log_format: str = "text"
 
 
+class RecipientSettings(BaseSettings):
+    """Which mail domains reports may send to: checked when a report is saved and again when
+    its mail is sent. Empty allows every deliverable domain."""
+
+    model_config = ENV_FILE_CONFIG
+
+    # Comma-separated, e.g. `example.com,corp.local`; an address matches when its domain is one
+    # of these exactly. A listed internal domain (corp.local) is accepted although it is not
+    # deliverable on the internet: the operator vouched for it.
+    allowed_recipient_domains: Annotated[frozenset[str], NoDecode] = frozenset()
+
+    @field_validator("allowed_recipient_domains", mode="before")
+    @classmethod
+    def _comma_separated(cls, value: object) -> object:
+        if isinstance(value, str):
+            value = value.split(",")
+        if isinstance(value, list | tuple | set | frozenset):
+            return frozenset(str(domain).strip().lower().rstrip(".") for domain in value) - {""}
+        return value
+
+    def allows_recipient(self, address: str) -> bool:
+        if not self.allowed_recipient_domains:
+            return True
+        return recipient_domain(address) in self.allowed_recipient_domains
+
+
+def recipient_domain(address: str) -> str:
+    """The part after the last @, as compared with ALLOWED_RECIPIENT_DOMAINS."""
+    return address.rpartition("@")[2].strip().lower().rstrip(".")
+
+
 class ObservabilitySettings(BaseSettings):
     """The workers' /healthz and /metrics port (0 turns it off)."""
 
     model_config = ENV_FILE_CONFIG
 
-    metrics_host: str = "0.0.0.0"  # scraped from outside the container
+    # Loopback unless opened on purpose: metrics are not for everyone on the network
+    # (docker-compose.yml sets 0.0.0.0, so Prometheus can scrape the containers).
+    metrics_host: str = "127.0.0.1"
     metrics_port: int = Field(default=9100, ge=0, le=65535)
 
 

@@ -6,9 +6,13 @@ from contextlib import asynccontextmanager
 from fastapi import Depends, FastAPI
 
 from services.api.authorization import authorize, require_rules_for_every_route
+from services.api.body_limit import BodySizeLimit
+from services.api.docs import install_docs
 from services.api.errors import install_error_handlers
+from services.api.input_guard import reject_unencodable_input
 from services.api.routes import audit, auth, health, metrics, reports, runs, schedule, tokens, users
 from services.api.runtime import Runtime
+from services.api.security_headers import SecurityHeaders
 from services.api.settings import ApiSettings
 
 DESCRIPTION = """Define a SQL report once — query, cron schedule, recipients — and ReportFlow
@@ -27,8 +31,19 @@ def create_app(settings: ApiSettings) -> FastAPI:
         finally:
             await runtime.close()
 
-    app = FastAPI(title="ReportFlow", description=DESCRIPTION, version="0.1.0", lifespan=lifespan)
+    app = FastAPI(
+        title="ReportFlow",
+        description=DESCRIPTION,
+        version="0.1.0",
+        lifespan=lifespan,
+        dependencies=[Depends(reject_unencodable_input)],
+        docs_url=None,  # install_docs serves them from vendored assets, not a CDN
+        redoc_url=None,
+    )
     install_error_handlers(app)
+    install_docs(app)
+    app.add_middleware(BodySizeLimit, max_bytes=settings.max_request_bytes)
+    app.add_middleware(SecurityHeaders)  # outermost: a 413 gets the headers too
     for module in (health, reports, runs, schedule, metrics, auth, users, tokens, audit):
         app.include_router(module.router, dependencies=[Depends(authorize)])
     require_rules_for_every_route(app)

@@ -17,7 +17,13 @@ class FieldError(Exception):
     """A 4xx whose body has the same shape as FastAPI's own validation errors."""
 
     def __init__(
-        self, status_code: int, field: str, message: str, kind: str, location: str = "body"
+        self,
+        status_code: int,
+        field: str,
+        message: str,
+        kind: str,
+        location: str = "body",
+        path: tuple[str | int, ...] = (),
     ) -> None:
         super().__init__(message)
         self.status_code = status_code
@@ -25,11 +31,12 @@ class FieldError(Exception):
         self.message = message
         self.kind = kind
         self.location = location
+        # Below the field: a list index or a nested key, e.g. ("recipients", 3).
+        self.path = path
 
     def body(self) -> dict[str, Any]:
-        return {
-            "detail": [{"loc": [self.location, self.field], "msg": self.message, "type": self.kind}]
-        }
+        loc = [self.location, *([self.field] if self.field else []), *self.path]
+        return {"detail": [{"loc": loc, "msg": self.message, "type": self.kind}]}
 
 
 class DetailError(Exception):

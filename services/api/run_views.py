@@ -4,11 +4,14 @@ import base64
 
 from services.api.schemas import RunOut
 from shared.models import ReportRun, RunStatus
-from shared.output_files import download_path
+from shared.output_files import download_path, output_file_name
 
 
 def run_view(run: ReportRun) -> RunOut:
+    """`output_path` is the file's name inside the output folder, not a path on the server."""
     view = RunOut.model_validate(run)
+    if run.output_path:
+        view = view.model_copy(update={"output_path": output_file_name(run.output_path)})
     if run.status == RunStatus.SUCCESS and run.output_path:
         view = view.model_copy(update={"download_url": download_path(run.id)})
     return view

@@ -38,7 +38,7 @@ class Runtime:
             sessions=sessions,
             broker=broker,
             relay=OutboxRelay(sessions, broker, settings.outbox_retention),
-            sql_checker=SqlChecker(settings),
+            sql_checker=SqlChecker(settings, settings.sql_check_timeout_seconds),
         )
 
     async def start(self) -> None:

@@ -4,7 +4,7 @@ import uuid
 from datetime import datetime
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, EmailStr, Field, StringConstraints, field_validator
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
 
 from shared.cron import InvalidSchedule, validate_cron, validate_timezone
 from shared.models import (
@@ -18,9 +18,14 @@ from shared.models import (
 )
 
 MAX_CRON_LENGTH = 100  # the column's size
+MAX_ADDRESS_LENGTH = 254  # RFC 5321's limit for a forward path, less its angle brackets
 
 ReportName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=255)]
 SqlText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
+# Checked as an e-mail address, and against ALLOWED_RECIPIENT_DOMAINS, by report_rules.
+Recipient = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=MAX_ADDRESS_LENGTH)
+]
 
 
 class _ReportFields(BaseModel):
@@ -68,8 +73,11 @@ class ReportCreate(_ReportFields):
     output_format: OutputFormat = OutputFormat.CSV
     compression: Compression = Compression.NONE
     is_active: bool = True
-    recipients: list[EmailStr] = Field(default_factory=list)
+    recipients: list[Recipient] = Field(default_factory=list)
     notify_on: NotifyOn = NotifyOn.ALWAYS
+    # On: text cells starting with = + - @ tab or CR get a leading ' (CSV and XLSX), so a
+    # spreadsheet shows them instead of evaluating them. Off: CSV is byte-identical to psql's.
+    csv_formula_guard: bool = False
 
 
 class ReportUpdate(_ReportFields):
@@ -83,8 +91,9 @@ class ReportUpdate(_ReportFields):
     output_format: OutputFormat | None = None
     compression: Compression | None = None
     is_active: bool | None = None
-    recipients: list[EmailStr] | None = None
+    recipients: list[Recipient] | None = None
     notify_on: NotifyOn | None = None
+    csv_formula_guard: bool | None = None
     # Admins only: hand the report to another active editor or admin.
     owner_id: uuid.UUID | None = None
 
@@ -113,6 +122,7 @@ class ReportOut(BaseModel):
     is_active: bool
     recipients: list[str]
     notify_on: NotifyOn
+    csv_formula_guard: bool
     owner_id: uuid.UUID | None
     # The owner's e-mail; null only for a report no admin has adopted yet.
     owner_email: str | None = None

@@ -11,6 +11,7 @@ from email.message import EmailMessage
 from pathlib import Path
 from typing import TypeVar
 
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from services.notifier import notification_log as records
@@ -38,6 +39,8 @@ from shared.topology import delay_routing_key
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
+NOT_ALLOWED = "the recipient's domain is not in ALLOWED_RECIPIENT_DOMAINS; not sent"
+_GONE = "run.completed for a run that no longer exists (its report was deleted); nothing to send"
 WRITE_ATTEMPTS = 3
 WRITE_RETRY_SECONDS = 1.0
 
@@ -96,14 +99,20 @@ class Notifier:
                 self._active.discard(task)
 
     async def _on_completed(self, run_id: uuid.UUID) -> None:
-        async with self._sessions.begin() as session:
-            run = await records.load_run(session, run_id)
-            if run is None:
-                log.warning("run.completed for an unknown run; ignored", extra={"run_id": run_id})
-                return
-            line = log_line(run)
-            await records.record_log_line(session, run_id, line)
-            recipients = await self._add_email_rows(session, run)
+        try:
+            async with self._sessions.begin() as session:
+                run = await records.load_run(session, run_id)
+                if run is None:
+                    log.info(_GONE, extra={"run_id": run_id})
+                    return
+                line = log_line(run)
+                await records.record_log_line(session, run_id, line)
+                recipients = await self._add_email_rows(session, run)
+        except IntegrityError:
+            if not await self._deleted_meanwhile(run_id):
+                raise
+            log.info(_GONE, extra={"run_id": run_id})
+            return
         log.info(header_safe(line, 2000), extra={"run_id": run_id})
         if not recipients:
             return
@@ -116,6 +125,12 @@ class Notifier:
         if errors:
             raise errors[0]
 
+    async def _deleted_meanwhile(self, run_id: uuid.UUID) -> bool:
+        """The run (with its report) was deleted after it was read: its rows then point at
+        nothing and are refused, which says nothing is left to notify."""
+        async with self._sessions.begin() as session:
+            return await records.load_run(session, run_id) is None
+
     async def _add_email_rows(self, session: AsyncSession, run: FinishedRun) -> list[str]:
         """Records one row per distinct recipient; returns those to mail now."""
         recipients = list(dict.fromkeys(address.strip() for address in run.recipients))
@@ -127,10 +142,22 @@ class Notifier:
             return []
         valid = [address for address in recipients if is_mailable_address(address)]
         invalid = [address for address in recipients if address not in valid]
+        allowed = [address for address in valid if self._settings.allows_recipient(address)]
+        refused = [address for address in valid if address not in allowed]
         mail_subject = subject(run)
         await records.add_emails(
-            session, run.run_id, valid, NotificationStatus.PENDING, mail_subject
+            session, run.run_id, allowed, NotificationStatus.PENDING, mail_subject
         )
+        await records.add_emails(
+            session, run.run_id, refused, NotificationStatus.SKIPPED, mail_subject, NOT_ALLOWED
+        )
+        if refused:
+            log.warning(
+                "%d recipient(s) outside ALLOWED_RECIPIENT_DOMAINS not mailed: %s",
+                len(refused),
+                header_safe(", ".join(refused), 2000),
+                extra={"run_id": run.run_id},
+            )
         await records.add_emails(
             session,
             run.run_id,
@@ -139,11 +166,15 @@ class Notifier:
             mail_subject,
             "not a valid e-mail address",
         )
-        return valid
+        return allowed
 
     async def _on_deferred(self, event: NotificationDeferred) -> None:
         async with self._sessions.begin() as session:
             run = await records.load_run(session, event.run_id)
+            # ALLOWED_RECIPIENT_DOMAINS may have been narrowed since the first attempt.
+            if run is not None and not self._settings.allows_recipient(event.recipient):
+                await records.skip_pending(session, event.run_id, event.recipient, NOT_ALLOWED)
+                run = None
         if run is None:
             return
         notice = self._notice(run, await self._output_file(run.output_path))

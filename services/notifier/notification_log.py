@@ -42,7 +42,7 @@ async def load_run(session: AsyncSession, run_id: uuid.UUID) -> FinishedRun | No
     ).one_or_none()
     if row is None:
         return None
-    run, report = row.tuple()
+    run, report = row
     return FinishedRun(
         run.id,
         report.name,
@@ -187,6 +187,21 @@ async def defer(
         attempt,
         error_message=error,
         next_attempt_at=func.now() + timedelta(seconds=delay_seconds),
+    )
+
+
+async def skip_pending(
+    session: AsyncSession, run_id: uuid.UUID, recipient: str, reason: str
+) -> None:
+    """A waiting retry that is no longer to be sent (its recipient is not allowed any more)."""
+    await session.execute(
+        update(NotificationLog)
+        .where(
+            _email(run_id, recipient),
+            NotificationLog.status == NotificationStatus.PENDING,
+            NotificationLog.claimed_at.is_(None),
+        )
+        .values(status=NotificationStatus.SKIPPED, error_message=reason, next_attempt_at=None)
     )
 
 

@@ -11,7 +11,7 @@ from email.utils import format_datetime
 
 from services.notifier.finished_run import FinishedRun
 from shared.models import RunStatus
-from shared.output_files import download_path, output_media_type
+from shared.output_files import download_path, output_file_name, output_media_type
 
 MAX_HEADER_CHARS = 200
 # C0/C1 controls, DEL and the Unicode line and paragraph separators: anything a mail header
@@ -57,9 +57,11 @@ def download_url(public_base_url: str, run_id: uuid.UUID) -> str:
 
 def log_line(run: FinishedRun) -> str:
     if run.status == RunStatus.SUCCESS:
+        # The run's notifications are shown by the API: the file's name, not the server's path.
+        output = output_file_name(run.output_path) if run.output_path else None
         return (
             f"Report '{run.report_name}' completed successfully. "
-            f"Rows exported: {run.row_count}. Output: {run.output_path}"
+            f"Rows exported: {run.row_count}. Output: {output}"
         )
     return f"Report '{run.report_name}' failed. Error: {run.error_message}"
 

@@ -4,10 +4,10 @@ from typing import Self
 
 from pydantic import Field, model_validator
 
-from shared.settings import OutputSettings, SmtpSettings, WorkerSettings
+from shared.settings import OutputSettings, RecipientSettings, SmtpSettings, WorkerSettings
 
 
-class NotifierSettings(WorkerSettings, SmtpSettings, OutputSettings):
+class NotifierSettings(WorkerSettings, SmtpSettings, OutputSettings, RecipientSettings):
     # Download links in the mails point here: `<PUBLIC_BASE_URL>/api/runs/<id>/download`.
     public_base_url: str = "http://localhost:8000"
     # Larger output files are not attached; the mail carries the download link only.

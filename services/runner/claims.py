@@ -54,6 +54,7 @@ class ClaimedRun:
     output_format: OutputFormat
     compression: Compression
     worker_id: str
+    csv_formula_guard: bool = False
     # Set when the report may not run any more (services.runner.owner_check): the run is
     # recorded as FAILED with this reason instead of exported.
     refusal: str | None = None
@@ -100,9 +101,13 @@ async def claim_run(
         return None
     report = (
         await session.execute(
-            select(Report.name, Report.sql_query, Report.output_format, Report.compression).where(
-                Report.id == run.report_id
-            )
+            select(
+                Report.name,
+                Report.sql_query,
+                Report.output_format,
+                Report.compression,
+                Report.csv_formula_guard,
+            ).where(Report.id == run.report_id)
         )
     ).one()
     return ClaimedRun(
@@ -115,7 +120,8 @@ async def claim_run(
         report.output_format,
         report.compression,
         worker_id,
-        await owner_refusal(session, run.report_id),
+        csv_formula_guard=report.csv_formula_guard,
+        refusal=await owner_refusal(session, run.report_id),
     )
 
 

@@ -137,6 +137,7 @@ class RunWorker:
             run.started_at,
             run.output_format,
             run.compression,
+            run.csv_formula_guard,
         )
         try:
             result = await self._exporter.export(request)

@@ -87,10 +87,11 @@ async def test_output_file_is_named_after_the_report_and_time(
     async with api_client(api_settings) as client:
         report_id = await create_report(client, "SELECT 1", name="Sales / Q1: ünïcode & co")
         run = await run_and_wait(client, report_id, WAIT)
-    name = Path(str(run["output_path"])).name
+    name = str(run["output_path"])
     assert name.startswith("Sales_Q1_n_code_co_")
     assert name.endswith(".csv")
-    assert not list(Path(str(run["output_path"])).parent.glob(f".{run['id']}.*.part"))
+    assert (api_settings.output_dir / name).is_file()
+    assert not list(api_settings.output_dir.glob(f".{run['id']}.*.part"))
 
 
 async def test_write_statements_fail_and_change_nothing(

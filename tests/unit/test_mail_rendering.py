@@ -179,7 +179,7 @@ def test_every_attempt_of_a_notification_has_the_same_message_id() -> None:
 def test_the_log_line_has_the_agreed_wording() -> None:
     assert log_line(_notice().run) == (
         "Report 'Weekly Sales Summary' completed successfully. Rows exported: 150. "
-        "Output: /outputs/Weekly_Sales_Summary_20240304_085800.csv"
+        "Output: Weekly_Sales_Summary_20240304_085800.csv"
     )
     failed = _notice(status=RunStatus.FAILED, error_message="division by zero")
     assert log_line(failed.run) == "Report 'Weekly Sales Summary' failed. Error: division by zero"

@@ -9,8 +9,9 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.api import audit
-from services.api.dependencies import CallerDep, ReportDep, SessionDep, SqlCheckerDep
+from services.api.dependencies import CallerDep, ReportDep, SessionDep, SettingsDep, SqlCheckerDep
 from services.api.errors import REPORT_NOT_FOUND, FieldError, Forbidden, NotFound
+from services.api.report_rules import checked_report_fields
 from services.api.report_views import report_view, report_views
 from services.api.schemas import (
     NULLABLE_REPORT_FIELDS,
@@ -38,11 +39,15 @@ async def list_reports(session: SessionDep) -> list[ReportOut]:
     responses={409: {"description": "A report with that name exists"}},
 )
 async def create_report(
-    body: ReportCreate, caller: CallerDep, session: SessionDep, sql_checker: SqlCheckerDep
+    body: ReportCreate,
+    caller: CallerDep,
+    session: SessionDep,
+    sql_checker: SqlCheckerDep,
+    settings: SettingsDep,
 ) -> ReportOut:
     """The caller owns the new report."""
     _check_compression(body.output_format, body.compression)
-    fields = body.model_dump(mode="json")
+    fields = checked_report_fields(body.model_dump(mode="json"), settings)
     fields["sql_query"] = await _checked_sql(sql_checker, body.sql_query)
     await _ensure_name_free(session, body.name, None)
     report = Report(**fields, owner_id=caller.user_id)
@@ -65,10 +70,11 @@ async def update_report(
     caller: CallerDep,
     session: SessionDep,
     sql_checker: SqlCheckerDep,
+    settings: SettingsDep,
 ) -> ReportOut:
     """Partial update: only the fields sent change (`{"is_active": false}` pauses a report);
     an admin hands it to another owner with `owner_id`."""
-    changes = _changes(body)
+    changes = checked_report_fields(_changes(body), settings)
     if body.owner_id is not None:
         await _check_new_owner(session, caller.role, body.owner_id)
     if body.sql_query is not None:

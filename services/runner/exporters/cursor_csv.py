@@ -12,24 +12,29 @@ from asyncpg import Record
 
 from services.runner.exporters.batches import each_batch
 from services.runner.exporters.csv_text import csv_header, csv_rows
+from services.runner.exporters.formula_guard import guarded_columns, guarded_names, guarded_rows
 from services.runner.exporters.output_file import OutputFile
 from services.runner.exporters.request import Written
 from services.runner.exporters.source import CheckedQuery
 from services.runner.exporters.text_output import use_text_output
 
 
-def _encoded_csv(rows: Sequence[Record]) -> bytes:
-    return csv_rows(rows).encode()
+def _encoded_csv(rows: Sequence[Record], guarded: Sequence[bool] | None) -> bytes:
+    return csv_rows(rows if guarded is None else guarded_rows(rows, guarded)).encode()
 
 
-async def write_csv_by_cursor(query: CheckedQuery, output: OutputFile, batch_rows: int) -> Written:
+async def write_csv_by_cursor(
+    query: CheckedQuery, output: OutputFile, batch_rows: int, formula_guard: bool = False
+) -> Written:
     connection = query.connection
     columns = (await connection.prepare(query.sql)).get_attributes()
     use_text_output(connection, columns)
     statement = await connection.prepare(query.sql)
-    await output.write(csv_header([column.name for column in columns]).encode())
+    names = [column.name for column in columns]
+    guarded = guarded_columns(columns) if formula_guard else None
+    await output.write(csv_header(guarded_names(names) if formula_guard else names).encode())
 
     async def write_batch(batch: list[Record]) -> None:
-        await output.write(await asyncio.to_thread(_encoded_csv, batch))
+        await output.write(await asyncio.to_thread(_encoded_csv, batch, guarded))
 
     return Written(await each_batch(await statement.cursor(), batch_rows, write_batch))

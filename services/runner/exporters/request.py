@@ -19,6 +19,8 @@ class ExportRequest:
     started_at: datetime
     output_format: OutputFormat = OutputFormat.CSV
     compression: Compression = Compression.NONE
+    # Text cells that would start a spreadsheet formula get a leading ' (CSV and XLSX).
+    csv_formula_guard: bool = False
 
 
 @dataclass(frozen=True)

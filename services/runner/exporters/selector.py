@@ -63,7 +63,7 @@ class Exporter:
             streamed = request.output_format != OutputFormat.XLSX  # XlsxBook writes its own zip
             await output.open(streamed)
             async with checked_query(self._dsn, request.sql_query, self._timeout_ms) as query:
-                written = await self._write(query, request.output_format, output)
+                written = await self._write(query, request, output)
             size, sha256 = await (output.close() if streamed else output.seal_written_file())
             final = await output.publish(
                 lambda attempt: output_filename(
@@ -76,12 +76,14 @@ class Exporter:
         return ExportResult(written.row_count, size, final, sha256, written.notes)
 
     async def _write(
-        self, query: CheckedQuery, output_format: OutputFormat, output: OutputFile
+        self, query: CheckedQuery, request: ExportRequest, output: OutputFile
     ) -> Written:
         by_cursor = self._csv_engine == CsvEngine.CURSOR
+        guard = request.csv_formula_guard
+        output_format = request.output_format
         match output_format:
-            case OutputFormat.CSV if by_cursor:
-                return await write_csv_by_cursor(query, output, self._batch_rows)
+            case OutputFormat.CSV if by_cursor or guard:  # COPY cannot change a value
+                return await write_csv_by_cursor(query, output, self._batch_rows, guard)
             case OutputFormat.CSV:
                 return await write_csv_by_copy(query, output)
             case OutputFormat.JSON | OutputFormat.JSONL if by_cursor:
@@ -90,4 +92,4 @@ class Exporter:
             case OutputFormat.JSON | OutputFormat.JSONL:
                 return await write_json_by_copy(query, output, output_format == OutputFormat.JSON)
             case OutputFormat.XLSX:
-                return await write_xlsx(query, output, self._batch_rows)
+                return await write_xlsx(query, output, self._batch_rows, guard)

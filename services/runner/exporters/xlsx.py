@@ -4,6 +4,7 @@ import asyncio
 from typing import Any
 
 from services.runner.exporters.batches import each_batch
+from services.runner.exporters.formula_guard import guarded_columns, guarded_names, guarded_rows
 from services.runner.exporters.output_file import OutputFile
 from services.runner.exporters.request import ExportFailed, Written
 from services.runner.exporters.source import CheckedQuery
@@ -11,7 +12,9 @@ from services.runner.exporters.text_output import use_text_output
 from services.runner.exporters.xlsx_book import MAX_COLUMNS, NATIVE_TYPES, XlsxBook
 
 
-async def write_xlsx(query: CheckedQuery, output: OutputFile, batch_rows: int) -> Written:
+async def write_xlsx(
+    query: CheckedQuery, output: OutputFile, batch_rows: int, formula_guard: bool = False
+) -> Written:
     connection = query.connection
     columns = (await connection.prepare(query.sql)).get_attributes()
     if len(columns) > MAX_COLUMNS:
@@ -23,12 +26,15 @@ async def write_xlsx(query: CheckedQuery, output: OutputFile, batch_rows: int) -
     await connection.execute("SET LOCAL DateStyle = ISO")
     statement = await connection.prepare(query.sql)
     native = [column.type.name if column.type.schema == "pg_catalog" else "" for column in columns]
+    names = [column.name for column in columns]
+    guarded = guarded_columns(columns) if formula_guard else None
     book = await asyncio.to_thread(
-        XlsxBook, output.partial, [column.name for column in columns], native
+        XlsxBook, output.partial, guarded_names(names) if formula_guard else names, native
     )
 
     async def write_batch(batch: list[Any]) -> None:  # Records, which XlsxBook reads by index
-        await asyncio.to_thread(book.write_rows, batch)
+        rows = batch if guarded is None else guarded_rows(batch, guarded)
+        await asyncio.to_thread(book.write_rows, rows)
 
     try:
         await each_batch(await statement.cursor(), batch_rows, write_batch)

@@ -56,3 +56,14 @@ async def test_a_removed_file_is_a_410_naming_it(
     assert response.json() == {
         "detail": "the file removed_20260101.csv is no longer in the output directory"
     }
+
+
+async def test_run_answers_name_the_file_not_the_servers_path(
+    client: httpx.AsyncClient, db: asyncpg.Connection
+) -> None:
+    report_id = await create_report(client, "SELECT 1 AS one")
+    server_path = "/srv/reportflow/outputs/Sales_20260101_080000.csv"
+    run_id = await _run(db, report_id, "SUCCESS", output_path=server_path)
+    one = (await client.get(f"/api/runs/{run_id}")).json()
+    (listed,) = (await client.get(f"/api/reports/{report_id}/runs")).json()
+    assert one["output_path"] == listed["output_path"] == "Sales_20260101_080000.csv"

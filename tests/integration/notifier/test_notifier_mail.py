@@ -6,6 +6,7 @@ import gzip
 import uuid
 from collections.abc import Awaitable, Callable
 from email.message import EmailMessage
+from pathlib import Path
 
 import asyncpg
 
@@ -84,7 +85,7 @@ async def test_every_run_gets_its_log_line(
     assert (success_row["channel"], success_row["status"]) == ("LOG", "SENT")
     assert success_row["message"] == (
         f"Report '{succeeded.report_name}' completed successfully. "
-        f"Rows exported: 150. Output: {succeeded.output_path}"
+        f"Rows exported: 150. Output: {Path(str(succeeded.output_path)).name}"
     )
     assert failure_row["message"] == (
         f"Report '{failed.report_name}' failed. Error: relation \"sales\" does not exist"
