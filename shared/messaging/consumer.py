@@ -72,6 +72,29 @@ def _delivery_count(message: AbstractIncomingMessage) -> int:
     return count if isinstance(count, int) else 0
 
 
+async def _shielded(work: Awaitable[None], event: Event) -> None:
+    """Runs `work` to its end even if this delivery is cancelled. aiormq cancels the callbacks of
+    a channel that closes (a lost connection): a notifier cut off between claiming a mail and
+    sending it left the mail claimed and never sent. The message, unacked, is delivered again,
+    and handlers are idempotent, so finishing the work is always safe."""
+    task = asyncio.ensure_future(work)
+    try:
+        await asyncio.shield(task)
+    except asyncio.CancelledError:
+        task.add_done_callback(lambda done: _log_orphaned_failure(done, event))
+        raise
+
+
+def _log_orphaned_failure(task: asyncio.Future[None], event: Event) -> None:
+    if not task.cancelled() and task.exception() is not None:
+        log.error(
+            "handling %s %s failed after its delivery was cancelled; it is delivered again",
+            event.routing_key,
+            event.event_id,
+            exc_info=task.exception(),
+        )
+
+
 async def _dispatch(
     message: AbstractIncomingMessage, handler: EventHandler, queue_base: str
 ) -> None:
@@ -85,7 +108,7 @@ async def _dispatch(
         MESSAGES_DEAD_LETTERED.labels(queue_base).inc()
         return
     try:
-        await handler(event)
+        await _shielded(handler(event), event)
     except PermanentFailure as error:
         log.error("dead-lettering %s %s: %s", event.routing_key, event.event_id, error)
         await message.reject(requeue=False)
