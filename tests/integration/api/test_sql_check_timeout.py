@@ -12,6 +12,7 @@ import pytest
 from services.api.settings import ApiSettings
 from tests.support.api import api_client
 from tests.support.reports import report_body
+from tests.support.sandbox import SandboxSource
 
 CHECK_TIMEOUT_SECONDS = 1.0
 
@@ -24,18 +25,21 @@ async def impatient_client(api_settings: ApiSettings) -> AsyncIterator[httpx.Asy
 
 
 @pytest.fixture
-async def locked_table(db: asyncpg.Connection, database_url: str) -> AsyncIterator[str]:
-    """A table another connection holds in ACCESS EXCLUSIVE mode until the test ends."""
+async def locked_table(
+    data_source: SandboxSource, source_db: asyncpg.Connection
+) -> AsyncIterator[str]:
+    """A data-source table another connection holds in ACCESS EXCLUSIVE mode until the test
+    ends."""
     table = f"locked_{uuid.uuid4().hex[:8]}"
-    await db.execute(f"CREATE TABLE {table} (id int)")
-    holder = await asyncpg.connect(database_url)
+    await data_source.add_tables(f"CREATE TABLE {table} (id int)")
+    holder = await asyncpg.connect(data_source.admin_url)
     transaction = holder.transaction()
     await transaction.start()
     await holder.execute(f"LOCK TABLE {table} IN ACCESS EXCLUSIVE MODE")
     yield table
     await transaction.rollback()
     await holder.close()
-    await db.execute(f"DROP TABLE {table}")
+    await source_db.execute(f"DROP TABLE {table}")
 
 
 async def test_create_answers_503_while_the_table_is_locked(
@@ -66,10 +70,13 @@ async def test_update_answers_503_while_the_table_is_locked(
 
 
 async def test_the_checker_works_again_once_the_lock_is_gone(
-    impatient_client: httpx.AsyncClient, db: asyncpg.Connection
+    impatient_client: httpx.AsyncClient,
+    db: asyncpg.Connection,
+    data_source: SandboxSource,
+    source_db: asyncpg.Connection,
 ) -> None:
     table = f"unlocked_{uuid.uuid4().hex[:8]}"
-    await db.execute(f"CREATE TABLE {table} (id int)")
+    await data_source.add_tables(f"CREATE TABLE {table} (id int)")
     try:
         response = await impatient_client.post(
             "/api/reports", json=report_body(sql_query=f"SELECT id FROM {table}")
@@ -77,4 +84,4 @@ async def test_the_checker_works_again_once_the_lock_is_gone(
         assert response.status_code == 201, response.text
     finally:
         await db.execute(f"DELETE FROM reports WHERE sql_query LIKE '%{table}%'")
-        await db.execute(f"DROP TABLE {table}")
+        await source_db.execute(f"DROP TABLE {table}")
