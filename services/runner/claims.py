@@ -22,6 +22,7 @@ from shared.models import (
     Report,
     ReportRun,
     RunStatus,
+    User,
 )
 from shared.outbox import add_event
 from shared.run_queue import request_runs
@@ -107,7 +108,12 @@ async def claim_run(
                 Report.output_format,
                 Report.compression,
                 Report.csv_formula_guard,
-            ).where(Report.id == run.report_id)
+                User.email.label("owner_email"),
+                User.role.label("owner_role"),
+                User.is_active.label("owner_active"),
+            )
+            .outerjoin(User, User.id == Report.owner_id)
+            .where(Report.id == run.report_id)
         )
     ).one()
     return ClaimedRun(
@@ -121,7 +127,7 @@ async def claim_run(
         report.compression,
         worker_id,
         csv_formula_guard=report.csv_formula_guard,
-        refusal=await owner_refusal(session, run.report_id),
+        refusal=owner_refusal(report.owner_email, report.owner_role, report.owner_active),
     )
 
 
