@@ -5,8 +5,11 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 import asyncpg
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from shared.database import create_engine, create_sessionmaker
 from shared.migrate import upgrade_to_head
+from shared.settings import DatabaseSettings
 
 
 @asynccontextmanager
@@ -32,3 +35,13 @@ async def migrated_database(admin_dsn: str, name: str) -> AsyncIterator[str]:
     async with empty_database(admin_dsn, name) as url:
         await asyncio.to_thread(upgrade_to_head, url)
         yield url
+
+
+@asynccontextmanager
+async def sessions_on(url: str) -> AsyncIterator[async_sessionmaker[AsyncSession]]:
+    """Sessions on the database at `url`, as the services make them; the engine is disposed."""
+    engine = create_engine(DatabaseSettings(database_url=url))
+    try:
+        yield create_sessionmaker(engine)
+    finally:
+        await engine.dispose()

@@ -12,10 +12,8 @@ import pytest
 from pamqp.common import Arguments
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from shared.database import create_engine, create_sessionmaker
-from shared.settings import DatabaseSettings
 from shared.topology import Topology
-from tests.support.databases import migrated_database
+from tests.support.databases import migrated_database, sessions_on
 from tests.support.environment import ADMIN_DSN, AMQP_URL
 
 
@@ -27,9 +25,8 @@ async def outbox_database(run_id: str) -> AsyncIterator[str]:
 
 @pytest.fixture(scope="module")
 async def outbox_sessions(outbox_database: str) -> AsyncIterator[async_sessionmaker[AsyncSession]]:
-    engine = create_engine(DatabaseSettings(database_url=outbox_database))
-    yield create_sessionmaker(engine)
-    await engine.dispose()
+    async with sessions_on(outbox_database) as sessions:
+        yield sessions
 
 
 @pytest.fixture

@@ -11,9 +11,7 @@ import asyncpg
 import pytest
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from shared.database import create_engine, create_sessionmaker
-from shared.settings import DatabaseSettings
-from tests.support.databases import migrated_database
+from tests.support.databases import migrated_database, sessions_on
 from tests.support.environment import ADMIN_DSN
 
 
@@ -27,9 +25,8 @@ async def quiet_database_url(run_id: str) -> AsyncIterator[str]:
 async def quiet_sessions(
     quiet_database_url: str,
 ) -> AsyncIterator[async_sessionmaker[AsyncSession]]:
-    engine = create_engine(DatabaseSettings(database_url=quiet_database_url))
-    yield create_sessionmaker(engine)
-    await engine.dispose()
+    async with sessions_on(quiet_database_url) as sessions:
+        yield sessions
 
 
 @pytest.fixture
