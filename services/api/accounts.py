@@ -52,14 +52,13 @@ async def bootstrap_admin(
     email, password = settings.admin_email, settings.reportflow_admin_password
     if email is None or password is None:
         return
-    password_hash = await hash_password(password.get_secret_value())
     async with sessions.begin() as session:
         await lock_admins(session)
         admin = await session.scalar(
             select(User).where(User.email == email, User.role == Role.ADMIN)
         )
         if admin is None and not await _any_active_admin(session):
-            admin = await _create_or_promote(session, email, password_hash)
+            admin = await _create_or_promote(session, email, password.get_secret_value())
         if admin is None:
             log.warning("an admin exists already, and it is not %s: none created", email)
             return
@@ -82,10 +81,12 @@ async def _any_active_admin(session: AsyncSession) -> bool:
     return found is not None
 
 
-async def _create_or_promote(session: AsyncSession, email: str, password_hash: str) -> User:
+async def _create_or_promote(session: AsyncSession, email: str, password: str) -> User:
+    """Hashes the password only for a new account: argon2 costs ~0.1 s and 64 MiB, and most
+    starts find the admin there already."""
     user = await session.scalar(select(User).where(User.email == email))
     if user is None:
-        user = User(email=email, password_hash=password_hash, role=Role.ADMIN)
+        user = User(email=email, password_hash=await hash_password(password), role=Role.ADMIN)
         session.add(user)
         log.info("created the first admin, %s", email)
     else:
