@@ -14,7 +14,6 @@ from typing import Annotated
 from fastapi import Depends, FastAPI, Request
 from fastapi.routing import APIRoute, iter_route_contexts
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
-from sqlalchemy import select
 
 from services.api.authentication import Caller, authenticate, bearer_token
 from services.api.dependencies import SessionDep, SessionMakerDep, SettingsDep
@@ -166,9 +165,9 @@ async def _check_scope(scope: Scope, request: Request, session: SessionDep, call
         report_id = _path_uuid(request, "report_id")
         if report_id is None:
             return  # not a UUID: the route answers 422
-        owner = await session.execute(select(Report.owner_id).where(Report.id == report_id))
-        row = owner.one_or_none()
-        if row is not None and row.owner_id != caller.user_id:
+        # session.get: the route's ReportDep then finds the row loaded instead of reading it again
+        report = await session.get(Report, report_id)
+        if report is not None and report.owner_id != caller.user_id:
             raise Forbidden("an editor may change only the reports they own")
 
 
