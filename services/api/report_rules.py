@@ -6,7 +6,7 @@ from email_validator import EmailNotValidError, validate_email
 
 from services.api.errors import FieldError
 from services.api.settings import ApiSettings
-from shared.settings import recipient_domain
+from shared.settings import RecipientSettings, recipient_domain
 
 # A listed domain is the operator's word that mail there arrives, even when it is a special-use
 # name (corp.local) that email-validator refuses: only the local part is checked, against a
@@ -18,14 +18,14 @@ class InvalidRecipient(ValueError):
     """Not an e-mail address, or its domain is not in ALLOWED_RECIPIENT_DOMAINS."""
 
 
-def normalized_recipient(address: str, allowed_domains: frozenset[str]) -> str:
+def normalized_recipient(address: str, settings: RecipientSettings) -> str:
     """The address as it is stored (domain in lower case); raises InvalidRecipient."""
     domain = recipient_domain(address)
-    listed = domain in allowed_domains
-    if allowed_domains and not listed:
+    if not settings.allows_recipient(address):
         raise InvalidRecipient(
             f"{address!r}: the domain {domain!r} is not in ALLOWED_RECIPIENT_DOMAINS"
         )
+    listed = domain in settings.allowed_recipient_domains
     local, at, _ = address.strip().rpartition("@")
     checked = f"{local}@{STAND_IN_DOMAIN}" if listed and at else address
     try:
@@ -72,7 +72,7 @@ def checked_report_fields(fields: dict[str, Any], settings: ApiSettings) -> dict
     normalized = []
     for index, address in enumerate(recipients):
         try:
-            normalized.append(normalized_recipient(address, settings.allowed_recipient_domains))
+            normalized.append(normalized_recipient(address, settings))
         except InvalidRecipient as error:
             raise FieldError(
                 422, "recipients", str(error), "invalid_recipient", "body", (index,)

@@ -4,6 +4,7 @@ import pytest
 
 from services.api.input_guard import first_unencodable, text_problem
 from services.api.report_rules import InvalidRecipient, normalized_recipient
+from shared.settings import RecipientSettings
 
 LISTED = frozenset({"corp.local", "example.com"})
 
@@ -41,6 +42,10 @@ def test_clean_json_has_nothing_to_report() -> None:
     assert first_unencodable({"a": [1, 2.5, None, True, "x"]}, ("body",)) is None
 
 
+def _settings(allowed: frozenset[str]) -> RecipientSettings:
+    return RecipientSettings(_env_file=None, allowed_recipient_domains=allowed)
+
+
 @pytest.mark.parametrize(
     ("address", "allowed", "stored"),
     [
@@ -52,7 +57,7 @@ def test_clean_json_has_nothing_to_report() -> None:
 def test_accepted_recipients_are_stored_normalized(
     address: str, allowed: frozenset[str], stored: str
 ) -> None:
-    assert normalized_recipient(address, allowed) == stored
+    assert normalized_recipient(address, _settings(allowed)) == stored
 
 
 @pytest.mark.parametrize(
@@ -68,4 +73,4 @@ def test_accepted_recipients_are_stored_normalized(
 )
 def test_refused_recipients_say_why(address: str, allowed: frozenset[str], reason: str) -> None:
     with pytest.raises(InvalidRecipient, match=reason):
-        normalized_recipient(address, allowed)
+        normalized_recipient(address, _settings(allowed))
