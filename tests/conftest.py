@@ -50,11 +50,6 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     items.sort(key=lambda item: item.get_closest_marker("disruptive") is not None)
 
 
-def _database_dsn(name: str) -> str:
-    base, _, _ = ADMIN_DSN.rpartition("/")
-    return f"{base}/{name}"
-
-
 @pytest.fixture(scope="session")
 def run_id() -> str:
     return uuid.uuid4().hex[:10]

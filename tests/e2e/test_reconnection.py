@@ -11,21 +11,12 @@ import pytest
 
 from shared.messaging import Broker
 from tests.support import outages
+from tests.support.api import wait_for_health
 from tests.support.reports import report_body, unique_name
 from tests.support.runs import queued_run, wait_for_status
 from tests.support.services import ServiceProcess
 
 pytestmark = pytest.mark.disruptive
-
-
-async def _wait_for_health(client: httpx.AsyncClient, status_code: int) -> dict[str, object]:
-    for _ in range(300):
-        response = await client.get("/health")
-        if response.status_code == status_code:
-            body: dict[str, object] = response.json()
-            return body
-        await asyncio.sleep(0.1)
-    raise AssertionError(f"/health never answered {status_code}")
 
 
 async def test_a_run_requested_while_rabbitmq_is_down_completes_once_it_is_back(
@@ -34,14 +25,14 @@ async def test_a_run_requested_while_rabbitmq_is_down_completes_once_it_is_back(
     report = (await client.post("/api/reports", json=report_body(sql_query="SELECT 1"))).json()
     await asyncio.to_thread(outages.stop_rabbitmq)
     try:
-        down = await _wait_for_health(client, 503)
+        down = await wait_for_health(client, 503)
         queued = await client.post(f"/api/reports/{report['id']}/run")
     finally:
         await asyncio.to_thread(outages.start_rabbitmq)
 
     assert down["failing"] == ["rabbitmq"]
     assert queued.status_code == 202
-    await _wait_for_health(client, 200)
+    await wait_for_health(client, 200)
     db = await asyncpg.connect(database_url)
     try:
         finished = await wait_for_status(db, queued.json()["id"], {"SUCCESS", "FAILED"}, within=60)

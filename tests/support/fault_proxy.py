@@ -44,7 +44,6 @@ class FaultProxy:
     def __init__(self, upstream_host: str, upstream_port: int) -> None:
         self.upstream = (upstream_host, upstream_port)
         self.port = 0
-        self.connections_accepted = 0
         self._loop = asyncio.new_event_loop()
         self._thread = threading.Thread(target=self._loop.run_forever, daemon=True)
         self._server: asyncio.Server | None = None
@@ -127,10 +126,6 @@ class FaultProxy:
         finally:
             self.restore()
 
-    @property
-    def open_connections(self) -> int:
-        return len(self._links)
-
     # Inside the proxy's loop
 
     def _call(self, coroutine: Coroutine[Any, Any, None]) -> None:
@@ -175,7 +170,6 @@ class FaultProxy:
         if self._refusing:
             writer.transport.abort()
             return
-        self.connections_accepted += 1
         link = _Link(client=writer)
         self._links.add(link)
         try:
