@@ -10,7 +10,8 @@ import asyncpg
 from shared.settings import BrokerSettings, DatabaseSettings
 
 START_POSTGRES = "pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start"
-START_RABBITMQ = "rabbitmq-server -detached && rabbitmqctl await_startup"
+# `-detached` returns before the node registers, and await_startup fails at once on an unseen node.
+START_RABBITMQ = "rabbitmq-server -detached && sleep 5 && rabbitmqctl await_startup"
 
 
 async def _postgres_problem(settings: DatabaseSettings) -> str | None:
