@@ -244,6 +244,7 @@ async def test_reports_list_filters_and_fits_a_phone(page: Page, web_system: Web
     marker = uuid.uuid4().hex[:8]
     await web_system.admin.post("/api/reports", json=report_body(name=f"Phone {marker}"))
     await sign_in(page)
+    await screenshot(page, "reports-list-all")  # every report the tests above left
     await page.get_by_label("Filter", exact=True).fill(marker)
     await expect(page.locator("tr[data-report-id]")).to_have_count(1)
     await page.get_by_label("Last run status", exact=True).select_option("NEVER")

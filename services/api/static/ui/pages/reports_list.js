@@ -90,7 +90,7 @@ function reportRow(report, schedule) {
       ? [h("div", {}, `${formatTime(next, report.timezone)} (${report.timezone})`),
          report.timezone === zone ? null : h("div", { class: "muted small" }, `${formatTime(next, zone)} your time`),
          h("div", { class: "muted small" }, relativeTime(next))]
-      : h("span", { class: "muted" }, report.is_active ? "not scheduled" : "paused")),
+      : h("span", { class: "muted" }, !report.is_active ? "paused" : "—")),
     h("td", {}, statusBadge(last?.status),
       last ? h("div", { class: "muted small" },
         [last.finished_at ? formatTime(last.finished_at, zone) : "not finished",
