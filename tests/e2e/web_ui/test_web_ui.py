@@ -274,3 +274,58 @@ async def test_keyboard_alone_signs_in_and_reaches_a_report(
     await link.focus()
     await page.keyboard.press("Enter")
     await expect(page).to_have_url(re.compile(f"#/reports/{report['id']}$"))
+
+
+async def test_an_editor_edits_own_reports_only(page: Page, web_system: WebSystem) -> None:
+    editor = await create_account(web_system.admin, "editor")
+    others = (await web_system.admin.post("/api/reports", json=report_body())).json()
+    own = (
+        await web_system.admin.post("/api/reports", json=report_body(), headers=editor.headers)
+    ).json()
+    await sign_in(page, editor.email, editor.password)
+    await expect(page.get_by_role("link", name="New report")).to_be_visible()
+    await open_report(page, others)
+    await expect(page.get_by_role("button", name="Run now")).to_have_count(0)
+    await page.goto(f"/#/reports/{others['id']}/edit")
+    await expect(page.get_by_role("alert")).to_contain_text("owner or an admin")
+    await open_report(page, own)
+    await expect(page.get_by_role("button", name="Run now")).to_be_visible()
+    await expect(page.get_by_role("link", name="Edit")).to_be_visible()
+
+
+async def test_statuses_and_run_fields_this_page_does_not_know_render_sensibly(
+    page: Page,
+) -> None:
+    await page.goto("/")
+    rendered = await page.evaluate(
+        """async () => {
+            const load = (path) => import(new URL(`static/ui/${path}`, location.href).href);
+            const { statusBadge, isActive } = await load("statuses.js");
+            const { runSummary } = await load("runs.js");
+            const badge = (status) => {
+                const node = statusBadge(status);
+                return [node.textContent, node.className];
+            };
+            return {
+                cancelled: badge("CANCELLED"),
+                skipped: badge("SKIPPED"),
+                unknown: badge("PAUSED_FOR_LUNCH"),
+                none: badge(null),
+                unknownIsActive: isActive("PAUSED_FOR_LUNCH"),
+                runningRows: runSummary({status: "RUNNING", rows_exported: 1200}),
+                finishedNewFields: runSummary({
+                    status: "SUCCESS", rows_exported: 5, bytes_written: 2048,
+                    started_at: "2026-01-01T00:00:00Z", finished_at: "2026-01-01T00:00:02.5Z",
+                }),
+                bare: runSummary({status: "CANCELLED"}),
+            };
+        }"""
+    )
+    assert rendered["cancelled"] == ["Cancelled", "status status-muted"]
+    assert rendered["skipped"] == ["Skipped", "status status-muted"]
+    assert rendered["unknown"] == ["Paused for lunch", "status status-other"]
+    assert rendered["none"] == ["Never run", "status status-none"]
+    assert rendered["unknownIsActive"] is False  # an unknown status is final: polling stops
+    assert rendered["runningRows"] == "1,200 rows so far"
+    assert rendered["finishedNewFields"] == "5 rows · 2.0\u00a0KB · in 2.5 s"
+    assert rendered["bare"] == ""

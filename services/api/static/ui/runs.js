@@ -19,7 +19,6 @@ export function downloadLink(run) {
 }
 
 /** The buttons and links a run offers; `allowed` is whether the viewer may change the report. */
-// eslint-disable-next-line no-unused-vars
 export function runActions(run, allowed = false) {
   const actions = [downloadLink(run)];
   // A Cancel button joins here, for those `allowed`, while isActive(run.status).
@@ -41,12 +40,12 @@ export function runSummary(run) {
 }
 
 /** Draws `run` into `panel` and keeps asking until it is final; `onFinished(run)` then. */
-export async function followRun(run, panel, signal, onFinished) {
+export async function followRun(run, panel, { signal, allowed, onFinished }) {
   let current = run;
   panel.dataset.runId = run.id;  // a newer run followed in the same panel ends this loop
   const superseded = () => signal.aborted || panel.dataset.runId !== run.id;
   for (;;) {
-    drawLiveRun(panel, current);
+    drawLiveRun(panel, current, allowed);
     if (!isActive(current.status) || signal.aborted) break;
     await new Promise((resolve) => setTimeout(resolve, POLL_MS));
     if (superseded()) return;
@@ -61,26 +60,26 @@ export async function followRun(run, panel, signal, onFinished) {
   if (!signal.aborted) onFinished(current);
 }
 
-function drawLiveRun(panel, run) {
+function drawLiveRun(panel, run, allowed) {
   fill(
     panel,
     h("span", { class: "muted" }, "Latest run: "),
     statusBadge(run.status),
     h("span", { class: "small" }, ` ${runSummary(run)} `),
-    ...runActions(run),
+    ...runActions(run, allowed),
     run.error_message ? h("pre", { class: "run-error", role: "alert" }, run.error_message) : null,
   );
 }
 
 /** The history table of a report, newest first, with each run's notifications. */
-export async function runHistory(reportId, offset = 0) {
+export async function runHistory(reportId, { offset = 0, allowed = false } = {}) {
   const { data: runs, headers } = await getPage(reportId, offset);
   const notifications = await Promise.all(
     runs.map((run) => get(`api/runs/${segment(run.id)}/notifications`).catch(() => null)),
   );
   const total = Number(headers.get("X-Total-Count") ?? runs.length);
   if (!runs.length) return { node: h("p", { class: "empty" }, "No runs yet."), total };
-  const rows = runs.flatMap((run, index) => historyRows(run, notifications[index]));
+  const rows = runs.flatMap((run, index) => historyRows(run, notifications[index], allowed));
   const node = table("Run history", ["When", "Trigger", "Status", "Duration", "Rows", "Size", "File", "Notified"], rows, "runs");
   return { node, total };
 }
@@ -89,7 +88,7 @@ function getPage(reportId, offset) {
   return request("GET", query(`api/reports/${segment(reportId)}/runs`, { limit: HISTORY_PAGE, offset }));
 }
 
-function historyRows(run, notifications) {
+function historyRows(run, notifications, allowed) {
   const row = h(
     "tr",
     { "data-run-id": run.id, "data-status": run.status },
@@ -99,7 +98,7 @@ function historyRows(run, notifications) {
     h("td", {}, formatDuration(durationBetween(run.started_at, run.finished_at))),
     h("td", { class: "number" }, formatCount(rowsOf(run))),
     h("td", { class: "number" }, formatBytes(bytesOf(run))),
-    h("td", {}, runActions(run)),
+    h("td", {}, runActions(run, allowed)),
     h("td", {}, notificationList(notifications)),
   );
   const details = [

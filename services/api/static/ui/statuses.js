@@ -26,7 +26,8 @@ export const NEVER_RUN = "NEVER";
 export function statusInfo(status, known = KNOWN) {
   if (!status) return { label: "Never run", tone: "none" };
   const text = String(status);
-  return known[text] ?? { label: text.charAt(0) + text.slice(1).toLowerCase(), tone: "other" };
+  const words = text.replaceAll("_", " ").toLowerCase();
+  return known[text] ?? { label: words.charAt(0).toUpperCase() + words.slice(1), tone: "other" };
 }
 
 /** Still waiting or running: the page keeps asking for news. */

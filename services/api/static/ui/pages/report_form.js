@@ -5,6 +5,7 @@ import { ApiError, get, post, put, segment } from "../api.js";
 import { debounce, field, fill, h, setFieldError } from "../dom.js";
 import { formatTime } from "../format.js";
 import { schedulePreview } from "../schedule.js";
+import { canChangeReport, canCreateReports } from "../session.js";
 
 const FORMATS = ["CSV", "JSON", "JSONL", "XLSX"];
 const COMPRESSIONS = [["none", "None"], ["gzip", "gzip (text formats)"]];
@@ -20,6 +21,11 @@ const options = (pairs, selected) =>
 
 export async function reportForm(context, reportId) {
   const report = reportId ? await get(`api/reports/${segment(reportId)}`) : BLANK;
+  if (reportId ? !canChangeReport(context.me, report) : !canCreateReports(context.me)) {
+    throw new Error(reportId
+      ? "Only the report's owner or an admin may edit it."
+      : "Only editors and admins create reports.");
+  }
   const controls = buildControls(report);
   const zones = h("datalist", { id: "timezone-list" });
   get("api/timezones").then((names) => fill(zones, names.map((name) => h("option", { value: name }))), () => {});
