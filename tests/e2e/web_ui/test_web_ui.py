@@ -238,6 +238,8 @@ async def test_audit_page_lists_what_admins_did(page: Page, web_system: WebSyste
     await expect(entry).to_contain_text("report.created")
     await expect(entry).to_contain_text(ADMIN_EMAIL)
     await screenshot(page, "audit")
+    await entry.get_by_role("link", name=report["id"]).click()
+    await expect(page.locator("h1.report-title")).to_have_text(report["name"])
 
 
 async def test_reports_list_filters_and_fits_a_phone(page: Page, web_system: WebSystem) -> None:

@@ -1,6 +1,6 @@
 // The audit log (admins): who created, changed, ran or deleted what, newest first.
 
-import { request, query } from "../api.js";
+import { query, request, segment } from "../api.js";
 import { fill, h, table } from "../dom.js";
 import { formatTime } from "../format.js";
 
@@ -18,7 +18,7 @@ export async function auditPage(context) {
           formatTime(entry.occurred_at),
           entry.actor_email ?? "—",
           h("code", {}, entry.action),
-          `${entry.subject_type} ${entry.subject_id ?? ""}`,
+          subject(entry),
           h("code", { class: "details-json" }, JSON.stringify(entry.details)),
         ]), "audit")
         : h("p", { class: "empty" }, "Nothing has happened yet."),
@@ -29,4 +29,12 @@ export async function auditPage(context) {
   };
   await show(0);
   return [h("h1", {}, "Audit log"), body];
+}
+
+/** A report the entry is about links to its page (which says so if it was deleted since). */
+function subject(entry) {
+  if (entry.subject_type === "report" && entry.subject_id) {
+    return ["report ", h("a", { href: `#/reports/${segment(entry.subject_id)}` }, entry.subject_id)];
+  }
+  return `${entry.subject_type} ${entry.subject_id ?? ""}`;
 }

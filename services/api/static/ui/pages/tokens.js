@@ -9,7 +9,10 @@ import { isAdmin } from "../session.js";
 export async function tokensPage(context) {
   const list = h("div", { id: "token-list" });
   const created = h("div", { "aria-live": "polite" });
-  const redraw = async () => fill(list, tokenTable(await get("api/tokens"), context.me, redraw));
+  // An admin sees everyone's tokens: name each account by its e-mail.
+  const emails = new Map(isAdmin(context.me)
+    ? (await get("api/users")).map((user) => [user.id, user.email]) : []);
+  const redraw = async () => fill(list, tokenTable(await get("api/tokens"), context.me, emails, redraw));
 
   const name = h("input", { id: "token-name", maxlength: 100, required: true, autocomplete: "off" });
   const days = h("input", { id: "token-days", type: "number", min: 1, max: 3650, inputmode: "numeric" });
@@ -52,11 +55,11 @@ function shownOnce(token) {
     h("p", { id: "new-token-note", class: "small" }, "Copy it now: it is shown only this once (only its digest is stored)."));
 }
 
-function tokenTable(tokens, me, redraw) {
+function tokenTable(tokens, me, emails, redraw) {
   if (!tokens.length) return h("p", { class: "empty" }, "No tokens.");
   return table("API tokens", ["Name", "Account", "Created", "Last used", "Expires", ""], tokens.map((token) => [
     token.name,
-    token.user_id === me.id ? "you" : token.user_id,
+    token.user_id === me.id ? "you" : emails.get(token.user_id) ?? token.user_id,
     formatTime(token.created_at),
     token.last_used_at ? formatTime(token.last_used_at) : "never",
     token.expires_at ? formatTime(token.expires_at) : "never",
