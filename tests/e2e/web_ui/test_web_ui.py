@@ -242,9 +242,17 @@ async def test_audit_page_lists_what_admins_did(page: Page, web_system: WebSyste
     await expect(page.locator("h1.report-title")).to_have_text(report["name"])
 
 
-async def test_reports_list_filters_and_fits_a_phone(page: Page, web_system: WebSystem) -> None:
+async def assert_fits_the_width(page: Page) -> None:
+    overflow = await page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+    assert overflow <= 0, f"{page.url} is {overflow} px wider than the window"
+
+
+async def test_reports_list_filters_and_pages_fit_a_phone(
+    page: Page, web_system: WebSystem
+) -> None:
     marker = uuid.uuid4().hex[:8]
-    await web_system.admin.post("/api/reports", json=report_body(name=f"Phone {marker}"))
+    body = report_body(name=f"Phone {marker}", sql_query="SELECT 1 AS one")
+    report = (await web_system.admin.post("/api/reports", json=body)).json()
     await sign_in(page)
     await screenshot(page, "reports-list-all")  # every report the tests above left
     await page.get_by_label("Filter", exact=True).fill(marker)
@@ -257,9 +265,16 @@ async def test_reports_list_filters_and_fits_a_phone(page: Page, web_system: Web
     await page.set_viewport_size(PHONE)
     await page.get_by_label("Last run status", exact=True).select_option("")
     await page.get_by_label("Filter", exact=True).fill("")
-    overflow = await page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
-    assert overflow <= 0
+    await assert_fits_the_width(page)
     await screenshot(page, "reports-list-phone")
+    await open_report(page, report)
+    await page.get_by_role("button", name="Run now").click()
+    await expect(page.locator("tr[data-run-id]")).to_have_count(1)
+    await assert_fits_the_width(page)
+    await screenshot(page, "report-page-phone")
+    await page.get_by_role("link", name="Edit").click()
+    await expect(page.get_by_label("SQL query", exact=True)).to_have_value("SELECT 1 AS one")
+    await assert_fits_the_width(page)
 
 
 async def test_keyboard_alone_signs_in_and_reaches_a_report(

@@ -86,7 +86,7 @@ function definition(report, schedule) {
     item("Time zone", report.timezone),
     item("Next run", next
       ? [`${formatTime(next, report.timezone)} (${report.timezone})`, report.timezone === zone ? null : h("div", { class: "muted" }, `${formatTime(next, zone)} your time (${zone})`)]
-      : (report.is_active ? "not scheduled" : "paused")),
+      : (report.is_active ? "—" : "paused")),
     item("Format", report.output_format, report.compression !== "none" ? `, ${report.compression}` : ""),
     item("Recipients", report.recipients.length ? h("ul", { class: "plain" }, report.recipients.map((r) => h("li", {}, r))) : "nobody"),
     item("Notify on", report.notify_on),
