@@ -8,7 +8,12 @@ INSTALLED := $(VENV)/.installed
 # mail catcher and the Procfile runner (aiosmtpd is also the tests' SMTP server).
 LOCKS := requirements.lock requirements-dev.lock requirements-demo.lock
 
-.PHONY: install run test faults lint check-services bench clean
+# Debian's Chromium, which the browser tests drive through Playwright (tests/support/browser.py).
+CHROMIUM := /usr/bin/chromium
+# Playwright never downloads a browser of its own: the tests use Debian's.
+export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD := 1
+
+.PHONY: install run test faults lint check-services browser bench clean
 
 $(INSTALLED): pyproject.toml $(LOCKS)
 	$(PYTHON) -m venv $(VENV)
@@ -38,7 +43,13 @@ lint: install
 	$(BIN)/check-jsonschema --builtin-schema vendor.compose-spec docker-compose.yml
 	$(BIN)/hadolint Dockerfile
 
-test: check-services lint
+# Installs Debian's chromium package once, when it is missing (needs root, as CI runs); the
+# browser tests fail, never skip, without it.
+browser:
+	@test -x $(CHROMIUM) || { apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y chromium; }
+	@$(CHROMIUM) --version 2>/dev/null
+
+test: check-services lint browser
 	$(BIN)/pytest -m "not disruptive"
 
 # The long fault scenarios, then the `disruptive` tests, which stop and restart the machine's real

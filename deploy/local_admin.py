@@ -64,14 +64,14 @@ def main() -> None:
     if configured.reportflow_admin_email or configured.reportflow_admin_password:
         write_private(LOCAL_ENV, {})  # the services use your settings, not a generated admin
         token = configured.reportflow_admin_token
-        print(f"Sign in at {base}/docs as {configured.reportflow_admin_email} (your password).")
+        print(f"Sign in at {base}/ as {configured.reportflow_admin_email} (your password).")
         if token is not None:
             print(f"For curl: export REPORTFLOW_TOKEN={token.get_secret_value()}")
         return
     admin = local_admin()
     print(
         f"Local admin (kept in {LOCAL_ENV}):\n"
-        f"  sign in at {base}/docs (POST /api/auth/login) as "
+        f"  sign in at {base}/ (the web UI) as "
         f"{admin['REPORTFLOW_ADMIN_EMAIL']} / {admin['REPORTFLOW_ADMIN_PASSWORD']}\n"
         f"  for curl: export REPORTFLOW_TOKEN={admin['REPORTFLOW_ADMIN_TOKEN']}",
         file=sys.stdout,

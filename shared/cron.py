@@ -53,6 +53,12 @@ def _known_time_zones() -> frozenset[str]:
     return frozenset(zoneinfo.available_timezones())
 
 
+@functools.cache
+def time_zone_names() -> tuple[str, ...]:
+    """Every zone `validate_timezone` accepts, sorted (the web form's time-zone picker)."""
+    return tuple(sorted(_known_time_zones()))
+
+
 def validate_timezone(name: str) -> zoneinfo.ZoneInfo:
     if name not in _known_time_zones():
         raise InvalidSchedule(

@@ -5,12 +5,25 @@ from contextlib import asynccontextmanager
 
 from fastapi import Depends, FastAPI
 
+from services.api import web_ui
 from services.api.authorization import authorize, require_rules_for_every_route
 from services.api.body_limit import BodySizeLimit
 from services.api.docs import install_docs
 from services.api.errors import install_error_handlers
 from services.api.input_guard import reject_unencodable_input
-from services.api.routes import audit, auth, health, metrics, reports, runs, schedule, tokens, users
+from services.api.routes import (
+    audit,
+    auth,
+    health,
+    metrics,
+    reports,
+    runs,
+    schedule,
+    sql,
+    timezones,
+    tokens,
+    users,
+)
 from services.api.runtime import Runtime
 from services.api.security_headers import SecurityHeaders
 from services.api.settings import ApiSettings
@@ -44,7 +57,8 @@ def create_app(settings: ApiSettings) -> FastAPI:
     install_docs(app)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_request_bytes)
     app.add_middleware(SecurityHeaders)  # outermost: a 413 gets the headers too
-    for module in (health, reports, runs, schedule, metrics, auth, users, tokens, audit):
+    routers = (health, reports, runs, schedule, sql, timezones, metrics, auth, users, tokens, audit)
+    for module in (*routers, web_ui):
         app.include_router(module.router, dependencies=[Depends(authorize)])
     require_rules_for_every_route(app)
     return app

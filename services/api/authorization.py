@@ -52,6 +52,8 @@ OPEN = Rule(Gate.OPEN)
 
 RULES: dict[tuple[str, str], Rule] = {
     ("GET", "/health"): OPEN,
+    # The web UI's page: no data in it (its modules call the routes below, signed in).
+    ("GET", "/"): OPEN,
     # The API's documentation (served by FastAPI itself, or as routes of ours).
     ("GET", "/docs"): OPEN,
     ("GET", "/docs/oauth2-redirect"): OPEN,
@@ -72,6 +74,9 @@ RULES: dict[tuple[str, str], Rule] = {
     ("GET", "/api/runs/{run_id}/download"): EVERYONE,
     ("GET", "/api/runs/{run_id}/notifications"): EVERYONE,
     ("GET", "/api/schedule/preview"): EVERYONE,
+    ("GET", "/api/timezones"): EVERYONE,
+    # Prepares SQL on the data source (connections, locks): only those who may save a report.
+    ("POST", "/api/sql/check"): WRITERS,
     ("POST", "/api/users"): ADMINS,
     ("GET", "/api/users"): ADMINS,
     # Non-admins: their own password and display name only (the route refuses the rest).

@@ -27,13 +27,26 @@ async def last_runs(
     if not report_ids:
         return {}
     rows = await session.execute(
-        select(ReportRun.report_id, ReportRun.id, ReportRun.status, ReportRun.finished_at)
+        select(
+            ReportRun.report_id,
+            ReportRun.id,
+            ReportRun.status,
+            ReportRun.finished_at,
+            ReportRun.row_count,
+            ReportRun.byte_size,
+        )
         .where(ReportRun.report_id.in_(report_ids))
         .order_by(ReportRun.report_id, ReportRun.queued_at.desc())
         .ext(distinct_on(ReportRun.report_id))
     )
     return {
-        row.report_id: LastRun(id=row.id, status=row.status, finished_at=row.finished_at)
+        row.report_id: LastRun(
+            id=row.id,
+            status=row.status,
+            finished_at=row.finished_at,
+            row_count=row.row_count,
+            byte_size=row.byte_size,
+        )
         for row in rows
     }
 

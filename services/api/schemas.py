@@ -106,6 +106,9 @@ class LastRun(BaseModel):
     id: uuid.UUID
     status: RunStatus
     finished_at: datetime | None
+    # What the web UI's report list shows without asking for each run.
+    row_count: int | None = None
+    byte_size: int | None = None
 
 
 class ReportOut(BaseModel):

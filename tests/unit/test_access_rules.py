@@ -1,5 +1,5 @@
 """Every route of the app has an access rule (none is unprotected by accident), and every rule
-names a route; only health, login, metrics and the docs are open."""
+names a route; only health, login, metrics, the docs and the web UI's page (no data) are open."""
 
 import pytest
 from fastapi import APIRouter, FastAPI
@@ -35,9 +35,10 @@ def test_every_rule_names_a_route_of_the_app() -> None:
     assert set(RULES) == api_routes(_app()) | {("GET", "/openapi.json")}
 
 
-def test_only_health_login_metrics_and_the_docs_need_no_account() -> None:
+def test_only_health_login_metrics_the_docs_and_the_web_ui_page_need_no_account() -> None:
     without_account = {route for route, rule in RULES.items() if rule.gate != Gate.ACCOUNT}
     assert without_account == DOCS | {
+        ("GET", "/"),
         ("GET", "/health"),
         ("GET", "/metrics"),
         ("POST", "/api/auth/login"),

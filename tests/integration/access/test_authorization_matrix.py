@@ -69,6 +69,7 @@ def _new_user() -> dict[str, str]:
 CASES = [
     # 503 when RabbitMQ or PostgreSQL does not answer: either way, not 401 or 403.
     Case("GET", "/health", 200, open=True, also_ok=frozenset({503})),
+    Case("GET", "/", 200, open=True),  # the web UI's page: no data in it
     Case("GET", "/metrics", 200, open=True),
     Case(
         "POST",
@@ -90,6 +91,8 @@ CASES = [
     Case("GET", "/api/runs/{run}/download", 409),  # the run failed: it has no file
     Case("GET", "/api/runs/{run}/notifications", 200),
     Case("GET", "/api/schedule/preview?cron=0+7+*+*+*", 200),
+    Case("GET", "/api/timezones", 200),
+    Case("POST", "/api/sql/check", 200, VIEWER, body=lambda: {"sql_query": "SELECT 1 AS one"}),
     Case("POST", "/api/users", 201, NOT_ADMIN, body=_new_user),
     Case("GET", "/api/users", 200, NOT_ADMIN),
     # The editor changes its own account; the viewer and "another's" someone else's.

@@ -1,0 +1,27 @@
+"""What a person does in the web UI, as steps the browser tests share."""
+
+from typing import Any
+
+from playwright.async_api import Page, expect
+
+from tests.support.accounts import ADMIN_EMAIL, ADMIN_PASSWORD
+
+
+async def sign_in(page: Page, email: str = ADMIN_EMAIL, password: str = ADMIN_PASSWORD) -> None:
+    await page.goto("/")
+    await page.get_by_label("Email", exact=True).fill(email)
+    await page.get_by_label("Password", exact=True).fill(password)
+    await page.get_by_role("button", name="Sign in").click()
+    await expect(page.get_by_test_id("signed-in-as")).to_have_text(email)
+
+
+async def open_report(page: Page, report: dict[str, Any]) -> None:
+    await page.goto(f"/#/reports/{report['id']}")
+    await expect(page.locator("h1.report-title")).to_have_text(report["name"])
+
+
+async def fill_new_report(page: Page, **labelled: str) -> None:
+    """Signed in: opens the form from the list and fills fields by their labels, in order."""
+    await page.get_by_role("link", name="New report").click()
+    for label, value in labelled.items():
+        await page.get_by_label(label.replace("_", " "), exact=True).fill(value)
