@@ -26,6 +26,7 @@ from shared.models import (
     User,
 )
 from shared.outbox import add_event
+from shared.report_parameters.resolution import ResolvedRun
 from shared.run_queue import request_runs
 
 
@@ -138,29 +139,26 @@ async def claim_run(
         run.queued_at,
         report.timezone,
     )
-    settings: tuple[tuple[str, str], ...] = ()
     if isinstance(resolved, ParameterRefusal):
         refusal = refusal or resolved.reason
-        sql = report.sql_query
-    else:
-        sql, settings = resolved.sql, tuple(resolved.settings)
-        if resolved.values:  # a report without parameters or macros saves the round trip
-            # In the claim's transaction: each claim records exactly the values it runs with.
-            await session.execute(
-                update(ReportRun).where(ReportRun.id == run_id).values(parameters=resolved.values)
-            )
+        resolved = ResolvedRun(report.sql_query, {}, [])
+    elif resolved.values:  # a report without parameters or macros saves the round trip
+        # In the claim's transaction: each claim records exactly the values it runs with.
+        await session.execute(
+            update(ReportRun).where(ReportRun.id == run_id).values(parameters=resolved.values)
+        )
     return ClaimedRun(
         run_id,
         run.report_id,
         report.name,
-        sql,
+        resolved.sql,
         run.started_at,
         run.attempt,
         report.output_format,
         report.compression,
         worker_id,
         csv_formula_guard=report.csv_formula_guard,
-        parameter_settings=settings,
+        parameter_settings=tuple(resolved.settings),
         refusal=refusal,
     )
 

@@ -84,9 +84,10 @@ def _region_end(sql: str, index: int) -> tuple[int, str] | None:
     return None
 
 
-def find_placeholders(sql: str) -> list[Placeholder]:
+def find_placeholders(sql: str, refuse_inside: bool = True) -> list[Placeholder]:
     """Every placeholder outside literals and comments, in order; raises PlaceholderProblem
-    for one inside them, or for `{{` that does not start a placeholder."""
+    for `{{` that does not start a placeholder and, with `refuse_inside`, for one inside them
+    (without: it is the literal's text, as PostgreSQL reads it)."""
     found: list[Placeholder] = []
     index = 0
     while (candidate := INTERESTING.search(sql, index)) is not None:
@@ -94,7 +95,7 @@ def find_placeholders(sql: str) -> list[Placeholder]:
         region = _region_end(sql, index)
         if region is not None:
             end, kind = region
-            inside = PLACEHOLDER.search(sql, index, end)
+            inside = PLACEHOLDER.search(sql, index, end) if refuse_inside else None
             if inside is not None:
                 raise PlaceholderProblem(
                     f"placeholder {inside.group()} at character {inside.start() + 1} is inside "
@@ -116,11 +117,13 @@ def find_placeholders(sql: str) -> list[Placeholder]:
     return found
 
 
-def replace_placeholders(sql: str, replacements: Mapping[str, str]) -> str:
+def replace_placeholders(
+    sql: str, replacements: Mapping[str, str], refuse_inside: bool = True
+) -> str:
     """The SQL with each placeholder replaced by `replacements[name]` (all must be there)."""
     parts: list[str] = []
     last = 0
-    for placeholder in find_placeholders(sql):
+    for placeholder in find_placeholders(sql, refuse_inside):
         parts += [sql[last : placeholder.start], replacements[placeholder.name]]
         last = placeholder.end
     parts.append(sql[last:])

@@ -27,12 +27,16 @@ class ResolvedRun:
 
 
 def used_macros(sql: str) -> list[str]:
-    return sorted({p.name for p in find_placeholders(sql) if p.name in RESERVED_NAMES})
+    placeholders = find_placeholders(sql, refuse_inside=False)
+    return sorted({placeholder.name for placeholder in placeholders} & RESERVED_NAMES)
 
 
-def report_statement(sql: str, declarations: Sequence[Declaration]) -> str:
-    """The SQL with every placeholder as a typed reference; raises PlaceholderProblem for a
-    placeholder inside a literal or comment, or one that names no parameter or macro."""
+def report_statement(
+    sql: str, declarations: Sequence[Declaration], refuse_inside: bool = True
+) -> str:
+    """The SQL with every placeholder as a typed reference; raises PlaceholderProblem for one
+    that names no parameter or macro and, with `refuse_inside` (a report being saved), for a
+    placeholder inside a literal or comment."""
     references = {
         declaration.name: typed_reference(
             declaration.name, declaration.item_type, declaration.is_list
@@ -40,13 +44,13 @@ def report_statement(sql: str, declarations: Sequence[Declaration]) -> str:
         for declaration in declarations
     }
     references |= {name: typed_reference(name, "date", False) for name in RESERVED_NAMES}
-    for placeholder in find_placeholders(sql):
+    for placeholder in find_placeholders(sql, refuse_inside):
         if placeholder.name not in references:
             raise PlaceholderProblem(
                 f"placeholder {{{{ {placeholder.name} }}}} at character {placeholder.start + 1} "
                 "names no declared parameter and no date macro"
             )
-    return replace_placeholders(sql, references)
+    return replace_placeholders(sql, references, refuse_inside)
 
 
 def checked_overrides(
@@ -88,8 +92,11 @@ def resolve_run(
     timezone: str,
 ) -> ResolvedRun:
     """The run's SQL and values: overrides, defaults, and the date macros the SQL uses,
-    evaluated at `slot` (the scheduled time, or when a manual run was queued) in `timezone`."""
-    statement = report_statement(sql, declarations)
+    evaluated at `slot` (the scheduled time, or when a manual run was queued) in `timezone`.
+
+    `{{ name }}` inside a literal or comment is its text here: the API refuses it when a report
+    is saved, but a report saved before parameters existed may hold it, and still runs."""
+    statement = report_statement(sql, declarations, refuse_inside=False)
     given = checked_overrides(declarations, overrides)
     values: dict[str, Coerced] = {}
     for declaration in declarations:

@@ -149,19 +149,26 @@ async def test_injection_attempt_through_a_text_parameter_is_stored_as_data(
     assert attack.encode() in content
 
 
-async def test_json_export_reads_parameters_too(
+async def test_json_and_cursor_engine_exports_read_parameters_too(
     api_settings: ApiSettings, runner: ServiceProcess, data_source: SandboxSource
 ) -> None:
-    await data_source.add_tables(ORDERS.replace(TABLE, TABLE + "_json"))
-    sql = ORDERS_SQL.replace(TABLE, TABLE + "_json")
+    """JSON wraps the statement as a subquery; the formula guard reads it through a cursor."""
+    table = TABLE + "_json"
+    await data_source.add_tables(ORDERS.replace(TABLE, table))
+    sql = ORDERS_SQL.replace(TABLE, table)
+    values = {"regions": ["US"], "paid": "false"}
     async with api_client(api_settings) as client:
-        report_id = await create_report(
+        as_json = await create_report(
             client, sql, parameters=ORDERS_PARAMETERS, output_format="JSONL"
         )
-        run = await _run(client, report_id, {"regions": ["US"], "paid": "false"})
-        content = await _file(client, run)
-    rows = [json.loads(line) for line in content.splitlines()]
+        by_cursor = await create_report(
+            client, sql, parameters=ORDERS_PARAMETERS, csv_formula_guard=True
+        )
+        json_lines = await _file(client, await _run(client, as_json, values))
+        csv = await _file(client, await _run(client, by_cursor, values))
+    rows = [json.loads(line) for line in json_lines.splitlines()]
     assert rows == [{"id": 2, "region": "US", "amount": 12, "placed": "2026-01-02"}]
+    assert csv == b"id,region,amount,placed\n2,US,12,2026-01-02\n"
 
 
 async def test_scheduled_run_on_the_monday_after_a_dst_change_reads_last_week(

@@ -107,3 +107,10 @@ def test_run_resolves_overrides_defaults_and_used_macros() -> None:
         "current_setting('reportflow.param.ids')::jsonb))::bigint[])) "
         "AND (SELECT current_setting('reportflow.param.yesterday')::date) > x"
     )
+
+
+def test_report_saved_before_parameters_existed_still_runs_with_braces_in_a_literal() -> None:
+    slot = datetime(2026, 3, 30, 6, tzinfo=UTC)
+    resolved = resolve_run("SELECT '{{ mustache }}' AS t", [], {}, slot, "UTC")
+    assert resolved.sql == "SELECT '{{ mustache }}' AS t"
+    assert resolved.values == {}

@@ -71,3 +71,11 @@ def test_replacing_keeps_everything_else_verbatim() -> None:
     assert replace_placeholders(sql, {"a": "(ref)"}) == (
         "SELECT '{{' || x, (ref) /* c */, (ref) FROM t -- end"
     )
+
+
+def test_runner_reads_a_placeholder_inside_a_literal_as_its_text() -> None:
+    sql = "SELECT '{{ n }}' AS t, {{ n }} AS n -- {{ n }}"
+    assert [p.start for p in find_placeholders(sql, refuse_inside=False)] == [23]
+    assert replace_placeholders(sql, {"n": "(ref)"}, refuse_inside=False) == (
+        "SELECT '{{ n }}' AS t, (ref) AS n -- {{ n }}"
+    )
