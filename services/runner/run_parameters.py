@@ -4,6 +4,7 @@ requested values, the declared defaults, and the date macros at the run's slot."
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfoNotFoundError
 
 from shared.report_parameters.declarations import ParameterProblem, parse_declarations
 from shared.report_parameters.placeholders import PlaceholderProblem
@@ -37,3 +38,5 @@ def run_parameters(
         )
     except (ParameterProblem, PlaceholderProblem) as error:
         return ParameterRefusal(f"not run: its parameters cannot be resolved: {error}")
+    except ZoneInfoNotFoundError:  # written past the API's check
+        return ParameterRefusal(f"not run: unknown time zone {timezone!r} for its date macros")

@@ -103,8 +103,9 @@ def resolve_run(
         value = given.get(declaration.name, declaration.default)
         assert value is not None  # checked_overrides refused a missing value
         values[declaration.name] = value
-    dates = macro_dates(local_date(slot, timezone))
-    for name in used_macros(sql):
+    macros = used_macros(sql)
+    dates = macro_dates(local_date(slot, timezone)) if macros else {}
+    for name in macros:
         text = dates[name].isoformat()
         values[name] = Coerced(text, text)
     return ResolvedRun(
