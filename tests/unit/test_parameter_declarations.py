@@ -2,12 +2,14 @@
 overrides, defaults and date macros resolved into the rewritten SQL and the settings."""
 
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, get_args
 
 import pytest
 
+from services.api.schemas import ParameterTypeName
 from shared.report_parameters.declarations import (
     MAX_PARAMETERS,
+    PARAMETER_TYPES,
     ParameterProblem,
     parse_declarations,
 )
@@ -114,3 +116,7 @@ def test_report_saved_before_parameters_existed_still_runs_with_braces_in_a_lite
     resolved = resolve_run("SELECT '{{ mustache }}' AS t", [], {}, slot, "UTC")
     assert resolved.sql == "SELECT '{{ mustache }}' AS t"
     assert resolved.values == {}
+
+
+def test_api_schema_offers_exactly_the_parameter_types() -> None:
+    assert get_args(ParameterTypeName) == PARAMETER_TYPES
