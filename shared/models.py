@@ -195,6 +195,10 @@ class Report(Base):
     # Off: files are byte-identical to psql's. On: text cells that would start a spreadsheet
     # formula (= + - @ tab CR) get a leading ' in CSV and XLSX.
     csv_formula_guard: Mapped[bool] = mapped_column(default=False, server_default=text("false"))
+    # Typed parameter declarations (shared/report_parameters): [{"name", "type", "default"?}].
+    parameters: Mapped[list[dict[str, Any]]] = mapped_column(
+        JSONB, default=list, server_default=text("'[]'::jsonb")
+    )
     # Null only for reports written by SQL outside the API (demo data, reports older than
     # accounts): the bootstrap admin adopts them when the API starts.
     owner_id: Mapped[uuid.UUID | None] = mapped_column(
@@ -245,6 +249,10 @@ class ReportRun(Base):
     attempt: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     worker_id: Mapped[str | None] = mapped_column(String(255))
     lease_expires_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # The parameter values a manual run asked for (shared/run_queue.py), and the values the
+    # run used: every declared parameter and the date macros its SQL reads (runner, at claim).
+    requested_parameters: Mapped[dict[str, Any] | None] = mapped_column(JSONB)
+    parameters: Mapped[dict[str, Any] | None] = mapped_column(JSONB)
 
 
 class NotificationLog(Base):

@@ -6,12 +6,13 @@ session and never commit: the rows and their events are written, or not, togethe
 """
 
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import ColumnElement, DateTime, bindparam, func, literal, select, true
-from sqlalchemy.dialects.postgresql import ARRAY, UUID, insert
+from sqlalchemy import ColumnElement, DateTime, bindparam, func, literal, null, select, true
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB, UUID, insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared.events import RunRequested
@@ -38,6 +39,7 @@ async def queue_runs(
     trigger: RunTrigger,
     slots: Sequence[tuple[uuid.UUID, datetime | None]],
     eligible: ColumnElement[bool] | None = None,
+    requested_parameters: Mapping[str, Any] | None = None,
 ) -> QueuedRuns:
     """One QUEUED run and its run.requested per (report id, scheduled_for), in one INSERT …
     SELECT FROM unnest and one batch of outbox rows, however many slots there are.
@@ -46,8 +48,15 @@ async def queue_runs(
     was already queued a no-op (ON CONFLICT DO NOTHING), and only inserted runs get an event; a
     manual run (scheduled_for NULL) is always new. A report that does not exist or does not
     match `eligible` gets no run; FOR KEY SHARE keeps each report from being deleted or having
-    its key changed until the caller commits.
+    its key changed until the caller commits. `requested_parameters` (already checked against
+    the report's declarations) are recorded on every run queued; the runner resolves the
+    values at claim.
     """
+    requested = (
+        null()
+        if requested_parameters is None
+        else bindparam("requested_parameters", dict(requested_parameters), type_=JSONB)
+    )
     due = (
         func.unnest(
             bindparam(
@@ -63,8 +72,20 @@ async def queue_runs(
     rows = await session.execute(
         insert(ReportRun)
         .from_select(
-            [ReportRun.id, ReportRun.report_id, ReportRun.trigger, ReportRun.scheduled_for],
-            select(func.gen_random_uuid(), Report.id, literal(trigger.value), due.c.scheduled_for)
+            [
+                ReportRun.id,
+                ReportRun.report_id,
+                ReportRun.trigger,
+                ReportRun.scheduled_for,
+                ReportRun.requested_parameters,
+            ],
+            select(
+                func.gen_random_uuid(),
+                Report.id,
+                literal(trigger.value),
+                due.c.scheduled_for,
+                requested,
+            )
             .select_from(due)
             .join(Report, Report.id == due.c.report_id)
             .where(true() if eligible is None else eligible)
@@ -79,10 +100,15 @@ async def queue_runs(
 
 
 async def queue_run(
-    session: AsyncSession, report_id: uuid.UUID, trigger: RunTrigger = RunTrigger.MANUAL
+    session: AsyncSession,
+    report_id: uuid.UUID,
+    trigger: RunTrigger = RunTrigger.MANUAL,
+    requested_parameters: Mapping[str, Any] | None = None,
 ) -> ReportRun | None:
     """One QUEUED run of the report and its run.requested; None when there is no such report."""
-    queued = await queue_runs(session, trigger, [(report_id, None)])
+    queued = await queue_runs(
+        session, trigger, [(report_id, None)], requested_parameters=requested_parameters
+    )
     if not queued.runs:
         return None
     return await session.get(ReportRun, queued.runs[0].run_id)

@@ -1,6 +1,6 @@
 """Queues manual runs in the request's transaction and wakes the outbox relay once it commits."""
 
-from typing import Protocol
+from typing import Any, Protocol
 
 from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -25,8 +25,10 @@ class RunQueue:
         self._relay = relay
         self._wake_armed = False
 
-    async def queue_manual_run(self, report: Report) -> ReportRun:
-        run = await queue_run(self._session, report.id)
+    async def queue_manual_run(
+        self, report: Report, requested_parameters: dict[str, Any] | None = None
+    ) -> ReportRun:
+        run = await queue_run(self._session, report.id, requested_parameters=requested_parameters)
         if run is None:  # deleted since the request looked it up
             raise NotFound("report", report.id)
         self._wake_relay_after_commit()

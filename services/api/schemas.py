@@ -2,9 +2,9 @@
 
 import uuid
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
+from pydantic import BaseModel, ConfigDict, Field, JsonValue, StringConstraints, field_validator
 
 from shared.cron import InvalidSchedule, validate_cron, validate_timezone
 from shared.models import (
@@ -26,6 +26,38 @@ SqlText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
 Recipient = Annotated[
     str, StringConstraints(strip_whitespace=True, min_length=1, max_length=MAX_ADDRESS_LENGTH)
 ]
+
+
+ParameterTypeName = Literal[
+    "text",
+    "integer",
+    "number",
+    "date",
+    "timestamp",
+    "boolean",
+    "text[]",
+    "integer[]",
+    "number[]",
+    "date[]",
+    "timestamp[]",
+    "boolean[]",
+]
+
+
+class ParameterDeclaration(BaseModel):
+    """One parameter the report's SQL uses as `{{ name }}`; `type` ending in `[]` is a list
+    (used as `= ANY({{ ids }})`). Without a default (or with null) every run must give a value.
+
+    Values: text as a JSON string; integer (64-bit) and number as JSON numbers or their text;
+    date as `YYYY-MM-DD`; timestamp as ISO 8601 with its offset (`2026-03-30T08:00:00Z`);
+    boolean as true/false; a list as a JSON array of those.
+    """
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(max_length=63, examples=["min_amount"])
+    type: ParameterTypeName
+    default: JsonValue = Field(default=None, examples=[100])
 
 
 class _ReportFields(BaseModel):
@@ -78,6 +110,9 @@ class ReportCreate(_ReportFields):
     # On: text cells starting with = + - @ tab or CR get a leading ' (CSV and XLSX), so a
     # spreadsheet shows them instead of evaluating them. Off: CSV is byte-identical to psql's.
     csv_formula_guard: bool = False
+    # Typed values the SQL reads as {{ name }}; built-in date macros ({{ last_week_start }}...)
+    # need no declaration.
+    parameters: list[ParameterDeclaration] = Field(default_factory=list)
 
 
 class ReportUpdate(_ReportFields):
@@ -94,6 +129,7 @@ class ReportUpdate(_ReportFields):
     recipients: list[Recipient] | None = None
     notify_on: NotifyOn | None = None
     csv_formula_guard: bool | None = None
+    parameters: list[ParameterDeclaration] | None = None
     # Admins only: hand the report to another active editor or admin.
     owner_id: uuid.UUID | None = None
 
@@ -126,6 +162,7 @@ class ReportOut(BaseModel):
     recipients: list[str]
     notify_on: NotifyOn
     csv_formula_guard: bool
+    parameters: list[ParameterDeclaration]
     owner_id: uuid.UUID | None
     # The owner's e-mail; null only for a report no admin has adopted yet.
     owner_email: str | None = None
@@ -155,7 +192,22 @@ class RunOut(BaseModel):
     # What the user should know about a successful run, e.g. an XLSX continued on more sheets.
     notes: str | None
     attempt: int
+    # The values a manual run asked for (null: none), and the values the run used: every
+    # declared parameter and each date macro its SQL reads (null until a runner claims it).
+    requested_parameters: dict[str, Any] | None = None
+    parameters: dict[str, Any] | None = None
     download_url: str | None = None
+
+
+class RunRequest(BaseModel):
+    """The optional body of `POST /api/reports/{id}/run`: values for the report's declared
+    parameters, overriding their defaults (date macros come from the run's time)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    parameters: dict[str, JsonValue] = Field(
+        default_factory=dict, examples=[{"min_amount": 250, "regions": ["EU", "US"]}]
+    )
 
 
 class NotificationOut(BaseModel):

@@ -14,6 +14,7 @@ from sqlalchemy import ColumnElement, any_, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.runner.owner_check import owner_refusal
+from services.runner.run_parameters import ParameterRefusal, run_parameters
 from shared.events import RunCompleted
 from shared.models import (
     FINISHED_STATUSES,
@@ -25,6 +26,7 @@ from shared.models import (
     User,
 )
 from shared.outbox import add_event
+from shared.report_parameters.resolution import ResolvedRun
 from shared.run_queue import request_runs
 
 
@@ -56,6 +58,9 @@ class ClaimedRun:
     compression: Compression
     worker_id: str
     csv_formula_guard: bool = False
+    # (setting, value) pairs for set_config before `sql_query` (the SQL with its placeholders
+    # rewritten as references to them): shared/report_parameters.
+    parameter_settings: tuple[tuple[str, str], ...] = ()
     # Set when the report may not run any more (services.runner.owner_check): the run is
     # recorded as FAILED with this reason instead of exported.
     refusal: str | None = None
@@ -95,7 +100,14 @@ async def claim_run(
                 worker_id=worker_id,
                 lease_expires_at=_lease_until(lease_seconds),
             )
-            .returning(ReportRun.report_id, ReportRun.started_at, ReportRun.attempt)
+            .returning(
+                ReportRun.report_id,
+                ReportRun.started_at,
+                ReportRun.attempt,
+                ReportRun.scheduled_for,
+                ReportRun.queued_at,
+                ReportRun.requested_parameters,
+            )
         )
     ).one_or_none()
     if run is None:
@@ -108,6 +120,8 @@ async def claim_run(
                 Report.output_format,
                 Report.compression,
                 Report.csv_formula_guard,
+                Report.parameters,
+                Report.timezone,
                 User.email.label("owner_email"),
                 User.role.label("owner_role"),
                 User.is_active.label("owner_active"),
@@ -116,18 +130,36 @@ async def claim_run(
             .where(Report.id == run.report_id)
         )
     ).one()
+    refusal = owner_refusal(report.owner_email, report.owner_role, report.owner_active)
+    resolved = run_parameters(
+        report.sql_query,
+        report.parameters,
+        run.requested_parameters,
+        run.scheduled_for,
+        run.queued_at,
+        report.timezone,
+    )
+    if isinstance(resolved, ParameterRefusal):
+        refusal = refusal or resolved.reason
+        resolved = ResolvedRun(report.sql_query, {}, [])
+    elif resolved.values:  # a report without parameters or macros saves the round trip
+        # In the claim's transaction: each claim records exactly the values it runs with.
+        await session.execute(
+            update(ReportRun).where(ReportRun.id == run_id).values(parameters=resolved.values)
+        )
     return ClaimedRun(
         run_id,
         run.report_id,
         report.name,
-        report.sql_query,
+        resolved.sql,
         run.started_at,
         run.attempt,
         report.output_format,
         report.compression,
         worker_id,
         csv_formula_guard=report.csv_formula_guard,
-        refusal=owner_refusal(report.owner_email, report.owner_role, report.owner_active),
+        parameter_settings=tuple(resolved.settings),
+        refusal=refusal,
     )
 
 

@@ -138,6 +138,7 @@ class RunWorker:
             run.output_format,
             run.compression,
             run.csv_formula_guard,
+            run.parameter_settings,
         )
         try:
             result = await self._exporter.export(request)

@@ -23,7 +23,7 @@ async def main() -> None:
             settings.scheduler_leader_retry_seconds,
             enabled=not simulation.without_leader_election,
         )
-        clock = Clock(simulation.clock_speed, simulation.clock_epoch)
+        clock = Clock(simulation.clock_speed, simulation.clock_epoch, simulation.clock_start)
         scheduler = Scheduler(settings, runtime.sessions, runtime.relay, leadership, clock)
         log.info("service ready: scheduling (leader or standby)")
         await scheduler.run(runtime.stop)

@@ -20,9 +20,13 @@ class SchedulerSimulationSettings(BaseSettings):
     # (give every process of a test the same epoch, so they agree on the time).
     clock_speed: float = Field(default=1.0, gt=0)
     clock_epoch: datetime | None = None
+    # What the clock shows at `clock_epoch` (default: the epoch itself), to test a given day.
+    clock_start: datetime | None = None
     # Every replica schedules, so only the unique key keeps a slot from running twice.
     without_leader_election: bool = False
 
     @property
     def active(self) -> bool:
-        return self.clock_speed != 1.0 or self.without_leader_election
+        return (
+            self.clock_speed != 1.0 or self.clock_start is not None or self.without_leader_election
+        )

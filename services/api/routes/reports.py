@@ -1,6 +1,7 @@
 """Routes for report definitions: list, create, read, update, delete."""
 
 import uuid
+from collections.abc import Sequence
 from typing import Any
 
 from fastapi import APIRouter, status
@@ -11,6 +12,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from services.api import audit
 from services.api.dependencies import CallerDep, ReportDep, SessionDep, SettingsDep, SqlCheckerDep
 from services.api.errors import REPORT_NOT_FOUND, FieldError, Forbidden, NotFound
+from services.api.parameter_rules import (
+    checked_declarations,
+    require_defaults_when_scheduled,
+    statement_to_check,
+)
 from services.api.report_rules import checked_report_fields
 from services.api.report_views import report_view, report_views
 from services.api.schemas import (
@@ -22,7 +28,8 @@ from services.api.schemas import (
 from services.api.sql_check import SqlChecker
 from shared.export_formats import compression_problem
 from shared.models import Compression, OutputFormat, Report, Role, User
-from shared.sql_guard import InvalidReportSql
+from shared.report_parameters.declarations import Declaration
+from shared.sql_guard import InvalidReportSql, normalize_report_sql
 
 router = APIRouter(prefix="/api/reports", tags=["reports"])
 
@@ -48,7 +55,10 @@ async def create_report(
     """The caller owns the new report."""
     _check_compression(body.output_format, body.compression)
     fields = checked_report_fields(body.model_dump(mode="json"), settings)
-    fields["sql_query"] = await _checked_sql(sql_checker, body.sql_query)
+    declarations = checked_declarations(fields["parameters"])
+    fields["parameters"] = [declaration.stored() for declaration in declarations]
+    require_defaults_when_scheduled(body.schedule_cron, declarations)
+    fields["sql_query"] = await _checked_sql(sql_checker, body.sql_query, declarations)
     await _ensure_name_free(session, body.name, None)
     report = Report(**fields, owner_id=caller.user_id)
     session.add(report)
@@ -77,8 +87,7 @@ async def update_report(
     changes = checked_report_fields(_changes(body), settings)
     if body.owner_id is not None:
         await _check_new_owner(session, caller.role, body.owner_id)
-    if body.sql_query is not None:
-        changes["sql_query"] = await _checked_sql(sql_checker, body.sql_query)
+    await _check_parameter_changes(changes, report, sql_checker)
     report = await _locked(session, report.id)
     before = {field: _stored_value(getattr(report, field)) for field in changes}
     if body.name is not None:
@@ -142,11 +151,38 @@ def _check_compression(output_format: OutputFormat, compression: Compression) ->
         raise FieldError(422, "compression", problem, "unsupported_compression")
 
 
-async def _checked_sql(sql_checker: SqlChecker, sql: str) -> str:
+async def _check_parameter_changes(
+    changes: dict[str, Any], report: Report, sql_checker: SqlChecker
+) -> None:
+    """The SQL, its parameters and the schedule are checked together when any of them
+    changes: a placeholder must stay declared, and a scheduled report needs defaults."""
+    if not {"sql_query", "parameters", "schedule_cron"} & changes.keys():
+        return
+    declarations = checked_declarations(changes.get("parameters", report.parameters))
+    if "parameters" in changes:
+        changes["parameters"] = [declaration.stored() for declaration in declarations]
+    require_defaults_when_scheduled(
+        changes.get("schedule_cron", report.schedule_cron), declarations
+    )
+    if {"sql_query", "parameters"} & changes.keys():
+        sql = await _checked_sql(
+            sql_checker, changes.get("sql_query", report.sql_query), declarations
+        )
+        if "sql_query" in changes:
+            changes["sql_query"] = sql
+
+
+async def _checked_sql(
+    sql_checker: SqlChecker, sql: str, declarations: Sequence[Declaration]
+) -> str:
+    """The SQL as stored (placeholders kept), once PostgreSQL prepared it as the runner will
+    run it (placeholders as typed references)."""
     try:
-        return await sql_checker.check(sql)
+        normalized = normalize_report_sql(sql)
+        await sql_checker.check(statement_to_check(normalized, declarations))
     except InvalidReportSql as error:
         raise FieldError(422, "sql_query", str(error), "invalid_sql") from error
+    return normalized
 
 
 async def _ensure_name_free(session: AsyncSession, name: str, own_id: uuid.UUID | None) -> None:

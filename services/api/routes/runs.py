@@ -25,8 +25,9 @@ from services.api.errors import (
     RunHasNoFile,
     documented,
 )
+from services.api.parameter_rules import requested_values
 from services.api.run_views import integrity_headers, run_view
-from services.api.schemas import NotificationOut, RunOut
+from services.api.schemas import NotificationOut, RunOut, RunRequest
 from shared.models import NotificationLog, ReportRun, RunStatus
 from shared.output_files import output_media_type, stored_output_path
 
@@ -38,7 +39,14 @@ MAX_OFFSET = 1_000_000_000
 @router.post(
     "/api/reports/{report_id}/run",
     status_code=status.HTTP_202_ACCEPTED,
-    responses={200: {"description": "The run finished within `wait` seconds"}, **REPORT_NOT_FOUND},
+    responses={
+        200: {"description": "The run finished within `wait` seconds"},
+        422: {
+            "description": "A parameter value of the wrong type, an unknown parameter, or "
+            "one without a default that the body does not give (`loc` names it)"
+        },
+        **REPORT_NOT_FOUND,
+    },
 )
 async def start_run(
     report: ReportDep,
@@ -48,10 +56,18 @@ async def start_run(
     waiter: RunWaiterDep,
     response: Response,
     wait: Annotated[float, Query(ge=0, description="Seconds to wait for the run to finish")] = 0,
+    body: RunRequest | None = None,
 ) -> RunOut:
-    """Queues a manual run (202). With `wait=N`, answers once it finished (200) or after N s."""
-    run = await run_queue.queue_manual_run(report)
-    audit.record(session, caller, "report.run", "report", report.id, {"run_id": str(run.id)})
+    """Queues a manual run (202). With `wait=N`, answers once it finished (200) or after N s.
+
+    The body is optional: `{"parameters": {"n": 5}}` overrides parameter defaults for this run.
+    The run answer's `parameters` holds the values it ran with once a runner claimed it."""
+    requested = requested_values(report.parameters, body.parameters if body else {})
+    run = await run_queue.queue_manual_run(report, requested)
+    details: dict[str, object] = {"run_id": str(run.id)}
+    if requested:
+        details["parameters"] = requested
+    audit.record(session, caller, "report.run", "report", report.id, details)
     if wait > 0:
         await session.commit()  # a runner can only claim the run once it is committed
         waited = await waiter.until_finished(run.id, wait)

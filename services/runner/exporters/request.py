@@ -21,6 +21,9 @@ class ExportRequest:
     compression: Compression = Compression.NONE
     # Text cells that would start a spreadsheet formula get a leading ' (CSV and XLSX).
     csv_formula_guard: bool = False
+    # (setting, value) pairs set in the export's transaction before `sql_query` runs: the
+    # report's parameters, which the SQL reads with current_setting (never as SQL text).
+    parameter_settings: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)

@@ -62,7 +62,9 @@ class Exporter:
         try:
             streamed = request.output_format != OutputFormat.XLSX  # XlsxBook writes its own zip
             await output.open(streamed)
-            async with checked_query(self._dsn, request.sql_query, self._timeout_ms) as query:
+            async with checked_query(
+                self._dsn, request.sql_query, self._timeout_ms, request.parameter_settings
+            ) as query:
                 written = await self._write(query, request, output)
             size, sha256 = await (output.close() if streamed else output.seal_written_file())
             final = await output.publish(

@@ -4,7 +4,7 @@ Every engine goes through here, so every engine runs the SQL only after the sing
 guard proved it is one statement that returns rows, with the statement timeout set.
 """
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Any
@@ -12,6 +12,7 @@ from typing import Any
 import asyncpg
 
 from services.runner.exporters.request import ExportFailed
+from shared.report_parameters.references import SET_PARAMETER
 from shared.sql_guard import InvalidReportSql, check_single_statement
 
 # The data source role's own statement_timeout (ALTER ROLE ... SET) stays in force when it is
@@ -37,9 +38,16 @@ class CheckedQuery:
 
 @asynccontextmanager
 async def checked_query(
-    dsn: str, sql: str, statement_timeout_ms: int
+    dsn: str,
+    sql: str,
+    statement_timeout_ms: int,
+    parameter_settings: Sequence[tuple[str, str]] = (),
 ) -> AsyncIterator[CheckedQuery]:
-    """Raises ExportFailed with PostgreSQL's message for anything the data source refuses."""
+    """Raises ExportFailed with PostgreSQL's message for anything the data source refuses.
+
+    Each parameter is a transaction-local setting, name and value sent as bind parameters,
+    which `sql` reads with current_setting: COPY itself cannot take bind parameters.
+    """
     try:
         # No statement cache: the cursor engine changes type codecs between two prepares.
         connection = await asyncpg.connect(
@@ -52,6 +60,8 @@ async def checked_query(
     try:
         async with connection.transaction(readonly=True):
             await connection.execute(STRICTER_STATEMENT_TIMEOUT, statement_timeout_ms)
+            if parameter_settings:
+                await connection.executemany(SET_PARAMETER, parameter_settings)
             statement = await check_single_statement(connection, sql)
             yield CheckedQuery(connection, statement)
     except InvalidReportSql as error:
