@@ -2,7 +2,7 @@
 
 import uuid
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
 
@@ -26,6 +26,45 @@ SqlText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
 Recipient = Annotated[
     str, StringConstraints(strip_whitespace=True, min_length=1, max_length=MAX_ADDRESS_LENGTH)
 ]
+
+
+MAX_REPORT_CHANNELS = 20
+MAX_URL_LENGTH = 2048
+
+
+class WebhookChannelIn(BaseModel):
+    """A webhook: POSTs the run as JSON, signed with `secret`. URL and secret are write-only."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    type: Literal["webhook"]
+    url: str = Field(
+        min_length=1, max_length=MAX_URL_LENGTH, examples=["https://hooks.example.com/reportflow"]
+    )
+    # The HMAC-SHA256 key of X-ReportFlow-Signature.
+    secret: str = Field(min_length=16, max_length=256)
+
+
+class ChannelOut(BaseModel):
+    """A channel as answers show it: its type and label (the host), never its URL or secret."""
+
+    type: str
+    label: str
+    url: Literal["set"] = "set"
+    secret: Literal["set"] = "set"
+
+
+class ResendRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    # Only these addresses (no webhook); omitted or null: the report's recipients and channels.
+    recipients: list[Recipient] | None = None
+
+
+class ResendOut(BaseModel):
+    run_id: uuid.UUID
+    resend_id: uuid.UUID
+    recipients: list[str] | None
 
 
 class _ReportFields(BaseModel):
@@ -74,6 +113,9 @@ class ReportCreate(_ReportFields):
     compression: Compression = Compression.NONE
     is_active: bool = True
     recipients: list[Recipient] = Field(default_factory=list)
+    # Delivery targets beside e-mail; replaced as a whole by an update (send URLs and secrets
+    # again).
+    channels: list[WebhookChannelIn] = Field(default_factory=list, max_length=MAX_REPORT_CHANNELS)
     notify_on: NotifyOn = NotifyOn.ALWAYS
     # On: text cells starting with = + - @ tab or CR get a leading ' (CSV and XLSX), so a
     # spreadsheet shows them instead of evaluating them. Off: CSV is byte-identical to psql's.
@@ -92,6 +134,7 @@ class ReportUpdate(_ReportFields):
     compression: Compression | None = None
     is_active: bool | None = None
     recipients: list[Recipient] | None = None
+    channels: list[WebhookChannelIn] | None = Field(default=None, max_length=MAX_REPORT_CHANNELS)
     notify_on: NotifyOn | None = None
     csv_formula_guard: bool | None = None
     # Admins only: hand the report to another active editor or admin.
@@ -121,6 +164,7 @@ class ReportOut(BaseModel):
     compression: Compression
     is_active: bool
     recipients: list[str]
+    channels: list[ChannelOut] = Field(default_factory=list)
     notify_on: NotifyOn
     csv_formula_guard: bool
     owner_id: uuid.UUID | None
@@ -161,7 +205,10 @@ class NotificationOut(BaseModel):
     id: uuid.UUID
     run_id: uuid.UUID
     channel: NotificationChannel
+    # The target's label: an e-mail address, or a webhook's host (never its URL).
     recipient: str
+    # Set on the rows of a resend.
+    resend_id: uuid.UUID | None = None
     status: NotificationStatus
     message: str | None
     error_message: str | None

@@ -1,4 +1,4 @@
-"""Pure decisions of the notifier: whether a run is worth a mail, and what a failure leads to."""
+"""Pure decisions of the notifier: whether a run is worth a delivery, what a failure leads to."""
 
 from dataclasses import dataclass
 
@@ -10,6 +10,16 @@ _WANTED: dict[NotifyOn, frozenset[RunStatus]] = {
     NotifyOn.FAILURE: frozenset({RunStatus.FAILED}),
     NotifyOn.NEVER: frozenset(),
 }
+
+
+class DeliveryFailed(Exception):
+    """The target (mail server, webhook receiver) did not accept the delivery; `transient`
+    says whether to try again."""
+
+    def __init__(self, reply: str, transient: bool) -> None:
+        super().__init__(reply)
+        self.reply = reply
+        self.transient = transient
 
 
 def should_mail(notify_on: NotifyOn, status: RunStatus) -> bool:
@@ -49,3 +59,9 @@ def after_failure(
         return GiveUp(f"gave up after {attempt} attempts; last error: {reply}")
     delay = retry_delay_seconds(attempt, policy.base_seconds, policy.max_seconds)
     return RetryLater(delay, reply)
+
+
+def http_status_is_transient(status: int) -> bool:
+    """A webhook's answer: 408, 429 and 5xx are "not now"; other 4xx (and 3xx, not followed)
+    are "never"."""
+    return status in (408, 429) or status >= 500

@@ -4,10 +4,18 @@ from typing import Self
 
 from pydantic import Field, model_validator
 
-from shared.settings import OutputSettings, RecipientSettings, SmtpSettings, WorkerSettings
+from shared.settings import (
+    ChannelSettings,
+    OutputSettings,
+    RecipientSettings,
+    SmtpSettings,
+    WorkerSettings,
+)
 
 
-class NotifierSettings(WorkerSettings, SmtpSettings, OutputSettings, RecipientSettings):
+class NotifierSettings(
+    WorkerSettings, SmtpSettings, OutputSettings, RecipientSettings, ChannelSettings
+):
     # Download links in the mails point here: `<PUBLIC_BASE_URL>/api/runs/<id>/download`.
     public_base_url: str = "http://localhost:8000"
     # Larger output files are not attached; the mail carries the download link only.

@@ -9,6 +9,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.api import audit
+from services.api.channel_rules import sealed_channels
 from services.api.dependencies import CallerDep, ReportDep, SessionDep, SettingsDep, SqlCheckerDep
 from services.api.errors import REPORT_NOT_FOUND, FieldError, Forbidden, NotFound
 from services.api.report_rules import checked_report_fields
@@ -48,6 +49,7 @@ async def create_report(
     """The caller owns the new report."""
     _check_compression(body.output_format, body.compression)
     fields = checked_report_fields(body.model_dump(mode="json"), settings)
+    fields["channels"] = await sealed_channels(fields["channels"], settings)
     fields["sql_query"] = await _checked_sql(sql_checker, body.sql_query)
     await _ensure_name_free(session, body.name, None)
     report = Report(**fields, owner_id=caller.user_id)
@@ -75,6 +77,8 @@ async def update_report(
     """Partial update: only the fields sent change (`{"is_active": false}` pauses a report);
     an admin hands it to another owner with `owner_id`."""
     changes = checked_report_fields(_changes(body), settings)
+    if "channels" in changes:
+        changes["channels"] = await sealed_channels(changes["channels"], settings)
     if body.owner_id is not None:
         await _check_new_owner(session, caller.role, body.owner_id)
     if body.sql_query is not None:

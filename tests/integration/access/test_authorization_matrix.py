@@ -89,6 +89,8 @@ CASES = [
     Case("GET", "/api/runs/{run}", 200),
     Case("GET", "/api/runs/{run}/download", 409),  # the run failed: it has no file
     Case("GET", "/api/runs/{run}/notifications", 200),
+    # The run is the admin's (editors own none of it) and failed: it has no file to resend.
+    Case("POST", "/api/runs/{run}/resend", 409, NOT_ADMIN),
     Case("GET", "/api/schedule/preview?cron=0+7+*+*+*", 200),
     Case("POST", "/api/users", 201, NOT_ADMIN, body=_new_user),
     Case("GET", "/api/users", 200, NOT_ADMIN),

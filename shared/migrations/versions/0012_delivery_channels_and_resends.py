@@ -1,0 +1,61 @@
+"""Delivery channels beside e-mail and resends: one ledger for every channel
+
+reports.channels holds each report's extra delivery targets (a webhook: its non-secret label,
+and its URL and secret sealed with CHANNEL_SECRETS_KEY). notification_log gains the WEBHOOK
+channel and resend_id (null for a run's own delivery; one id per resend), and its unique key
+becomes (run_id, channel, recipient, resend_id) with NULLS NOT DISTINCT, so a run's own
+delivery still has one row per target and each resend a set of its own.
+
+Revision ID: 0012
+Revises: 0007
+Create Date: 2026-11-29 22:00:00
+"""
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from alembic import op
+from sqlalchemy.dialects import postgresql
+
+revision: str = "0012"
+down_revision: str | None = "0007"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+OLD_UNIQUE = op.f("uq_notification_log_run_id_channel_recipient")
+NEW_UNIQUE = op.f("uq_notification_log_run_id_channel_recipient_resend_id")
+CHANNEL_CHECK = op.f("ck_notification_log_notification_channel")
+
+
+def upgrade() -> None:
+    op.add_column(
+        "reports",
+        sa.Column(
+            "channels",
+            postgresql.JSONB(astext_type=sa.Text()),
+            server_default=sa.text("'[]'::jsonb"),
+            nullable=False,
+        ),
+    )
+    op.add_column("notification_log", sa.Column("resend_id", sa.UUID(), nullable=True))
+    op.drop_constraint(OLD_UNIQUE, "notification_log", type_="unique")
+    op.create_unique_constraint(
+        NEW_UNIQUE,
+        "notification_log",
+        ["run_id", "channel", "recipient", "resend_id"],
+        postgresql_nulls_not_distinct=True,
+    )
+    op.drop_constraint(CHANNEL_CHECK, "notification_log", type_="check")
+    op.create_check_constraint(
+        CHANNEL_CHECK, "notification_log", "channel IN ('EMAIL', 'LOG', 'WEBHOOK')"
+    )
+
+
+def downgrade() -> None:
+    op.execute("DELETE FROM notification_log WHERE channel = 'WEBHOOK' OR resend_id IS NOT NULL")
+    op.drop_constraint(CHANNEL_CHECK, "notification_log", type_="check")
+    op.create_check_constraint(CHANNEL_CHECK, "notification_log", "channel IN ('EMAIL', 'LOG')")
+    op.drop_constraint(NEW_UNIQUE, "notification_log", type_="unique")
+    op.create_unique_constraint(OLD_UNIQUE, "notification_log", ["run_id", "channel", "recipient"])
+    op.drop_column("notification_log", "resend_id")
+    op.drop_column("reports", "channels")
