@@ -70,6 +70,7 @@ class NotificationChannel(StrEnum):
     EMAIL = "EMAIL"
     LOG = "LOG"
     WEBHOOK = "WEBHOOK"
+    TEAMS = "TEAMS"
 
 
 class Role(StrEnum):

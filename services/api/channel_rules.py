@@ -42,7 +42,7 @@ async def sealed_channels(
             raise FieldError(
                 422, "channels", str(refusal), "refused_url", "body", (index, "url")
             ) from None
-        values = {"url": channel["url"], "secret": channel["secret"]}
+        values: dict[str, Any] = {key: channel[key] for key in ("url", "secret") if key in channel}
         stored.append(
             {
                 "type": channel["type"],

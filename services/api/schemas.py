@@ -4,7 +4,14 @@ import uuid
 from datetime import datetime
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    field_validator,
+    model_validator,
+)
 
 from shared.cron import InvalidSchedule, validate_cron, validate_timezone
 from shared.models import (
@@ -45,13 +52,32 @@ class WebhookChannelIn(BaseModel):
     secret: str = Field(min_length=16, max_length=256)
 
 
+class TeamsChannelIn(BaseModel):
+    """A Microsoft Teams Workflows webhook URL: the run as an Adaptive Card. Write-only."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    type: Literal["teams"]
+    url: str = Field(min_length=1, max_length=MAX_URL_LENGTH)
+
+
+ChannelIn = Annotated[WebhookChannelIn | TeamsChannelIn, Field(discriminator="type")]
+
+
 class ChannelOut(BaseModel):
     """A channel as answers show it: its type and label (the host), never its URL or secret."""
 
     type: str
     label: str
     url: Literal["set"] = "set"
-    secret: Literal["set"] = "set"
+    # "set" for a webhook; null for Teams, which has none.
+    secret: Literal["set"] | None = None
+
+    @model_validator(mode="after")
+    def _secret_shown_as_set(self) -> "ChannelOut":
+        if self.type == "webhook":
+            self.secret = "set"
+        return self
 
 
 class ResendRequest(BaseModel):
@@ -115,7 +141,7 @@ class ReportCreate(_ReportFields):
     recipients: list[Recipient] = Field(default_factory=list)
     # Delivery targets beside e-mail; replaced as a whole by an update (send URLs and secrets
     # again).
-    channels: list[WebhookChannelIn] = Field(default_factory=list, max_length=MAX_REPORT_CHANNELS)
+    channels: list[ChannelIn] = Field(default_factory=list, max_length=MAX_REPORT_CHANNELS)
     notify_on: NotifyOn = NotifyOn.ALWAYS
     # On: text cells starting with = + - @ tab or CR get a leading ' (CSV and XLSX), so a
     # spreadsheet shows them instead of evaluating them. Off: CSV is byte-identical to psql's.
@@ -134,7 +160,7 @@ class ReportUpdate(_ReportFields):
     compression: Compression | None = None
     is_active: bool | None = None
     recipients: list[Recipient] | None = None
-    channels: list[WebhookChannelIn] | None = Field(default=None, max_length=MAX_REPORT_CHANNELS)
+    channels: list[ChannelIn] | None = Field(default=None, max_length=MAX_REPORT_CHANNELS)
     notify_on: NotifyOn | None = None
     csv_formula_guard: bool | None = None
     # Admins only: hand the report to another active editor or admin.

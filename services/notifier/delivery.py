@@ -16,7 +16,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from services.notifier import notification_log as records
-from services.notifier.channels import webhook_target
+from services.notifier.channels import HTTP_CHANNELS, open_target
 from services.notifier.decisions import (
     DeliveryFailed,
     GiveUp,
@@ -38,8 +38,9 @@ from services.notifier.rendering import (
 )
 from services.notifier.settings import NotifierSettings
 from services.notifier.targets import NOT_ALLOWED, plan_delivery
+from services.notifier.teams_card import teams_body
 from services.notifier.webhook_client import WebhookClient
-from services.notifier.webhook_payload import webhook_body, webhook_headers
+from services.notifier.webhook_payload import plain_headers, webhook_body, webhook_headers
 from shared.channel_secrets import ChannelSealer, ChannelSecretsUnavailable
 from shared.event_publisher import EventPublisher
 from shared.events import Event, NotificationDeferred, ResendRequested, RunCompleted
@@ -251,8 +252,8 @@ class Notifier:
         self, notice: RunNotice, key: LedgerKey, claim: Claim
     ) -> "Delivered | RetryLater | GiveUp":
         """Attempt `claim.attempt` over the key's channel, once."""
-        if key.channel == NotificationChannel.WEBHOOK:
-            return await self._send_webhook(notice, key, claim)
+        if key.channel in HTTP_CHANNELS:
+            return await self._post(notice, key, claim)
         settings = self._settings
         message = build_message(
             notice,
@@ -266,17 +267,23 @@ class Notifier:
             self._channels.mailer, message, key.recipient, claim.attempt, self._policy
         )
 
-    async def _send_webhook(
+    async def _post(
         self, notice: RunNotice, key: LedgerKey, claim: Claim
     ) -> "Delivered | RetryLater | GiveUp":
+        """A webhook (signed JSON) or a Teams card, POSTed to the channel's checked address."""
+        channels = notice.run.channels
         try:
-            target = webhook_target(notice.run.channels, key.recipient, self._channels.sealer)
+            target = open_target(channels, key.channel, key.recipient, self._channels.sealer)
         except ChannelSecretsUnavailable as error:
             return GiveUp(str(error))
         if target is None:
-            return GiveUp("the report no longer has this webhook; not sent")
-        body = webhook_body(notice, claim.row_id, key.resend_id)
-        headers = webhook_headers(body, target.secret, claim.row_id)
+            return GiveUp("the report no longer has this channel; not sent")
+        if target.secret is None:
+            body = teams_body(notice)
+            headers = plain_headers(claim.row_id)
+        else:
+            body = webhook_body(notice, claim.row_id, key.resend_id)
+            headers = webhook_headers(body, target.secret, claim.row_id)
         try:
             await self._channels.webhooks.post(target.url, body, headers)
         except DeliveryFailed as failure:

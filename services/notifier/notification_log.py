@@ -16,6 +16,7 @@ from sqlalchemy import ColumnElement, func, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from services.notifier.channels import HTTP_CHANNELS
 from services.notifier.finished_run import FinishedRun
 from shared.models import (
     NotificationChannel,
@@ -211,14 +212,14 @@ async def skip_pending(session: AsyncSession, key: LedgerKey, reason: str) -> No
 
 
 async def release_stale_webhook_claims(session: AsyncSession, timeout_seconds: float) -> int:
-    """Webhook claims older than the timeout: their notifier died mid-POST. Webhooks are at
-    least once (receivers de-duplicate by the delivery id), so the row is due again now and
+    """Webhook and Teams claims older than the timeout: their notifier died mid-POST. They are
+    at least once (receivers de-duplicate by the delivery id), so the row is due again now and
     the overdue sweep sends it, with the same id."""
     result = await session.execute(
         update(NotificationLog)
         .where(
             NotificationLog.status == NotificationStatus.PENDING,
-            NotificationLog.channel == NotificationChannel.WEBHOOK,
+            NotificationLog.channel.in_(HTTP_CHANNELS),
             NotificationLog.claimed_at < func.now() - timedelta(seconds=timeout_seconds),
         )
         .values(
@@ -242,7 +243,7 @@ async def fail_stale_claims(session: AsyncSession, timeout_seconds: float) -> in
         update(NotificationLog)
         .where(
             NotificationLog.status == NotificationStatus.PENDING,
-            NotificationLog.channel != NotificationChannel.WEBHOOK,
+            NotificationLog.channel.not_in(HTTP_CHANNELS),
             NotificationLog.claimed_at < func.now() - timedelta(seconds=timeout_seconds),
         )
         .values(

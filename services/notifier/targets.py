@@ -1,11 +1,11 @@
 """Which ledger rows a delivery gets, and in which state (pure): one per e-mail address and
-one per webhook of the report, or only the addresses a resend names."""
+one per webhook or Teams channel of the report, or only the addresses a resend names."""
 
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
-from services.notifier.channels import webhook_labels
+from services.notifier.channels import channel_keys
 from services.notifier.decisions import should_mail
 from services.notifier.finished_run import FinishedRun
 from services.notifier.notification_log import LedgerKey
@@ -42,15 +42,13 @@ def plan_delivery(
     those addresses only, and to no webhook."""
     addresses = resend_recipients if resend_recipients is not None else run.recipients
     emails = list(dict.fromkeys(address.strip() for address in addresses))
-    hooks = webhook_labels(run.channels) if resend_recipients is None else []
+    hooks = channel_keys(run.channels) if resend_recipients is None else []
 
     def keys(channel: NotificationChannel, labels: list[str]) -> list[LedgerKey]:
         return [LedgerKey(run.run_id, channel, label, resend_id) for label in labels]
 
-    email_keys, hook_keys = (
-        keys(NotificationChannel.EMAIL, emails),
-        keys(NotificationChannel.WEBHOOK, hooks),
-    )
+    email_keys = keys(NotificationChannel.EMAIL, emails)
+    hook_keys = [LedgerKey(run.run_id, kind, label, resend_id) for kind, label in hooks]
     if resend_id is None and not should_mail(run.notify_on, run.status):
         reason = f"notify_on is {run.notify_on} and the run is {run.status}"
         return DeliveryPlan([RowGroup(email_keys + hook_keys, NotificationStatus.SKIPPED, reason)])
@@ -62,7 +60,7 @@ def plan_delivery(
     pending = keys(NotificationChannel.EMAIL, allowed)
     groups = [
         RowGroup(pending, NotificationStatus.PENDING, mail_subject),
-        RowGroup(hook_keys, NotificationStatus.PENDING, f"{run.status} webhook"),
+        RowGroup(hook_keys, NotificationStatus.PENDING, f"{run.status} notice"),
         RowGroup(
             keys(NotificationChannel.EMAIL, refused),
             NotificationStatus.SKIPPED,

@@ -1,10 +1,11 @@
 """Delivery channels beside e-mail and resends: one ledger for every channel
 
-reports.channels holds each report's extra delivery targets (a webhook: its non-secret label,
-and its URL and secret sealed with CHANNEL_SECRETS_KEY). notification_log gains the WEBHOOK
-channel and resend_id (null for a run's own delivery; one id per resend), and its unique key
-becomes (run_id, channel, recipient, resend_id) with NULLS NOT DISTINCT, so a run's own
-delivery still has one row per target and each resend a set of its own.
+reports.channels holds each report's extra delivery targets (a webhook or Teams channel: its
+non-secret label, and its URL and secret sealed with CHANNEL_SECRETS_KEY). notification_log
+gains the WEBHOOK and TEAMS channels and resend_id (null for a run's own delivery; one id per
+resend), and its unique key becomes (run_id, channel, recipient, resend_id) with NULLS NOT
+DISTINCT, so a run's own delivery still has one row per target and each resend a set of its
+own.
 
 Revision ID: 0012
 Revises: 0007
@@ -47,12 +48,15 @@ def upgrade() -> None:
     )
     op.drop_constraint(CHANNEL_CHECK, "notification_log", type_="check")
     op.create_check_constraint(
-        CHANNEL_CHECK, "notification_log", "channel IN ('EMAIL', 'LOG', 'WEBHOOK')"
+        CHANNEL_CHECK, "notification_log", "channel IN ('EMAIL', 'LOG', 'WEBHOOK', 'TEAMS')"
     )
 
 
 def downgrade() -> None:
-    op.execute("DELETE FROM notification_log WHERE channel = 'WEBHOOK' OR resend_id IS NOT NULL")
+    op.execute(
+        "DELETE FROM notification_log"
+        " WHERE channel IN ('WEBHOOK', 'TEAMS') OR resend_id IS NOT NULL"
+    )
     op.drop_constraint(CHANNEL_CHECK, "notification_log", type_="check")
     op.create_check_constraint(CHANNEL_CHECK, "notification_log", "channel IN ('EMAIL', 'LOG')")
     op.drop_constraint(NEW_UNIQUE, "notification_log", type_="unique")

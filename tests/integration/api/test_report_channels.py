@@ -74,7 +74,7 @@ async def test_a_rejected_webhook_field_is_not_echoed(client: httpx.AsyncClient)
         "/api/reports", json=report_body(channels=[_webhook(secret=short)])
     )
     assert response.status_code == 422, response.text
-    assert response.json()["detail"][0]["loc"] == ["body", "channels", 0, "secret"]
+    assert response.json()["detail"][0]["loc"] == ["body", "channels", 0, "webhook", "secret"]
     assert short not in response.text
     assert "private-path-5e1d" not in response.text
 
@@ -111,3 +111,13 @@ async def test_a_host_name_is_checked_by_the_addresses_it_resolves_to(
     (detail,) = response.json()["detail"]
     assert detail["loc"] == ["body", "channels", 0, "url"]
     assert "localhost is 127.0.0.1, a loopback address" in detail["msg"]
+
+
+async def test_a_teams_channel_is_shown_by_its_host_only(client: httpx.AsyncClient) -> None:
+    teams = {"type": "teams", "url": "https://93.184.215.14/workflows/private-path-5e1d"}
+    created = await client.post("/api/reports", json=report_body(channels=[teams]))
+    assert created.status_code == 201, created.text
+    assert created.json()["channels"] == [
+        {"type": "teams", "label": "93.184.215.14", "url": "set", "secret": None}
+    ]
+    assert _shows_no_secret(created.text)

@@ -8,7 +8,9 @@ from collections.abc import Awaitable, Callable
 
 import asyncpg
 import pytest
+from pydantic import SecretStr
 
+from shared.channel_secrets import ChannelSealer
 from shared.events import RunCompleted
 from tests.integration.notifier.conftest import (
     ArrangedRun,
@@ -172,3 +174,32 @@ async def test_a_webhook_whose_notifier_died_mid_post_is_sent_again_with_its_del
     (request,) = receiver.received
     assert request.headers["x-reportflow-delivery"] == str(row_id)
     assert _signed_correctly(request)
+
+
+async def test_a_teams_channel_gets_an_adaptive_card(
+    smtp: SmtpServer,
+    receiver: WebhookReceiver,
+    channel_secrets_key: str,
+    arrange_run: ArrangeRun,
+    publish: Publish,
+    db: asyncpg.Connection,
+) -> None:
+    sealed = ChannelSealer(SecretStr(channel_secrets_key)).seal({"url": receiver.url()})
+    teams = {"type": "teams", "label": LABEL, "sealed": sealed}
+    run = await arrange_run([], channels=[teams])
+
+    await publish(run.completed())
+
+    rows = await wait_for_final_rows(db, run.run_id, count=2)
+    assert (rows[LABEL]["channel"], rows[LABEL]["status"]) == ("TEAMS", "SENT")
+    (request,) = receiver.received
+    assert "x-reportflow-signature" not in request.headers
+    message = json.loads(request.body)
+    (attachment,) = message["attachments"]
+    assert attachment["contentType"] == "application/vnd.microsoft.card.adaptive"
+    card = attachment["content"]
+    assert card["type"] == "AdaptiveCard"
+    assert card["body"][0]["text"] == f"{run.report_name} — SUCCESS"
+    facts = {fact["title"]: fact["value"] for fact in card["body"][1]["facts"]}
+    assert facts["Rows"] == "150"
+    assert card["actions"][0]["url"].endswith(f"/api/runs/{run.run_id}/download")
