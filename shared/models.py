@@ -66,6 +66,14 @@ class NotifyOn(StrEnum):
     NEVER = "NEVER"
 
 
+class EmptyResult(StrEnum):
+    """What a successful run that returned no rows leads to."""
+
+    SEND = "send"  # delivered like any other
+    SKIP = "skip"  # not delivered: a SKIPPED ledger row per target says why
+    FAIL = "fail"  # the run ends FAILED, saying so
+
+
 class NotificationChannel(StrEnum):
     EMAIL = "EMAIL"
     LOG = "LOG"
@@ -197,6 +205,16 @@ class Report(Base):
     # Off: files are byte-identical to psql's. On: text cells that would start a spreadsheet
     # formula (= + - @ tab CR) get a leading ' in CSV and XLSX.
     csv_formula_guard: Mapped[bool] = mapped_column(default=False, server_default=text("false"))
+    # When to deliver a successful run: with no rows (send, skip, or fail the run), and only if
+    # every condition holds ([{"metric": "row_count", "op": ">", "value": 10}]).
+    empty_result: Mapped[EmptyResult] = mapped_column(
+        _enum_column(EmptyResult, "empty_result"),
+        default=EmptyResult.SEND,
+        server_default=EmptyResult.SEND.value,
+    )
+    deliver_if: Mapped[list[dict[str, Any]]] = mapped_column(
+        JSONB, default=list, server_default=text("'[]'::jsonb")
+    )
     # Delivery targets beside e-mail: [{"type": "webhook", "label": <host>, "sealed": <Fernet
     # token of the URL and secret>}]; written by the API, opened only by the notifier.
     channels: Mapped[list[dict[str, Any]]] = mapped_column(

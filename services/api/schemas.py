@@ -16,6 +16,7 @@ from pydantic import (
 from shared.cron import InvalidSchedule, validate_cron, validate_timezone
 from shared.models import (
     Compression,
+    EmptyResult,
     NotificationChannel,
     NotificationStatus,
     NotifyOn,
@@ -78,6 +79,19 @@ class ChannelOut(BaseModel):
         if self.type == "webhook":
             self.secret = "set"
         return self
+
+
+MAX_DELIVERY_CONDITIONS = 10
+
+
+class DeliveryCondition(BaseModel):
+    """Deliver a successful run only if its row count compares so with `value`."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    metric: Literal["row_count"]
+    op: Literal["<", "<=", ">", ">=", "==", "!="]
+    value: int = Field(ge=0, le=2**63 - 1)
 
 
 class ResendRequest(BaseModel):
@@ -143,6 +157,12 @@ class ReportCreate(_ReportFields):
     # again).
     channels: list[ChannelIn] = Field(default_factory=list, max_length=MAX_REPORT_CHANNELS)
     notify_on: NotifyOn = NotifyOn.ALWAYS
+    # A successful run with no rows: delivered (send), not delivered (skip), or FAILED (fail).
+    empty_result: EmptyResult = EmptyResult.SEND
+    # Every condition must hold for a successful run to be delivered.
+    deliver_if: list[DeliveryCondition] = Field(
+        default_factory=list, max_length=MAX_DELIVERY_CONDITIONS
+    )
     # On: text cells starting with = + - @ tab or CR get a leading ' (CSV and XLSX), so a
     # spreadsheet shows them instead of evaluating them. Off: CSV is byte-identical to psql's.
     csv_formula_guard: bool = False
@@ -162,6 +182,10 @@ class ReportUpdate(_ReportFields):
     recipients: list[Recipient] | None = None
     channels: list[ChannelIn] | None = Field(default=None, max_length=MAX_REPORT_CHANNELS)
     notify_on: NotifyOn | None = None
+    empty_result: EmptyResult | None = None
+    deliver_if: list[DeliveryCondition] | None = Field(
+        default=None, max_length=MAX_DELIVERY_CONDITIONS
+    )
     csv_formula_guard: bool | None = None
     # Admins only: hand the report to another active editor or admin.
     owner_id: uuid.UUID | None = None
@@ -192,6 +216,8 @@ class ReportOut(BaseModel):
     recipients: list[str]
     channels: list[ChannelOut] = Field(default_factory=list)
     notify_on: NotifyOn
+    empty_result: EmptyResult = EmptyResult.SEND
+    deliver_if: list[DeliveryCondition] = Field(default_factory=list)
     csv_formula_guard: bool
     owner_id: uuid.UUID | None
     # The owner's e-mail; null only for a report no admin has adopted yet.

@@ -1,8 +1,20 @@
 """Pure decisions of the notifier: whether a run is worth a delivery, what a failure leads to."""
 
+import operator
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
-from shared.models import FINISHED_STATUSES, NotifyOn, RunStatus
+from shared.models import FINISHED_STATUSES, EmptyResult, NotifyOn, RunStatus
+
+COMPARISONS: dict[str, Callable[[Any, Any], bool]] = {
+    "<": operator.lt,
+    "<=": operator.le,
+    ">": operator.gt,
+    ">=": operator.ge,
+    "==": operator.eq,
+    "!=": operator.ne,
+}
 
 _WANTED: dict[NotifyOn, frozenset[RunStatus]] = {
     NotifyOn.ALWAYS: frozenset(FINISHED_STATUSES),
@@ -24,6 +36,28 @@ class DeliveryFailed(Exception):
 
 def should_mail(notify_on: NotifyOn, status: RunStatus) -> bool:
     return status in _WANTED[notify_on]
+
+
+def withheld_because(
+    status: RunStatus,
+    row_count: int | None,
+    empty_result: EmptyResult,
+    deliver_if: list[dict[str, Any]],
+) -> str | None:
+    """Why a successful run is not delivered (its report's empty_result and deliver_if), or
+    None. A failed run is not judged here: notify_on decides."""
+    if status != RunStatus.SUCCESS:
+        return None
+    if row_count == 0 and empty_result == EmptyResult.SKIP:
+        return "the query returned no rows and empty_result is skip"
+    for condition in deliver_if:
+        metric, op, expected = condition.get("metric"), condition.get("op"), condition.get("value")
+        compare = COMPARISONS.get(str(op))
+        if metric != "row_count" or compare is None:
+            return f"deliver_if has a condition this notifier does not know: {condition}"
+        if row_count is None or not compare(row_count, expected):
+            return f"deliver_if not met: row_count {row_count} {op} {expected} is false"
+    return None
 
 
 def retry_delay_seconds(attempt: int, base_seconds: float, max_seconds: float) -> float:

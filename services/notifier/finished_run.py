@@ -5,7 +5,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from shared.models import NotifyOn, RunStatus
+from shared.models import EmptyResult, NotifyOn, RunStatus
 
 
 @dataclass(frozen=True)
@@ -27,3 +27,5 @@ class FinishedRun:
     sha256: str | None = None
     # The report's channels as stored: type, label and the sealed URL and secret.
     channels: list[dict[str, Any]] = field(default_factory=list)
+    empty_result: EmptyResult = EmptyResult.SEND
+    deliver_if: list[dict[str, Any]] = field(default_factory=list)

@@ -78,6 +78,8 @@ async def load_run(session: AsyncSession, run_id: uuid.UUID) -> FinishedRun | No
         byte_size=run.byte_size,
         sha256=run.sha256,
         channels=list(report.channels),
+        empty_result=report.empty_result,
+        deliver_if=list(report.deliver_if),
     )
 
 

@@ -6,7 +6,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from services.notifier.channels import channel_keys
-from services.notifier.decisions import should_mail
+from services.notifier.decisions import should_mail, withheld_because
 from services.notifier.finished_run import FinishedRun
 from services.notifier.notification_log import LedgerKey
 from services.notifier.rendering import is_mailable_address, subject
@@ -38,8 +38,8 @@ def plan_delivery(
     resend_recipients: Sequence[str] | None,
     allows_recipient: Callable[[str], bool],
 ) -> DeliveryPlan:
-    """A resend ignores notify_on (someone asked for it); one naming recipients sends to
-    those addresses only, and to no webhook."""
+    """A resend ignores notify_on, empty_result and deliver_if (someone asked for it); one
+    naming recipients sends to those addresses only, and to no other channel."""
     addresses = resend_recipients if resend_recipients is not None else run.recipients
     emails = list(dict.fromkeys(address.strip() for address in addresses))
     hooks = channel_keys(run.channels) if resend_recipients is None else []
@@ -49,8 +49,8 @@ def plan_delivery(
 
     email_keys = keys(NotificationChannel.EMAIL, emails)
     hook_keys = [LedgerKey(run.run_id, kind, label, resend_id) for kind, label in hooks]
-    if resend_id is None and not should_mail(run.notify_on, run.status):
-        reason = f"notify_on is {run.notify_on} and the run is {run.status}"
+    reason = None if resend_id is not None else _withheld(run)
+    if reason is not None:
         return DeliveryPlan([RowGroup(email_keys + hook_keys, NotificationStatus.SKIPPED, reason)])
     valid = [address for address in emails if is_mailable_address(address)]
     allowed = [address for address in valid if allows_recipient(address)]
@@ -75,3 +75,9 @@ def plan_delivery(
         ),
     ]
     return DeliveryPlan(groups, pending + hook_keys, refused)
+
+
+def _withheld(run: FinishedRun) -> str | None:
+    if not should_mail(run.notify_on, run.status):
+        return f"notify_on is {run.notify_on} and the run is {run.status}"
+    return withheld_because(run.status, run.row_count, run.empty_result, run.deliver_if)

@@ -18,6 +18,7 @@ from shared.events import RunCompleted
 from shared.models import (
     FINISHED_STATUSES,
     Compression,
+    EmptyResult,
     OutputFormat,
     Report,
     ReportRun,
@@ -56,6 +57,8 @@ class ClaimedRun:
     compression: Compression
     worker_id: str
     csv_formula_guard: bool = False
+    # A successful export with no rows ends FAILED when this is `fail` (delivery_rules.py).
+    empty_result: EmptyResult = EmptyResult.SEND
     # Set when the report may not run any more (services.runner.owner_check): the run is
     # recorded as FAILED with this reason instead of exported.
     refusal: str | None = None
@@ -108,6 +111,7 @@ async def claim_run(
                 Report.output_format,
                 Report.compression,
                 Report.csv_formula_guard,
+                Report.empty_result,
                 User.email.label("owner_email"),
                 User.role.label("owner_role"),
                 User.is_active.label("owner_active"),
@@ -127,6 +131,7 @@ async def claim_run(
         report.compression,
         worker_id,
         csv_formula_guard=report.csv_formula_guard,
+        empty_result=report.empty_result,
         refusal=owner_refusal(report.owner_email, report.owner_role, report.owner_active),
     )
 

@@ -123,6 +123,9 @@ def arrange_run(db: asyncpg.Connection, output_dir: Path) -> ArrangeRun:
         output: bytes = b"region,total\nnorth,150\n",
         extension: str = "csv",
         channels: list[dict[str, str]] | None = None,
+        rows: int = 150,
+        empty_result: str = "send",
+        deliver_if: list[dict[str, object]] | None = None,
     ) -> ArrangedRun:
         report_id, run_id = uuid.uuid4(), uuid.uuid4()
         name = name or f"Weekly Sales Summary {report_id.hex[:6]}"
@@ -131,16 +134,19 @@ def arrange_run(db: asyncpg.Connection, output_dir: Path) -> ArrangeRun:
         if path is not None:
             await asyncio.to_thread(path.write_bytes, output)
         error = None if succeeded else 'relation "sales" does not exist'
-        row_count = 150 if succeeded else None
+        row_count = rows if succeeded else None
         await db.execute(
             "INSERT INTO reports (id, name, description, sql_query, recipients, notify_on,"
-            " channels) VALUES ($1, $2, $3, 'SELECT 1', $4, $5, $6::jsonb)",
+            " channels, empty_result, deliver_if)"
+            " VALUES ($1, $2, $3, 'SELECT 1', $4, $5, $6::jsonb, $7, $8::jsonb)",
             report_id,
             name,
             description,
             recipients,
             notify_on.value,
             json.dumps(channels or []),
+            empty_result,
+            json.dumps(deliver_if or []),
         )
         await db.execute(
             "INSERT INTO report_runs (id, report_id, trigger, scheduled_for, status, started_at,"
