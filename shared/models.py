@@ -79,6 +79,7 @@ class NotificationChannel(StrEnum):
     LOG = "LOG"
     WEBHOOK = "WEBHOOK"
     TEAMS = "TEAMS"
+    SLACK = "SLACK"
 
 
 class Role(StrEnum):

@@ -113,7 +113,7 @@ def check_url(url: str, allow: AllowList) -> CheckedUrl:
         raise RefusedTarget("must be an https:// URL with a host")
     if parts.username is not None or parts.password is not None:
         raise RefusedTarget("must not carry a user name or password")
-    if parts.scheme == "http" and not _host_listed(host, allow):
+    if parts.scheme == "http" and not host_listed(host, allow):
         raise RefusedTarget(f"must be https (or its host {host} listed in WEBHOOK_ALLOWED_HOSTS)")
     numeric = _numeric_host(host)
     if numeric is not None:
@@ -121,7 +121,8 @@ def check_url(url: str, allow: AllowList) -> CheckedUrl:
     return CheckedUrl(parts.scheme, host, port or (443 if parts.scheme == "https" else 80))
 
 
-def _host_listed(host: str, allow: AllowList) -> bool:
+def host_listed(host: str, allow: AllowList) -> bool:
+    """WEBHOOK_ALLOWED_HOSTS names the host, or (a numeric host) covers its address."""
     numeric = _numeric_host(host)
     return allow.lists_host(host) or (numeric is not None and allow.lists_address(numeric))
 

@@ -4,6 +4,7 @@ WEBHOOK_ALLOWED_HOSTS lists them, after DNS resolution), labelled by its host an
 from typing import Any
 
 from services.api.errors import FieldError
+from services.api.schemas import WRITE_ONLY_CHANNEL_FIELDS
 from services.api.settings import ApiSettings
 from shared.channel_secrets import ChannelSealer, ChannelSecretsUnavailable
 from shared.outbound_addresses import AllowList, RefusedTarget, check_url, resolve_checked
@@ -35,19 +36,27 @@ async def sealed_channels(
     taken: set[str] = set()
     stored = []
     for index, channel in enumerate(channels):
-        try:
-            target = check_url(channel["url"], allow)
-            await resolve_checked(target.host, target.port, allow)
-        except RefusedTarget as refusal:
-            raise FieldError(
-                422, "channels", str(refusal), "refused_url", "body", (index, "url")
-            ) from None
-        values: dict[str, Any] = {key: channel[key] for key in ("url", "secret") if key in channel}
+        values = {key: value for key, value in channel.items() if key != "type" and value}
+        url_field = "webhook_url" if "webhook_url" in values else "url"
+        if url_field in values:
+            label = await _checked_host(values[url_field], allow, (index, url_field))
+        else:
+            label = str(values["channel"])  # Slack's API host is the operator's setting
         stored.append(
             {
                 "type": channel["type"],
-                "label": _unique_label(target.host, taken),
+                "label": _unique_label(label, taken),
                 "sealed": sealer.seal(values),
+                "set": sorted(values.keys() & set(WRITE_ONLY_CHANNEL_FIELDS)),
             }
         )
     return stored
+
+
+async def _checked_host(url: str, allow: AllowList, path: tuple[int, str]) -> str:
+    try:
+        target = check_url(url, allow)
+        await resolve_checked(target.host, target.port, allow)
+    except RefusedTarget as refusal:
+        raise FieldError(422, "channels", str(refusal), "refused_url", "body", path) from None
+    return target.host

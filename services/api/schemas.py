@@ -2,7 +2,7 @@
 
 import uuid
 from datetime import datetime
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import (
     BaseModel,
@@ -62,23 +62,52 @@ class TeamsChannelIn(BaseModel):
     url: str = Field(min_length=1, max_length=MAX_URL_LENGTH)
 
 
-ChannelIn = Annotated[WebhookChannelIn | TeamsChannelIn, Field(discriminator="type")]
+class SlackChannelIn(BaseModel):
+    """Slack: an incoming webhook URL, or a bot token and the channel's ID (the file is
+    uploaded when small enough). Write-only, but the channel, which labels it."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    type: Literal["slack"]
+    webhook_url: str | None = Field(default=None, min_length=1, max_length=MAX_URL_LENGTH)
+    token: str | None = Field(default=None, min_length=10, max_length=256)
+    channel: str | None = Field(
+        default=None, min_length=1, max_length=80, pattern=r"^[#@]?[A-Za-z0-9._-]+$"
+    )
+
+    @model_validator(mode="after")
+    def _one_way_in(self) -> "SlackChannelIn":
+        if (self.webhook_url is None) == (self.token is None and self.channel is None):
+            raise ValueError("give either webhook_url, or token and channel")
+        if self.webhook_url is None and (self.token is None or self.channel is None):
+            raise ValueError("a token needs a channel, and a channel a token")
+        return self
+
+
+ChannelIn = Annotated[
+    WebhookChannelIn | TeamsChannelIn | SlackChannelIn, Field(discriminator="type")
+]
+WRITE_ONLY_CHANNEL_FIELDS = ("url", "secret", "webhook_url", "token")
 
 
 class ChannelOut(BaseModel):
-    """A channel as answers show it: its type and label (the host), never its URL or secret."""
+    """A channel as answers show it: its type and label (a host, or a Slack channel), and
+    "set" for each write-only field it has (never the value)."""
 
     type: str
     label: str
-    url: Literal["set"] = "set"
-    # "set" for a webhook; null for Teams, which has none.
+    url: Literal["set"] | None = None
     secret: Literal["set"] | None = None
+    webhook_url: Literal["set"] | None = None
+    token: Literal["set"] | None = None
 
-    @model_validator(mode="after")
-    def _secret_shown_as_set(self) -> "ChannelOut":
-        if self.type == "webhook":
-            self.secret = "set"
-        return self
+    @model_validator(mode="before")
+    @classmethod
+    def _write_only_shown_as_set(cls, stored: Any) -> Any:
+        if not isinstance(stored, dict):
+            return stored
+        shown = {"type": stored.get("type"), "label": stored.get("label")}
+        return shown | {name: "set" for name in stored.get("set", ())}
 
 
 MAX_DELIVERY_CONDITIONS = 10

@@ -12,6 +12,8 @@ from shared.models import NotificationChannel
 
 # Channels delivered by an HTTP POST: at least once, the receiver de-duplicating.
 HTTP_CHANNELS = (NotificationChannel.WEBHOOK, NotificationChannel.TEAMS)
+# Slack is at most once, like e-mail: a shared file cannot be taken back.
+REPORT_CHANNELS = (*HTTP_CHANNELS, NotificationChannel.SLACK)
 
 
 @dataclass(frozen=True)
@@ -27,7 +29,7 @@ def ledger_channel(channel: dict[str, Any]) -> NotificationChannel | None:
         kind = NotificationChannel(str(channel.get("type", "")).upper())
     except ValueError:
         return None
-    return kind if kind in HTTP_CHANNELS else None
+    return kind if kind in REPORT_CHANNELS else None
 
 
 def channel_keys(channels: list[dict[str, Any]]) -> list[tuple[NotificationChannel, str]]:
@@ -40,13 +42,14 @@ def channel_keys(channels: list[dict[str, Any]]) -> list[tuple[NotificationChann
     return keys
 
 
-def open_target(
+def open_channel(
     channels: list[dict[str, Any]],
     kind: NotificationChannel,
     label: str,
     sealer: ChannelSealer | None,
-) -> HttpTarget | None:
-    """The channel of that kind and label, opened; None when the report no longer has it.
+) -> dict[str, str] | None:
+    """The sealed settings of the channel of that kind and label; None when the report no
+    longer has it.
 
     Raises ChannelSecretsUnavailable when CHANNEL_SECRETS_KEY is missing or does not open it.
     """
@@ -56,7 +59,9 @@ def open_target(
                 raise ChannelSecretsUnavailable(
                     "CHANNEL_SECRETS_KEY is not set: a report's channels cannot be used without it"
                 )
-            values = sealer.open(str(channel["sealed"]))
-            secret = values.get("secret")
-            return HttpTarget(label, str(values["url"]), None if secret is None else str(secret))
+            return {key: str(value) for key, value in sealer.open(str(channel["sealed"])).items()}
     return None
+
+
+def http_target(label: str, values: dict[str, str]) -> HttpTarget:
+    return HttpTarget(label, values["url"], values.get("secret"))

@@ -6,9 +6,6 @@ import logging
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
-from datetime import UTC, datetime
-from email.message import EmailMessage
 from pathlib import Path
 from typing import TypeVar
 
@@ -16,37 +13,27 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from services.notifier import notification_log as records
-from services.notifier.channels import HTTP_CHANNELS, open_target
 from services.notifier.decisions import (
-    DeliveryFailed,
     GiveUp,
     RetryLater,
-    RetryPolicy,
-    after_failure,
 )
 from services.notifier.finished_run import FinishedRun
-from services.notifier.mailer import Mailer, SmtpMailer
 from services.notifier.metrics import NOTIFICATIONS
-from services.notifier.notification_log import Claim, LedgerKey
+from services.notifier.notification_log import LedgerKey
 from services.notifier.rendering import (
     OutputFile,
     RunNotice,
-    build_message,
     download_url,
     header_safe,
     log_line,
 )
+from services.notifier.senders import Delivered, Senders
 from services.notifier.settings import NotifierSettings
 from services.notifier.targets import NOT_ALLOWED, plan_delivery
-from services.notifier.teams_card import teams_body
-from services.notifier.webhook_client import WebhookClient
-from services.notifier.webhook_payload import plain_headers, webhook_body, webhook_headers
-from shared.channel_secrets import ChannelSealer, ChannelSecretsUnavailable
 from shared.event_publisher import EventPublisher
 from shared.events import Event, NotificationDeferred, ResendRequested, RunCompleted
 from shared.messaging import PermanentFailure
 from shared.models import NotificationChannel, RunStatus
-from shared.outbound_addresses import AllowList
 from shared.output_files import stored_output_path
 from shared.topology import delay_routing_key
 
@@ -55,29 +42,6 @@ T = TypeVar("T")
 _GONE = "run.completed for a run that no longer exists (its report was deleted); nothing to send"
 WRITE_ATTEMPTS = 3
 WRITE_RETRY_SECONDS = 1.0
-
-
-@dataclass(frozen=True)
-class Channels:
-    """How the notifier reaches each channel: mail, webhooks, and the key that opens them."""
-
-    mailer: Mailer
-    webhooks: WebhookClient
-    # None when CHANNEL_SECRETS_KEY is unset: a webhook then fails, saying so.
-    sealer: ChannelSealer | None
-
-    @classmethod
-    def from_settings(cls, settings: NotifierSettings) -> "Channels":
-        """The real ones. An invalid CHANNEL_SECRETS_KEY stops here; a missing one only fails
-        the webhooks that need it."""
-        key = settings.channel_secrets_key
-        return cls(
-            SmtpMailer(settings),
-            WebhookClient(
-                AllowList.parse(settings.webhook_allowed_hosts), settings.webhook_timeout_seconds
-            ),
-            None if key is None else ChannelSealer(key),
-        )
 
 
 class Notifier:
@@ -91,17 +55,12 @@ class Notifier:
         settings: NotifierSettings,
         sessions: async_sessionmaker[AsyncSession],
         publisher: EventPublisher,
-        channels: Channels,
+        senders: Senders,
     ) -> None:
         self._settings = settings
         self._sessions = sessions
         self._publisher = publisher
-        self._channels = channels
-        self._policy = RetryPolicy(
-            settings.notifier_max_attempts,
-            settings.notifier_retry_base_seconds,
-            settings.notifier_retry_max_seconds,
-        )
+        self._senders = senders
         self._slots = asyncio.Semaphore(settings.notifier_concurrency)
         self._active: set[asyncio.Task[object]] = set()
 
@@ -240,55 +199,13 @@ class Notifier:
             if claim is None:
                 log.info("notification already handled; not sent again", extra=context)
                 return
-            outcome = await self._send(notice, key, claim)
+            outcome = await self._senders.send(notice, key, claim)
             if not isinstance(outcome, Delivered):
                 await self._after_failure(key, claim.attempt, outcome)
                 return
         await self._write(lambda session: records.mark_sent(session, key, claim.attempt))
         NOTIFICATIONS.labels("sent").inc()
         log.info("%s sent (attempt %d)", key.channel, claim.attempt, extra=context)
-
-    async def _send(
-        self, notice: RunNotice, key: LedgerKey, claim: Claim
-    ) -> "Delivered | RetryLater | GiveUp":
-        """Attempt `claim.attempt` over the key's channel, once."""
-        if key.channel in HTTP_CHANNELS:
-            return await self._post(notice, key, claim)
-        settings = self._settings
-        message = build_message(
-            notice,
-            settings.smtp_from,
-            key.recipient,
-            settings.mail_max_attachment_bytes,
-            datetime.now(UTC),
-            key.resend_id,
-        )
-        return await attempt_delivery(
-            self._channels.mailer, message, key.recipient, claim.attempt, self._policy
-        )
-
-    async def _post(
-        self, notice: RunNotice, key: LedgerKey, claim: Claim
-    ) -> "Delivered | RetryLater | GiveUp":
-        """A webhook (signed JSON) or a Teams card, POSTed to the channel's checked address."""
-        channels = notice.run.channels
-        try:
-            target = open_target(channels, key.channel, key.recipient, self._channels.sealer)
-        except ChannelSecretsUnavailable as error:
-            return GiveUp(str(error))
-        if target is None:
-            return GiveUp("the report no longer has this channel; not sent")
-        if target.secret is None:
-            body = teams_body(notice)
-            headers = plain_headers(claim.row_id)
-        else:
-            body = webhook_body(notice, claim.row_id, key.resend_id)
-            headers = webhook_headers(body, target.secret, claim.row_id)
-        try:
-            await self._channels.webhooks.post(target.url, body, headers)
-        except DeliveryFailed as failure:
-            return after_failure(claim.attempt, failure.transient, failure.reply, self._policy)
-        return Delivered()
 
     async def _after_failure(
         self, key: LedgerKey, attempt: int, decision: RetryLater | GiveUp
@@ -343,22 +260,6 @@ class Notifier:
         """Lets the notifications in flight finish, so their rows are not left claimed."""
         if self._active:
             await asyncio.wait(set(self._active), timeout=grace_seconds)
-
-
-@dataclass(frozen=True)
-class Delivered:
-    """The mail server accepted the message."""
-
-
-async def attempt_delivery(
-    mailer: Mailer, message: EmailMessage, recipient: str, attempt: int, policy: RetryPolicy
-) -> Delivered | RetryLater | GiveUp:
-    """Sends attempt number `attempt` (1-based) once; a refusal becomes what follows it."""
-    try:
-        await mailer.send(message, recipient)
-    except DeliveryFailed as failure:
-        return after_failure(attempt, failure.transient, failure.reply, policy)
-    return Delivered()
 
 
 async def publish_retry(

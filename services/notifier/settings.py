@@ -37,6 +37,8 @@ class NotifierSettings(
     # finished before the lookback are left alone.
     notifier_missed_after_seconds: float = Field(default=300.0, gt=0)
     notifier_missed_lookback_hours: float = Field(default=24.0, gt=0)
+    # Where Slack's Web API is (the operator's setting, never a report's).
+    slack_api_base_url: str = "https://slack.com/api/"
 
     @model_validator(mode="after")
     def _claim_outlives_a_send(self) -> Self:

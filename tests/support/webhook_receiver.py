@@ -1,10 +1,12 @@
 """A real HTTP server for the webhook tests (asyncio streams, HTTP/1.1) that records requests.
 
 It answers each request with the next status of its script (then 200), so a test can play a
-receiver that fails and recovers.
+receiver that fails and recovers; with a JSON body of `json_answers[path]` when there is one
+(to play Slack's API), and by hanging up without an answer on the paths in `hang_up`.
 """
 
 import asyncio
+import json
 from collections import deque
 from dataclasses import dataclass, field
 
@@ -28,6 +30,8 @@ class WebhookReceiver:
     port: int = 0
     received: list[ReceivedRequest] = field(default_factory=list)
     script: deque[int] = field(default_factory=deque)
+    json_answers: dict[str, dict[str, object]] = field(default_factory=dict)
+    hang_up: set[str] = field(default_factory=set)
     _server: asyncio.Server | None = None
 
     async def start(self) -> None:
@@ -49,6 +53,9 @@ class WebhookReceiver:
         self.received.clear()
         self.script.clear()
 
+    def requests_to(self, path: str) -> list[ReceivedRequest]:
+        return [request for request in self.received if request.path == path]
+
     async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         try:
             head = await reader.readuntil(b"\r\n\r\n")
@@ -61,11 +68,18 @@ class WebhookReceiver:
                     headers[name.strip().lower()] = value.strip()
             length = min(int(headers.get("content-length", "0")), MAX_BODY_BYTES)
             body = await reader.readexactly(length)
+            if path in self.hang_up:
+                self.received.append(ReceivedRequest(method, path, headers, body, 0))
+                return
             status = self.script.popleft() if self.script else 200
             self.received.append(ReceivedRequest(method, path, headers, body, status))
+            answer = (
+                json.dumps(self.json_answers[path]).encode() if path in self.json_answers else b""
+            )
             writer.write(
-                f"HTTP/1.1 {status} Scripted\r\nContent-Length: 0\r\n"
-                "Connection: close\r\n\r\n".encode()
+                f"HTTP/1.1 {status} Scripted\r\nContent-Length: {len(answer)}\r\n"
+                "Content-Type: application/json\r\nConnection: close\r\n\r\n".encode()
+                + answer
             )
             await writer.drain()
         except (asyncio.IncompleteReadError, ConnectionError, ValueError):

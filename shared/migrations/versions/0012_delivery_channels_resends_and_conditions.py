@@ -1,8 +1,8 @@
 """Delivery channels beside e-mail, resends, and when to deliver: one ledger for every channel
 
-reports.channels holds each report's extra delivery targets (a webhook or Teams channel: its
+reports.channels holds each report's extra delivery targets (a webhook, Teams or Slack channel: its
 non-secret label, and its URL and secret sealed with CHANNEL_SECRETS_KEY). notification_log
-gains the WEBHOOK and TEAMS channels and resend_id (null for a run's own delivery; one id per
+gains the WEBHOOK, TEAMS and SLACK channels and resend_id (null for a run's own delivery; one id per
 resend), and its unique key becomes (run_id, channel, recipient, resend_id) with NULLS NOT
 DISTINCT, so a run's own delivery still has one row per target and each resend a set of its
 own. reports.empty_result (send, skip, fail) and reports.deliver_if (conditions on the row
@@ -68,14 +68,16 @@ def upgrade() -> None:
     )
     op.drop_constraint(CHANNEL_CHECK, "notification_log", type_="check")
     op.create_check_constraint(
-        CHANNEL_CHECK, "notification_log", "channel IN ('EMAIL', 'LOG', 'WEBHOOK', 'TEAMS')"
+        CHANNEL_CHECK,
+        "notification_log",
+        "channel IN ('EMAIL', 'LOG', 'WEBHOOK', 'TEAMS', 'SLACK')",
     )
 
 
 def downgrade() -> None:
     op.execute(
         "DELETE FROM notification_log"
-        " WHERE channel IN ('WEBHOOK', 'TEAMS') OR resend_id IS NOT NULL"
+        " WHERE channel IN ('WEBHOOK', 'TEAMS', 'SLACK') OR resend_id IS NOT NULL"
     )
     op.drop_constraint(CHANNEL_CHECK, "notification_log", type_="check")
     op.create_check_constraint(CHANNEL_CHECK, "notification_log", "channel IN ('EMAIL', 'LOG')")

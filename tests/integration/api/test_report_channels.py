@@ -13,6 +13,7 @@ from tests.support.reports import report_body
 
 SECRET = "webhook-secret-7f3a9c21"
 URL = "http://127.0.0.1:9/hooks/private-path-5e1d"
+UNSET = {"url": None, "secret": None, "webhook_url": None, "token": None}
 
 
 def _webhook(url: str = URL, secret: str = SECRET) -> dict[str, str]:
@@ -52,8 +53,8 @@ async def test_a_webhook_is_shown_by_its_host_only(
     assert created.status_code == 201, created.text
     report = created.json()
     shown = [
-        {"type": "webhook", "label": "127.0.0.1", "url": "set", "secret": "set"},
-        {"type": "webhook", "label": "127.0.0.1 #2", "url": "set", "secret": "set"},
+        {**UNSET, "type": "webhook", "label": "127.0.0.1", "url": "set", "secret": "set"},
+        {**UNSET, "type": "webhook", "label": "127.0.0.1 #2", "url": "set", "secret": "set"},
     ]
     assert report["channels"] == shown
     read = await client.get(f"/api/reports/{report['id']}")
@@ -118,6 +119,37 @@ async def test_a_teams_channel_is_shown_by_its_host_only(client: httpx.AsyncClie
     created = await client.post("/api/reports", json=report_body(channels=[teams]))
     assert created.status_code == 201, created.text
     assert created.json()["channels"] == [
-        {"type": "teams", "label": "93.184.215.14", "url": "set", "secret": None}
+        {**UNSET, "type": "teams", "label": "93.184.215.14", "url": "set"}
     ]
     assert _shows_no_secret(created.text)
+
+
+async def test_a_slack_channel_is_shown_by_its_channel_and_keeps_its_token_secret(
+    client: httpx.AsyncClient,
+) -> None:
+    token = "xoxb-private-path-5e1d"
+    slack = {"type": "slack", "token": token, "channel": "C0123TEST"}
+    created = await client.post("/api/reports", json=report_body(channels=[slack]))
+    assert created.status_code == 201, created.text
+    assert created.json()["channels"] == [
+        {**UNSET, "type": "slack", "label": "C0123TEST", "token": "set"}
+    ]
+    assert token not in created.text
+
+
+@pytest.mark.parametrize(
+    "slack",
+    [
+        {"type": "slack", "channel": "C0123TEST"},
+        {"type": "slack", "token": "xoxb-0123456789"},
+        {"type": "slack", "webhook_url": "https://10.0.0.1/x", "token": "xoxb-0123456789"},
+        {"type": "slack", "token": "xoxb-0123456789", "channel": "bad channel name"},
+    ],
+)
+async def test_a_slack_channel_needs_one_complete_way_in(
+    client: httpx.AsyncClient, slack: dict[str, str]
+) -> None:
+    response = await client.post("/api/reports", json=report_body(channels=[slack]))
+    assert response.status_code == 422, response.text
+    assert response.json()["detail"][0]["loc"][:3] == ["body", "channels", 0]
+    assert "xoxb-0123456789" not in response.text
