@@ -55,7 +55,7 @@ class Channels:
 
 @dataclass(frozen=True)
 class Delivered:
-    """The mail server accepted the message."""
+    """The target (mail server, webhook receiver, Slack) accepted the notification."""
 
 
 class Senders:
