@@ -1,7 +1,9 @@
 """`make run`'s local admin: generated once when no REPORTFLOW_ADMIN_* is set, kept (mode 0600,
 git-ignored) in .reportflow/local-admin.env for the services and the next `make run`, and
-printed with how to sign in."""
+printed with how to sign in. The same file carries a generated CHANNEL_SECRETS_KEY unless one
+is configured."""
 
+import base64
 import os
 import secrets
 import sys
@@ -25,6 +27,7 @@ class ConfiguredAdmin(BaseSettings):
     reportflow_admin_email: str | None = None
     reportflow_admin_password: SecretStr | None = None
     reportflow_admin_token: SecretStr | None = None
+    channel_secrets_key: SecretStr | None = None
     api_port: int = 8000
 
 
@@ -58,8 +61,25 @@ def local_admin(path: Path = LOCAL_ENV) -> dict[str, str]:
     return generated
 
 
+def local_channel_key(path: Path, configured: ConfiguredAdmin) -> dict[str, str]:
+    """A Fernet key for the webhooks' sealed settings: kept once generated (a new one would not
+    open what the old one sealed); nothing when CHANNEL_SECRETS_KEY is configured."""
+    if configured.channel_secrets_key is not None:
+        return {}
+    kept = read_env_file(path).get("CHANNEL_SECRETS_KEY")
+    return {"CHANNEL_SECRETS_KEY": kept or base64.urlsafe_b64encode(os.urandom(32)).decode()}
+
+
 def main() -> None:
     configured = ConfiguredAdmin()
+    channel_key = local_channel_key(LOCAL_ENV, configured)
+    try:
+        _admin(configured)
+    finally:
+        write_private(LOCAL_ENV, {**read_env_file(LOCAL_ENV), **channel_key})
+
+
+def _admin(configured: ConfiguredAdmin) -> None:
     base = f"http://localhost:{configured.api_port}"
     if configured.reportflow_admin_email or configured.reportflow_admin_password:
         write_private(LOCAL_ENV, {})  # the services use your settings, not a generated admin

@@ -84,6 +84,9 @@ class NotificationDeferred(Event):
     Published by the notifier (straight to the broker, through a delay queue) for itself.
     `attempt` is how many attempts the notification had when it was deferred, so a duplicate
     of this event cannot cause a second send (the notifier claims the row only at that count).
+    `channel`, `recipient` (the target's non-secret label) and `resend_id` name the ledger
+    row; the last two fields were added with defaults, so an older message is an e-mail of the
+    run's own delivery.
     """
 
     routing_key: ClassVar[str] = "notification.deferred"
@@ -91,12 +94,30 @@ class NotificationDeferred(Event):
     run_id: uuid.UUID
     recipient: str
     attempt: int
+    channel: str = "EMAIL"
+    resend_id: uuid.UUID | None = None
+
+
+class ResendRequested(Event):
+    """Someone asked for a finished run's file to be delivered again, without re-running it.
+
+    Written by the api (POST /api/runs/{id}/resend) through its outbox. The notifier reads
+    `run_id`, `resend_id` (the key of this resend's own ledger rows) and `recipients` (the
+    e-mail addresses to send to; null: the report's recipients and channels).
+    """
+
+    routing_key: ClassVar[str] = "run.resend-requested"
+
+    run_id: uuid.UUID
+    resend_id: uuid.UUID
+    recipients: list[str] | None = None
 
 
 EVENT_TYPES: dict[str, type[Event]] = {
     RunRequested.routing_key: RunRequested,
     RunCompleted.routing_key: RunCompleted,
     NotificationDeferred.routing_key: NotificationDeferred,
+    ResendRequested.routing_key: ResendRequested,
 }
 
 

@@ -66,9 +66,20 @@ class NotifyOn(StrEnum):
     NEVER = "NEVER"
 
 
+class EmptyResult(StrEnum):
+    """What a successful run that returned no rows leads to."""
+
+    SEND = "send"  # delivered like any other
+    SKIP = "skip"  # not delivered: a SKIPPED ledger row per target says why
+    FAIL = "fail"  # the run ends FAILED, saying so
+
+
 class NotificationChannel(StrEnum):
     EMAIL = "EMAIL"
     LOG = "LOG"
+    WEBHOOK = "WEBHOOK"
+    TEAMS = "TEAMS"
+    SLACK = "SLACK"
 
 
 class Role(StrEnum):
@@ -195,6 +206,21 @@ class Report(Base):
     # Off: files are byte-identical to psql's. On: text cells that would start a spreadsheet
     # formula (= + - @ tab CR) get a leading ' in CSV and XLSX.
     csv_formula_guard: Mapped[bool] = mapped_column(default=False, server_default=text("false"))
+    # When to deliver a successful run: with no rows (send, skip, or fail the run), and only if
+    # every condition holds ([{"metric": "row_count", "op": ">", "value": 10}]).
+    empty_result: Mapped[EmptyResult] = mapped_column(
+        _enum_column(EmptyResult, "empty_result"),
+        default=EmptyResult.SEND,
+        server_default=EmptyResult.SEND.value,
+    )
+    deliver_if: Mapped[list[dict[str, Any]]] = mapped_column(
+        JSONB, default=list, server_default=text("'[]'::jsonb")
+    )
+    # Delivery targets beside e-mail: [{"type": "webhook", "label": <host>, "sealed": <Fernet
+    # token of the URL and secret>}]; written by the API, opened only by the notifier.
+    channels: Mapped[list[dict[str, Any]]] = mapped_column(
+        JSONB, default=list, server_default=text("'[]'::jsonb")
+    )
     # Typed parameter declarations (shared/report_parameters): [{"name", "type", "default"?}].
     parameters: Mapped[list[dict[str, Any]]] = mapped_column(
         JSONB, default=list, server_default=text("'[]'::jsonb")
@@ -258,8 +284,15 @@ class ReportRun(Base):
 class NotificationLog(Base):
     __tablename__ = "notification_log"
     __table_args__ = (
+        # resend_id is null for a run's own delivery: NULLS NOT DISTINCT keeps that to one row
+        # per target, while each resend gets a set of its own.
         UniqueConstraint(
-            "run_id", "channel", "recipient", name="uq_notification_log_run_id_channel_recipient"
+            "run_id",
+            "channel",
+            "recipient",
+            "resend_id",
+            name="uq_notification_log_run_id_channel_recipient_resend_id",
+            postgresql_nulls_not_distinct=True,
         ),
         Index(
             "ix_notification_log_pending",
@@ -275,7 +308,10 @@ class NotificationLog(Base):
     channel: Mapped[NotificationChannel] = mapped_column(
         _enum_column(NotificationChannel, "notification_channel")
     )
+    # The target's non-secret label: an e-mail address, a webhook's host (never its URL).
     recipient: Mapped[str] = mapped_column(Text)
+    # Set on the rows of one resend (POST /api/runs/{id}/resend); null for the run's own.
+    resend_id: Mapped[uuid.UUID | None] = mapped_column(UUID(as_uuid=True))
     status: Mapped[NotificationStatus] = mapped_column(
         _enum_column(NotificationStatus, "notification_status"),
         default=NotificationStatus.PENDING,

@@ -126,11 +126,7 @@ class RecipientSettings(BaseSettings):
     @field_validator("allowed_recipient_domains", mode="before")
     @classmethod
     def _comma_separated(cls, value: object) -> object:
-        if isinstance(value, str):
-            value = value.split(",")
-        if isinstance(value, list | tuple | set | frozenset):
-            return frozenset(str(domain).strip().lower().rstrip(".") for domain in value) - {""}
-        return value
+        return comma_separated_names(value)
 
     def allows_recipient(self, address: str) -> bool:
         if not self.allowed_recipient_domains:
@@ -138,9 +134,41 @@ class RecipientSettings(BaseSettings):
         return recipient_domain(address) in self.allowed_recipient_domains
 
 
+def comma_separated_names(value: object) -> object:
+    """`a.com, B.org.` (or a list) as a set of lower-case names without a trailing dot."""
+    if isinstance(value, str):
+        value = value.split(",")
+    if isinstance(value, list | tuple | set | frozenset):
+        return frozenset(str(name).strip().lower().rstrip(".") for name in value) - {""}
+    return value
+
+
 def recipient_domain(address: str) -> str:
     """The part after the last @, as compared with ALLOWED_RECIPIENT_DOMAINS."""
     return address.rpartition("@")[2].strip().lower().rstrip(".")
+
+
+class ChannelSettings(BaseSettings):
+    """Webhook targets: where they may point, and the key their URLs and secrets are sealed with.
+
+    Read by the api (checked at save, sealed) and the notifier (opened, checked again at send).
+    """
+
+    model_config = ENV_FILE_CONFIG
+
+    # Comma-separated host names, IP addresses or CIDRs a webhook may reach although it is
+    # private, loopback or otherwise not public, and over plain http (e.g. `hooks.corp.local,
+    # 10.1.2.0/24`). Empty: only https URLs whose every address is a public one.
+    webhook_allowed_hosts: Annotated[frozenset[str], NoDecode] = frozenset()
+    # A Fernet key (`python -c "from cryptography.fernet import Fernet;
+    # print(Fernet.generate_key().decode())"`): required once a report has a channel; no default.
+    channel_secrets_key: SecretStr | None = None
+    webhook_timeout_seconds: float = Field(default=10.0, gt=0, le=120)
+
+    @field_validator("webhook_allowed_hosts", mode="before")
+    @classmethod
+    def _comma_separated_hosts(cls, value: object) -> object:
+        return comma_separated_names(value)
 
 
 class ObservabilitySettings(BaseSettings):

@@ -3,7 +3,7 @@
 from dataclasses import dataclass, field
 from typing import Any
 
-from shared.events import NotificationDeferred, RunCompleted, RunRequested
+from shared.events import NotificationDeferred, ResendRequested, RunCompleted, RunRequested
 
 RUNNER_QUEUE = "runner.run-requested"
 NOTIFIER_QUEUE = "notifier.run-completed"
@@ -48,7 +48,7 @@ def _delay_queues(routing_key: str, base: str) -> tuple[QueueSpec, ...]:
 
 QUEUES: tuple[QueueSpec, ...] = (
     QueueSpec(RUNNER_QUEUE, (RunRequested.routing_key,)),
-    QueueSpec(NOTIFIER_QUEUE, (RunCompleted.routing_key,)),
+    QueueSpec(NOTIFIER_QUEUE, (RunCompleted.routing_key, ResendRequested.routing_key)),
     QueueSpec(NOTIFIER_RETRY_QUEUE, (NotificationDeferred.routing_key,)),
     *_delay_queues(NotificationDeferred.routing_key, NOTIFIER_RETRY_QUEUE),
 )

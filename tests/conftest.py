@@ -8,6 +8,7 @@ from pathlib import Path
 import asyncpg
 import httpx
 import pytest
+from cryptography.fernet import Fernet
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from deploy.sandbox import close_system_of_record
@@ -19,7 +20,7 @@ from tests.support.accounts import admin_env
 from tests.support.api import api_client
 from tests.support.awkward_values import AWKWARD_TABLE
 from tests.support.databases import migrated_database
-from tests.support.environment import ADMIN_DSN, AMQP_URL
+from tests.support.environment import ADMIN_DSN, AMQP_URL, WEBHOOK_TEST_HOST
 from tests.support.sandbox import SandboxSource, sandbox_source
 from tests.support.services import ServiceProcess, StartService
 
@@ -108,8 +109,17 @@ def output_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="session")
+def channel_secrets_key() -> str:
+    return Fernet.generate_key().decode()
+
+
+@pytest.fixture(scope="session")
 def service_env(
-    database_url: str, data_source: SandboxSource, amqp_namespace: str, output_dir: Path
+    database_url: str,
+    data_source: SandboxSource,
+    amqp_namespace: str,
+    output_dir: Path,
+    channel_secrets_key: str,
 ) -> dict[str, str]:
     """Environment for the services under test (also applied to this process's settings)."""
     return {
@@ -120,6 +130,9 @@ def service_env(
         "OUTPUT_DIR": str(output_dir),
         "LOG_LEVEL": "INFO",
         "METRICS_PORT": "0",
+        # Webhooks: the tests' receivers listen on 127.0.0.1; a key generated per session.
+        "WEBHOOK_ALLOWED_HOSTS": WEBHOOK_TEST_HOST,
+        "CHANNEL_SECRETS_KEY": channel_secrets_key,
         **admin_env(),
     }
 

@@ -10,7 +10,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from services.api.authentication import Caller
 from shared.models import AuditEntry
 
-SECRET_FIELDS = frozenset({"password", "password_hash", "token", "secret_sha256"})
+# A report's channels hold URLs and secrets (sealed): the log says only that they changed.
+SECRET_FIELDS = frozenset({"password", "password_hash", "token", "secret_sha256", "channels"})
 
 
 def field_changes(before: Mapping[str, Any], after: Mapping[str, Any]) -> dict[str, Any]:

@@ -14,12 +14,13 @@ from typing import Annotated
 from fastapi import Depends, FastAPI, Request
 from fastapi.routing import APIRoute, iter_route_contexts
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from sqlalchemy import select
 
 from services.api.authentication import Caller, authenticate, bearer_token
 from services.api.dependencies import SessionDep, SessionMakerDep, SettingsDep
 from services.api.errors import Forbidden, Unauthenticated
 from services.api.settings import ApiSettings
-from shared.models import Report, Role
+from shared.models import Report, ReportRun, Role
 
 
 class Scope(StrEnum):
@@ -28,6 +29,7 @@ class Scope(StrEnum):
     ANY = "any"
     OWN_REPORT = "own report"  # the report in the path is the caller's
     OWN_ACCOUNT = "own account"  # the user in the path is the caller
+    OWN_RUN = "own run"  # the run in the path is of one of the caller's reports
 
 
 class Gate(StrEnum):
@@ -46,6 +48,7 @@ class Rule:
 EVERYONE = Rule(Gate.ACCOUNT, frozenset(Role))
 WRITERS = Rule(Gate.ACCOUNT, frozenset({Role.ADMIN, Role.EDITOR}))
 OWNERS = Rule(Gate.ACCOUNT, frozenset({Role.ADMIN, Role.EDITOR}), Scope.OWN_REPORT)
+RUN_OWNERS = Rule(Gate.ACCOUNT, frozenset({Role.ADMIN, Role.EDITOR}), Scope.OWN_RUN)
 ADMINS = Rule(Gate.ACCOUNT, frozenset({Role.ADMIN}))
 SELF = Rule(Gate.ACCOUNT, frozenset(Role), Scope.OWN_ACCOUNT)
 OPEN = Rule(Gate.OPEN)
@@ -73,6 +76,7 @@ RULES: dict[tuple[str, str], Rule] = {
     ("GET", "/api/runs/{run_id}"): EVERYONE,
     ("GET", "/api/runs/{run_id}/download"): EVERYONE,
     ("GET", "/api/runs/{run_id}/notifications"): EVERYONE,
+    ("POST", "/api/runs/{run_id}/resend"): RUN_OWNERS,
     ("GET", "/api/schedule/preview"): EVERYONE,
     ("GET", "/api/timezones"): EVERYONE,
     # Prepares SQL on the data source (connections, locks): only those who may save a report.
@@ -174,6 +178,15 @@ async def _check_scope(scope: Scope, request: Request, session: SessionDep, call
         report = await session.get(Report, report_id)
         if report is not None and report.owner_id != caller.user_id:
             raise Forbidden("an editor may change only the reports they own")
+    elif scope == Scope.OWN_RUN:
+        run_id = _path_uuid(request, "run_id")
+        if run_id is None:
+            return  # not a UUID: the route answers 422
+        owner = await session.scalar(
+            select(Report.owner_id).join(ReportRun).where(ReportRun.id == run_id)
+        )
+        if owner is not None and owner != caller.user_id:
+            raise Forbidden("an editor may act only on the runs of the reports they own")
 
 
 def _path_uuid(request: Request, name: str) -> uuid.UUID | None:

@@ -4,6 +4,8 @@ import logging
 from typing import Any, ClassVar
 
 from fastapi import FastAPI, Request, status
+from fastapi.encoders import jsonable_encoder
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from sqlalchemy.exc import DBAPIError, OperationalError
@@ -118,6 +120,24 @@ async def _field_error(_: Request, error: Exception) -> JSONResponse:
     return JSONResponse(error.body(), error.status_code)
 
 
+# Fields whose values are write-only: a validation error names them but never echoes them.
+WRITE_ONLY_FIELDS = frozenset({"channels"})
+
+
+async def _validation_error(_: Request, error: Exception) -> JSONResponse:
+    """FastAPI's own 422, less the `input` of write-only fields (a webhook's URL or secret)."""
+    assert isinstance(error, RequestValidationError)
+    errors = [
+        {
+            key: value
+            for key, value in entry.items()
+            if not (key in ("input", "ctx") and WRITE_ONLY_FIELDS & set(map(str, entry["loc"])))
+        }
+        for entry in error.errors()
+    ]
+    return JSONResponse({"detail": jsonable_encoder(errors)}, status.HTTP_422_UNPROCESSABLE_CONTENT)
+
+
 async def _database_unavailable(_: Request, error: Exception) -> JSONResponse:
     log.error("database error: %s", error)
     return JSONResponse(
@@ -143,6 +163,7 @@ async def _unexpected(request: Request, error: Exception) -> JSONResponse:
 
 def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(FieldError, _field_error)
+    app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(DetailError, _detail_error)
     app.add_exception_handler(OperationalError, _database_unavailable)
     app.add_exception_handler(ConnectionError, _database_unavailable)

@@ -4,11 +4,20 @@ import uuid
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, JsonValue, StringConstraints, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    JsonValue,
+    StringConstraints,
+    field_validator,
+    model_validator,
+)
 
 from shared.cron import InvalidSchedule, validate_cron, validate_timezone
 from shared.models import (
     Compression,
+    EmptyResult,
     NotificationChannel,
     NotificationStatus,
     NotifyOn,
@@ -60,6 +69,106 @@ class ParameterDeclaration(BaseModel):
     default: JsonValue = Field(default=None, examples=[100])
 
 
+MAX_REPORT_CHANNELS = 20
+MAX_URL_LENGTH = 2048
+
+
+class WebhookChannelIn(BaseModel):
+    """A webhook: POSTs the run as JSON, signed with `secret`. URL and secret are write-only."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    type: Literal["webhook"]
+    url: str = Field(
+        min_length=1, max_length=MAX_URL_LENGTH, examples=["https://hooks.example.com/reportflow"]
+    )
+    # The HMAC-SHA256 key of X-ReportFlow-Signature.
+    secret: str = Field(min_length=16, max_length=256)
+
+
+class TeamsChannelIn(BaseModel):
+    """A Microsoft Teams Workflows webhook URL: the run as an Adaptive Card. Write-only."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    type: Literal["teams"]
+    url: str = Field(min_length=1, max_length=MAX_URL_LENGTH)
+
+
+class SlackChannelIn(BaseModel):
+    """Slack: an incoming webhook URL, or a bot token and the channel's ID (the file is
+    uploaded when small enough). Write-only, but the channel, which labels it."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    type: Literal["slack"]
+    webhook_url: str | None = Field(default=None, min_length=1, max_length=MAX_URL_LENGTH)
+    token: str | None = Field(default=None, min_length=10, max_length=256)
+    channel: str | None = Field(
+        default=None, min_length=1, max_length=80, pattern=r"^[#@]?[A-Za-z0-9._-]+$"
+    )
+
+    @model_validator(mode="after")
+    def _one_way_in(self) -> "SlackChannelIn":
+        if (self.webhook_url is None) == (self.token is None and self.channel is None):
+            raise ValueError("give either webhook_url, or token and channel")
+        if self.webhook_url is None and (self.token is None or self.channel is None):
+            raise ValueError("a token needs a channel, and a channel a token")
+        return self
+
+
+ChannelIn = Annotated[
+    WebhookChannelIn | TeamsChannelIn | SlackChannelIn, Field(discriminator="type")
+]
+WRITE_ONLY_CHANNEL_FIELDS = ("url", "secret", "webhook_url", "token")
+
+
+class ChannelOut(BaseModel):
+    """A channel as answers show it: its type and label (a host, or a Slack channel), and
+    "set" for each write-only field it has (never the value)."""
+
+    type: str
+    label: str
+    url: Literal["set"] | None = None
+    secret: Literal["set"] | None = None
+    webhook_url: Literal["set"] | None = None
+    token: Literal["set"] | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _write_only_shown_as_set(cls, stored: Any) -> Any:
+        if not isinstance(stored, dict):
+            return stored
+        shown = {"type": stored.get("type"), "label": stored.get("label")}
+        return shown | {name: "set" for name in stored.get("set", ())}
+
+
+MAX_DELIVERY_CONDITIONS = 10
+
+
+class DeliveryCondition(BaseModel):
+    """Deliver a successful run only if its row count compares so with `value`."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    metric: Literal["row_count"]
+    op: Literal["<", "<=", ">", ">=", "==", "!="]
+    value: int = Field(ge=0, le=2**63 - 1)
+
+
+class ResendRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    # Only these addresses (no webhook); omitted or null: the report's recipients and channels.
+    recipients: list[Recipient] | None = None
+
+
+class ResendOut(BaseModel):
+    run_id: uuid.UUID
+    resend_id: uuid.UUID
+    recipients: list[str] | None
+
+
 class _ReportFields(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -106,7 +215,16 @@ class ReportCreate(_ReportFields):
     compression: Compression = Compression.NONE
     is_active: bool = True
     recipients: list[Recipient] = Field(default_factory=list)
+    # Delivery targets beside e-mail; replaced as a whole by an update (send URLs and secrets
+    # again).
+    channels: list[ChannelIn] = Field(default_factory=list, max_length=MAX_REPORT_CHANNELS)
     notify_on: NotifyOn = NotifyOn.ALWAYS
+    # A successful run with no rows: delivered (send), not delivered (skip), or FAILED (fail).
+    empty_result: EmptyResult = EmptyResult.SEND
+    # Every condition must hold for a successful run to be delivered.
+    deliver_if: list[DeliveryCondition] = Field(
+        default_factory=list, max_length=MAX_DELIVERY_CONDITIONS
+    )
     # On: text cells starting with = + - @ tab or CR get a leading ' (CSV and XLSX), so a
     # spreadsheet shows them instead of evaluating them. Off: CSV is byte-identical to psql's.
     csv_formula_guard: bool = False
@@ -127,7 +245,12 @@ class ReportUpdate(_ReportFields):
     compression: Compression | None = None
     is_active: bool | None = None
     recipients: list[Recipient] | None = None
+    channels: list[ChannelIn] | None = Field(default=None, max_length=MAX_REPORT_CHANNELS)
     notify_on: NotifyOn | None = None
+    empty_result: EmptyResult | None = None
+    deliver_if: list[DeliveryCondition] | None = Field(
+        default=None, max_length=MAX_DELIVERY_CONDITIONS
+    )
     csv_formula_guard: bool | None = None
     parameters: list[ParameterDeclaration] | None = None
     # Admins only: hand the report to another active editor or admin.
@@ -160,7 +283,10 @@ class ReportOut(BaseModel):
     compression: Compression
     is_active: bool
     recipients: list[str]
+    channels: list[ChannelOut] = Field(default_factory=list)
     notify_on: NotifyOn
+    empty_result: EmptyResult = EmptyResult.SEND
+    deliver_if: list[DeliveryCondition] = Field(default_factory=list)
     csv_formula_guard: bool
     parameters: list[ParameterDeclaration]
     owner_id: uuid.UUID | None
@@ -216,7 +342,10 @@ class NotificationOut(BaseModel):
     id: uuid.UUID
     run_id: uuid.UUID
     channel: NotificationChannel
+    # The target's label: an e-mail address, or a webhook's host (never its URL).
     recipient: str
+    # Set on the rows of a resend.
+    resend_id: uuid.UUID | None = None
     status: NotificationStatus
     message: str | None
     error_message: str | None

@@ -6,6 +6,7 @@ from pydantic import Field
 from services.api.access_settings import AccessSettings
 from shared.settings import (
     BrokerSettings,
+    ChannelSettings,
     DatabaseSettings,
     LoggingSettings,
     OutputSettings,
@@ -22,6 +23,7 @@ class ApiSettings(
     LoggingSettings,
     RecipientSettings,
     AccessSettings,
+    ChannelSettings,
 ):
     api_host: str = "0.0.0.0"
     api_port: int = Field(default=8000, ge=1, le=65535)

@@ -1,8 +1,20 @@
-"""Pure decisions of the notifier: whether a run is worth a mail, and what a failure leads to."""
+"""Pure decisions of the notifier: whether a run is worth a delivery, what a failure leads to."""
 
+import operator
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
-from shared.models import FINISHED_STATUSES, NotifyOn, RunStatus
+from shared.models import FINISHED_STATUSES, EmptyResult, NotifyOn, RunStatus
+
+COMPARISONS: dict[str, Callable[[Any, Any], bool]] = {
+    "<": operator.lt,
+    "<=": operator.le,
+    ">": operator.gt,
+    ">=": operator.ge,
+    "==": operator.eq,
+    "!=": operator.ne,
+}
 
 _WANTED: dict[NotifyOn, frozenset[RunStatus]] = {
     NotifyOn.ALWAYS: frozenset(FINISHED_STATUSES),
@@ -12,8 +24,40 @@ _WANTED: dict[NotifyOn, frozenset[RunStatus]] = {
 }
 
 
+class DeliveryFailed(Exception):
+    """The target (mail server, webhook receiver) did not accept the delivery; `transient`
+    says whether to try again."""
+
+    def __init__(self, reply: str, transient: bool) -> None:
+        super().__init__(reply)
+        self.reply = reply
+        self.transient = transient
+
+
 def should_mail(notify_on: NotifyOn, status: RunStatus) -> bool:
     return status in _WANTED[notify_on]
+
+
+def withheld_because(
+    status: RunStatus,
+    row_count: int | None,
+    empty_result: EmptyResult,
+    deliver_if: list[dict[str, Any]],
+) -> str | None:
+    """Why a successful run is not delivered (its report's empty_result and deliver_if), or
+    None. A failed run is not judged here: notify_on decides."""
+    if status != RunStatus.SUCCESS:
+        return None
+    if row_count == 0 and empty_result == EmptyResult.SKIP:
+        return "the query returned no rows and empty_result is skip"
+    for condition in deliver_if:
+        metric, op, expected = condition.get("metric"), condition.get("op"), condition.get("value")
+        compare = COMPARISONS.get(str(op))
+        if metric != "row_count" or compare is None:
+            return f"deliver_if has a condition this notifier does not know: {condition}"
+        if row_count is None or not compare(row_count, expected):
+            return f"deliver_if not met: row_count {row_count} {op} {expected} is false"
+    return None
 
 
 def retry_delay_seconds(attempt: int, base_seconds: float, max_seconds: float) -> float:
@@ -49,3 +93,9 @@ def after_failure(
         return GiveUp(f"gave up after {attempt} attempts; last error: {reply}")
     delay = retry_delay_seconds(attempt, policy.base_seconds, policy.max_seconds)
     return RetryLater(delay, reply)
+
+
+def http_status_is_transient(status: int) -> bool:
+    """A webhook's answer: 408, 429 and 5xx are "not now"; other 4xx (and 3xx, not followed)
+    are "never"."""
+    return status in (408, 429) or status >= 500

@@ -1,13 +1,11 @@
-"""Handles run.completed and notification.deferred: log the run, claim, send and record mails."""
+"""Handles run.completed, run.resend-requested and notification.deferred: log the run, then
+claim, send and record one notification per target (e-mail or webhook)."""
 
 import asyncio
 import logging
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
-from datetime import UTC, datetime
-from email.message import EmailMessage
 from pathlib import Path
 from typing import TypeVar
 
@@ -15,39 +13,41 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from services.notifier import notification_log as records
-from services.notifier.decisions import GiveUp, RetryLater, RetryPolicy, after_failure, should_mail
+from services.notifier.decisions import (
+    GiveUp,
+    RetryLater,
+)
 from services.notifier.finished_run import FinishedRun
-from services.notifier.mailer import DeliveryFailed, Mailer
 from services.notifier.metrics import NOTIFICATIONS
+from services.notifier.notification_log import LedgerKey
 from services.notifier.rendering import (
     OutputFile,
     RunNotice,
-    build_message,
     download_url,
     header_safe,
-    is_mailable_address,
     log_line,
-    subject,
 )
+from services.notifier.senders import Delivered, Senders
 from services.notifier.settings import NotifierSettings
+from services.notifier.targets import NOT_ALLOWED, plan_delivery
 from shared.event_publisher import EventPublisher
-from shared.events import Event, NotificationDeferred, RunCompleted
+from shared.events import Event, NotificationDeferred, ResendRequested, RunCompleted
 from shared.messaging import PermanentFailure
-from shared.models import NotificationStatus
+from shared.models import NotificationChannel, RunStatus
 from shared.output_files import stored_output_path
 from shared.topology import delay_routing_key
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
-NOT_ALLOWED = "the recipient's domain is not in ALLOWED_RECIPIENT_DOMAINS; not sent"
 _GONE = "run.completed for a run that no longer exists (its report was deleted); nothing to send"
 WRITE_ATTEMPTS = 3
 WRITE_RETRY_SECONDS = 1.0
 
 
 class Notifier:
-    """Sends at most `notifier_concurrency` mails at once; a slow or failing recipient only
-    holds its own slot, and a transient failure waits in a delay queue, not in this process.
+    """Sends at most `notifier_concurrency` notifications at once; a slow or failing target
+    only holds its own slot, and a transient failure waits in a delay queue, not in this
+    process.
     """
 
     def __init__(
@@ -55,28 +55,27 @@ class Notifier:
         settings: NotifierSettings,
         sessions: async_sessionmaker[AsyncSession],
         publisher: EventPublisher,
-        mailer: Mailer,
+        senders: Senders,
     ) -> None:
         self._settings = settings
         self._sessions = sessions
         self._publisher = publisher
-        self._mailer = mailer
-        self._policy = RetryPolicy(
-            settings.notifier_max_attempts,
-            settings.notifier_retry_base_seconds,
-            settings.notifier_retry_max_seconds,
-        )
+        self._senders = senders
         self._slots = asyncio.Semaphore(settings.notifier_concurrency)
         self._active: set[asyncio.Task[object]] = set()
 
     async def handle(self, event: Event) -> None:
-        """Idempotent: rows are inserted ON CONFLICT DO NOTHING, and a mail is sent only by the
-        delivery that claims its row at the expected attempt count (a conditional UPDATE)."""
+        """Idempotent: rows are inserted ON CONFLICT DO NOTHING, and a notification is sent only
+        by the delivery that claims its row at the expected attempt count (a conditional
+        UPDATE); a resend's rows are keyed by its resend_id."""
         if isinstance(event, RunCompleted):
             await self.notify_finished_run(event.run_id)
         elif isinstance(event, NotificationDeferred):
             async with self._in_flight():
                 await self._on_deferred(event)
+        elif isinstance(event, ResendRequested):
+            async with self._in_flight():
+                await self._on_resend(event)
         else:
             raise PermanentFailure(f"notifier got an unexpected {event.routing_key} event")
 
@@ -107,19 +106,33 @@ class Notifier:
                     return
                 line = log_line(run)
                 await records.record_log_line(session, run_id, line)
-                recipients = await self._add_email_rows(session, run)
+                to_send = await self._add_rows(session, run, None, None)
         except IntegrityError:
             if not await self._deleted_meanwhile(run_id):
                 raise
             log.info(_GONE, extra={"run_id": run_id})
             return
         log.info(header_safe(line, 2000), extra={"run_id": run_id})
-        if not recipients:
+        await self._deliver_all(run, to_send)
+
+    async def _on_resend(self, event: ResendRequested) -> None:
+        """A resend of a successful run's stored file: rows of its own, each sent at most once."""
+        context = {"run_id": event.run_id}
+        async with self._sessions.begin() as session:
+            run = await records.load_run(session, event.run_id)
+            if run is None or run.status != RunStatus.SUCCESS:
+                log.info("resend of a run without a file; nothing to send", extra=context)
+                return
+            to_send = await self._add_rows(session, run, event.resend_id, event.recipients)
+        log.info("resending the run's file to %d target(s)", len(to_send), extra=context)
+        await self._deliver_all(run, to_send)
+
+    async def _deliver_all(self, run: FinishedRun, keys: list[LedgerKey]) -> None:
+        if not keys:
             return
         notice = self._notice(run, await self._output_file(run.output_path))
         results = await asyncio.gather(
-            *(self._deliver(notice, recipient, 0) for recipient in recipients),
-            return_exceptions=True,
+            *(self._deliver(notice, key, 0) for key in keys), return_exceptions=True
         )
         errors = [result for result in results if isinstance(result, BaseException)]
         if errors:
@@ -131,54 +144,44 @@ class Notifier:
         async with self._sessions.begin() as session:
             return await records.load_run(session, run_id) is None
 
-    async def _add_email_rows(self, session: AsyncSession, run: FinishedRun) -> list[str]:
-        """Records one row per distinct recipient; returns those to mail now."""
-        recipients = list(dict.fromkeys(address.strip() for address in run.recipients))
-        if not should_mail(run.notify_on, run.status):
-            reason = f"notify_on is {run.notify_on} and the run is {run.status}"
-            await records.add_emails(
-                session, run.run_id, recipients, NotificationStatus.SKIPPED, reason
-            )
-            return []
-        valid = [address for address in recipients if is_mailable_address(address)]
-        invalid = [address for address in recipients if address not in valid]
-        allowed = [address for address in valid if self._settings.allows_recipient(address)]
-        refused = [address for address in valid if address not in allowed]
-        mail_subject = subject(run)
-        await records.add_emails(
-            session, run.run_id, allowed, NotificationStatus.PENDING, mail_subject
-        )
-        await records.add_emails(
-            session, run.run_id, refused, NotificationStatus.SKIPPED, mail_subject, NOT_ALLOWED
-        )
-        if refused:
+    async def _add_rows(
+        self,
+        session: AsyncSession,
+        run: FinishedRun,
+        resend_id: uuid.UUID | None,
+        resend_recipients: Sequence[str] | None,
+    ) -> list[LedgerKey]:
+        """Records one row per distinct target; returns those to send now."""
+        plan = plan_delivery(run, resend_id, resend_recipients, self._settings.allows_recipient)
+        for group in plan.groups:
+            await records.add_rows(session, group.keys, group.status, group.message, group.error)
+        if plan.refused:
             log.warning(
                 "%d recipient(s) outside ALLOWED_RECIPIENT_DOMAINS not mailed: %s",
-                len(refused),
-                header_safe(", ".join(refused), 2000),
+                len(plan.refused),
+                header_safe(", ".join(plan.refused), 2000),
                 extra={"run_id": run.run_id},
             )
-        await records.add_emails(
-            session,
-            run.run_id,
-            invalid,
-            NotificationStatus.FAILED,
-            mail_subject,
-            "not a valid e-mail address",
-        )
-        return allowed
+        return plan.to_send
 
     async def _on_deferred(self, event: NotificationDeferred) -> None:
+        key = LedgerKey(
+            event.run_id, NotificationChannel(event.channel), event.recipient, event.resend_id
+        )
         async with self._sessions.begin() as session:
             run = await records.load_run(session, event.run_id)
             # ALLOWED_RECIPIENT_DOMAINS may have been narrowed since the first attempt.
-            if run is not None and not self._settings.allows_recipient(event.recipient):
-                await records.skip_pending(session, event.run_id, event.recipient, NOT_ALLOWED)
+            if (
+                run is not None
+                and key.channel == NotificationChannel.EMAIL
+                and not self._settings.allows_recipient(event.recipient)
+            ):
+                await records.skip_pending(session, key, NOT_ALLOWED)
                 run = None
         if run is None:
             return
         notice = self._notice(run, await self._output_file(run.output_path))
-        await self._deliver(notice, event.recipient, event.attempt)
+        await self._deliver(notice, key, event.attempt)
 
     def _notice(self, run: FinishedRun, output: OutputFile | None) -> RunNotice:
         return RunNotice(run, download_url(self._settings.public_base_url, run.run_id), output)
@@ -189,53 +192,35 @@ class Notifier:
         path = stored_output_path(self._settings.output_dir, output_path)
         return await asyncio.to_thread(_read_output, path, self._settings.mail_max_attachment_bytes)
 
-    async def _deliver(self, notice: RunNotice, recipient: str, attempts_done: int) -> None:
-        context = {"run_id": notice.run.run_id, "recipient": recipient}
+    async def _deliver(self, notice: RunNotice, key: LedgerKey, attempts_done: int) -> None:
+        context = {"run_id": key.run_id, "recipient": key.recipient, "channel": key.channel}
         async with self._slots:
-            attempt = await self._write(
-                lambda session: records.claim(session, notice.run.run_id, recipient, attempts_done)
-            )
-            if attempt is None:
+            claim = await self._write(lambda session: records.claim(session, key, attempts_done))
+            if claim is None:
                 log.info("notification already handled; not sent again", extra=context)
                 return
-            settings = self._settings
-            message = build_message(
-                notice,
-                settings.smtp_from,
-                recipient,
-                settings.mail_max_attachment_bytes,
-                datetime.now(UTC),
-            )
-            outcome = await attempt_delivery(
-                self._mailer, message, recipient, attempt, self._policy
-            )
+            outcome = await self._senders.send(notice, key, claim)
             if not isinstance(outcome, Delivered):
-                await self._after_failure(notice.run.run_id, recipient, attempt, outcome)
+                await self._after_failure(key, claim.attempt, outcome)
                 return
-        await self._write(
-            lambda session: records.mark_sent(session, notice.run.run_id, recipient, attempt)
-        )
+        await self._write(lambda session: records.mark_sent(session, key, claim.attempt))
         NOTIFICATIONS.labels("sent").inc()
-        log.info("mail sent (attempt %d)", attempt, extra=context)
+        log.info("%s sent (attempt %d)", key.channel, claim.attempt, extra=context)
 
     async def _after_failure(
-        self, run_id: uuid.UUID, recipient: str, attempt: int, decision: RetryLater | GiveUp
+        self, key: LedgerKey, attempt: int, decision: RetryLater | GiveUp
     ) -> None:
-        context = {"run_id": run_id, "recipient": recipient}
+        context = {"run_id": key.run_id, "recipient": key.recipient, "channel": key.channel}
         if isinstance(decision, GiveUp):
             await self._write(
-                lambda session: records.mark_failed(
-                    session, run_id, recipient, attempt, decision.reason
-                )
+                lambda session: records.mark_failed(session, key, attempt, decision.reason)
             )
             NOTIFICATIONS.labels("failed").inc()
-            log.warning("mail failed: %s", decision.reason, extra=context)
+            log.warning("%s failed: %s", key.channel, decision.reason, extra=context)
             return
         delay = decision.delay_seconds
         await self._write(
-            lambda session: records.defer(
-                session, run_id, recipient, attempt, decision.reply, delay
-            )
+            lambda session: records.defer(session, key, attempt, decision.reply, delay)
         )
         NOTIFICATIONS.labels("deferred").inc()
         log.info(
@@ -245,7 +230,13 @@ class Notifier:
             delay,
             extra=context,
         )
-        retry = NotificationDeferred(run_id=run_id, recipient=recipient, attempt=attempt)
+        retry = NotificationDeferred(
+            run_id=key.run_id,
+            recipient=key.recipient,
+            attempt=attempt,
+            channel=key.channel,
+            resend_id=key.resend_id,
+        )
         try:
             await publish_retry(self._publisher, retry, delay)
         except Exception:
@@ -266,25 +257,9 @@ class Notifier:
             return await change(session)
 
     async def drain(self, grace_seconds: float) -> None:
-        """Lets the mails in flight finish, so their rows are not left claimed."""
+        """Lets the notifications in flight finish, so their rows are not left claimed."""
         if self._active:
             await asyncio.wait(set(self._active), timeout=grace_seconds)
-
-
-@dataclass(frozen=True)
-class Delivered:
-    """The mail server accepted the message."""
-
-
-async def attempt_delivery(
-    mailer: Mailer, message: EmailMessage, recipient: str, attempt: int, policy: RetryPolicy
-) -> Delivered | RetryLater | GiveUp:
-    """Sends attempt number `attempt` (1-based) once; a refusal becomes what follows it."""
-    try:
-        await mailer.send(message, recipient)
-    except DeliveryFailed as failure:
-        return after_failure(attempt, failure.transient, failure.reply, policy)
-    return Delivered()
 
 
 async def publish_retry(

@@ -1,10 +1,11 @@
 """A finished run as the notifier reads it: the run, its report and who to tell (pure data)."""
 
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
-from shared.models import NotifyOn, RunStatus
+from shared.models import EmptyResult, NotifyOn, RunStatus
 
 
 @dataclass(frozen=True)
@@ -21,3 +22,10 @@ class FinishedRun:
     scheduled_for: datetime | None
     error_message: str | None
     output_path: str | None
+    report_id: uuid.UUID | None = None
+    byte_size: int | None = None
+    sha256: str | None = None
+    # The report's channels as stored: type, label and the sealed URL and secret.
+    channels: list[dict[str, Any]] = field(default_factory=list)
+    empty_result: EmptyResult = EmptyResult.SEND
+    deliver_if: list[dict[str, Any]] = field(default_factory=list)

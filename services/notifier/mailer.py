@@ -5,16 +5,10 @@ from typing import Protocol
 
 import aiosmtplib
 
+from services.notifier.decisions import DeliveryFailed
 from shared.settings import SmtpSettings
 
-
-class DeliveryFailed(Exception):
-    """The mail server did not accept the message; `transient` says whether to try again."""
-
-    def __init__(self, reply: str, transient: bool) -> None:
-        super().__init__(reply)
-        self.reply = reply
-        self.transient = transient
+__all__ = ["DeliveryFailed", "Mailer", "SmtpMailer"]
 
 
 def _reply_failure(code: int, text: str) -> DeliveryFailed:

@@ -3,7 +3,7 @@
 import logging
 
 from services.notifier.delivery import Notifier
-from services.notifier.mailer import SmtpMailer
+from services.notifier.senders import Senders
 from services.notifier.settings import NotifierSettings
 from services.notifier.sweeper import run_sweeper
 from shared.topology import NOTIFIER_QUEUE, NOTIFIER_RETRY_QUEUE
@@ -14,9 +14,10 @@ log = logging.getLogger(__name__)
 
 async def main() -> None:
     settings = NotifierSettings()
+    senders = Senders.from_settings(settings)
     async with worker_runtime("notifier", settings, writes_outbox=False) as runtime:
         broker = runtime.broker
-        notifier = Notifier(settings, runtime.sessions, broker, SmtpMailer(settings))
+        notifier = Notifier(settings, runtime.sessions, broker, senders)
         runtime.run_in_background(
             run_sweeper(runtime.sessions, broker, notifier, settings, runtime.stop)
         )
@@ -34,3 +35,4 @@ async def main() -> None:
         await runtime.stop.wait()
         await broker.stop_consuming()
         await notifier.drain(settings.shutdown_timeout_seconds)
+        await senders.close()

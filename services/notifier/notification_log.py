@@ -1,9 +1,10 @@
 """The notifier's state changes on notification_log: record, claim, finish, defer and sweep.
 
-Rows are inserted ON CONFLICT DO NOTHING on (run_id, channel, recipient) and every later change
-is a conditional UPDATE on the row's attempt count, so a redelivered run.completed or a
-duplicated retry never claims — and so never sends — the same attempt twice. Helpers take a
-session and never commit.
+One row per target (channel and non-secret label: an e-mail address, a webhook's host) of a
+run's own delivery or of one resend. Rows are inserted ON CONFLICT DO NOTHING on (run_id,
+channel, recipient, resend_id) and every later change is a conditional UPDATE on the row's
+attempt count, so a redelivered event or a duplicated retry never claims — and so never
+sends — the same attempt twice. Helpers take a session and never commit.
 """
 
 import uuid
@@ -15,6 +16,7 @@ from sqlalchemy import ColumnElement, func, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from services.notifier.channels import HTTP_CHANNELS
 from services.notifier.finished_run import FinishedRun
 from shared.models import (
     NotificationChannel,
@@ -26,13 +28,29 @@ from shared.models import (
 
 # The LOG channel has one row per run; its "recipient" is the system's own log.
 LOG_RECIPIENT = "system"
-UNIQUE_KEY = ["run_id", "channel", "recipient"]
+UNIQUE_KEY = ["run_id", "channel", "recipient", "resend_id"]
+
+
+@dataclass(frozen=True)
+class LedgerKey:
+    """One target of one delivery: the run's own (resend_id None) or a resend's."""
+
+    run_id: uuid.UUID
+    channel: NotificationChannel
+    recipient: str
+    resend_id: uuid.UUID | None = None
+
+
+@dataclass(frozen=True)
+class Claim:
+    attempt: int
+    # The row's id: a webhook's X-ReportFlow-Delivery, the same for every attempt.
+    row_id: uuid.UUID
 
 
 @dataclass(frozen=True)
 class DueNotification:
-    run_id: uuid.UUID
-    recipient: str
+    key: LedgerKey
     attempts: int
 
 
@@ -56,6 +74,12 @@ async def load_run(session: AsyncSession, run_id: uuid.UUID) -> FinishedRun | No
         run.scheduled_for,
         run.error_message,
         run.output_path,
+        report_id=report.id,
+        byte_size=run.byte_size,
+        sha256=run.sha256,
+        channels=list(report.channels),
+        empty_result=report.empty_result,
+        deliver_if=list(report.deliver_if),
     )
 
 
@@ -75,81 +99,76 @@ async def record_log_line(session: AsyncSession, run_id: uuid.UUID, text: str) -
     )
 
 
-async def add_emails(
+async def add_rows(
     session: AsyncSession,
-    run_id: uuid.UUID,
-    recipients: Sequence[str],
+    keys: Sequence[LedgerKey],
     status: NotificationStatus,
     message: str,
     error_message: str | None = None,
 ) -> None:
-    if not recipients:
+    if not keys:
         return
     rows = [
         {
             "id": uuid.uuid4(),
-            "run_id": run_id,
-            "channel": NotificationChannel.EMAIL,
-            "recipient": recipient,
+            "run_id": key.run_id,
+            "channel": key.channel,
+            "recipient": key.recipient,
+            "resend_id": key.resend_id,
             "status": status,
             "message": message,
             "error_message": error_message,
         }
-        for recipient in recipients
+        for key in keys
     ]
     await session.execute(
         insert(NotificationLog).values(rows).on_conflict_do_nothing(index_elements=UNIQUE_KEY)
     )
 
 
-def _email(run_id: uuid.UUID, recipient: str) -> ColumnElement[bool]:
+def _row(key: LedgerKey) -> ColumnElement[bool]:
     return (
-        (NotificationLog.run_id == run_id)
-        & (NotificationLog.channel == NotificationChannel.EMAIL)
-        & (NotificationLog.recipient == recipient)
+        (NotificationLog.run_id == key.run_id)
+        & (NotificationLog.channel == key.channel)
+        & (NotificationLog.recipient == key.recipient)
+        & NotificationLog.resend_id.is_not_distinct_from(key.resend_id)
     )
 
 
-async def claim(
-    session: AsyncSession, run_id: uuid.UUID, recipient: str, attempts_done: int
-) -> int | None:
+async def claim(session: AsyncSession, key: LedgerKey, attempts_done: int) -> Claim | None:
     """Starts attempt `attempts_done + 1`; None if that attempt is taken or the row is final."""
-    return (
+    row = (
         await session.execute(
             update(NotificationLog)
             .where(
-                _email(run_id, recipient),
+                _row(key),
                 NotificationLog.status == NotificationStatus.PENDING,
                 NotificationLog.claimed_at.is_(None),
                 NotificationLog.attempts == attempts_done,
             )
             .values(attempts=NotificationLog.attempts + 1, claimed_at=func.now())
-            .returning(NotificationLog.attempts)
+            .returning(NotificationLog.attempts, NotificationLog.id)
         )
-    ).scalar_one_or_none()
+    ).one_or_none()
+    return None if row is None else Claim(row.attempts, row.id)
 
 
 async def _finish_attempt(
-    session: AsyncSession,
-    run_id: uuid.UUID,
-    recipient: str,
-    attempt: int,
-    **values: object,
+    session: AsyncSession, key: LedgerKey, attempt: int, **values: object
 ) -> None:
     """Only while the row is still at `attempt`: a later attempt's outcome is not overwritten."""
     await session.execute(
         update(NotificationLog)
-        .where(_email(run_id, recipient), NotificationLog.attempts == attempt)
+        .where(_row(key), NotificationLog.attempts == attempt)
         .values(claimed_at=None, **values)
     )
 
 
-async def mark_sent(session: AsyncSession, run_id: uuid.UUID, recipient: str, attempt: int) -> None:
+async def mark_sent(session: AsyncSession, key: LedgerKey, attempt: int) -> None:
     """Also overrides an "outcome unknown" verdict of the sweeper: the server did accept it."""
     await _finish_attempt(
         session,
-        run_id,
-        recipient,
+        key,
         attempt,
         status=NotificationStatus.SENT,
         sent_at=func.now(),
@@ -158,13 +177,10 @@ async def mark_sent(session: AsyncSession, run_id: uuid.UUID, recipient: str, at
     )
 
 
-async def mark_failed(
-    session: AsyncSession, run_id: uuid.UUID, recipient: str, attempt: int, error: str
-) -> None:
+async def mark_failed(session: AsyncSession, key: LedgerKey, attempt: int, error: str) -> None:
     await _finish_attempt(
         session,
-        run_id,
-        recipient,
+        key,
         attempt,
         status=NotificationStatus.FAILED,
         error_message=error,
@@ -173,31 +189,23 @@ async def mark_failed(
 
 
 async def defer(
-    session: AsyncSession,
-    run_id: uuid.UUID,
-    recipient: str,
-    attempt: int,
-    error: str,
-    delay_seconds: float,
+    session: AsyncSession, key: LedgerKey, attempt: int, error: str, delay_seconds: float
 ) -> None:
     await _finish_attempt(
         session,
-        run_id,
-        recipient,
+        key,
         attempt,
         error_message=error,
         next_attempt_at=func.now() + timedelta(seconds=delay_seconds),
     )
 
 
-async def skip_pending(
-    session: AsyncSession, run_id: uuid.UUID, recipient: str, reason: str
-) -> None:
+async def skip_pending(session: AsyncSession, key: LedgerKey, reason: str) -> None:
     """A waiting retry that is no longer to be sent (its recipient is not allowed any more)."""
     await session.execute(
         update(NotificationLog)
         .where(
-            _email(run_id, recipient),
+            _row(key),
             NotificationLog.status == NotificationStatus.PENDING,
             NotificationLog.claimed_at.is_(None),
         )
@@ -205,8 +213,30 @@ async def skip_pending(
     )
 
 
+async def release_stale_webhook_claims(session: AsyncSession, timeout_seconds: float) -> int:
+    """Webhook and Teams claims older than the timeout: their notifier died mid-POST. They are
+    at least once (receivers de-duplicate by the delivery id), so the row is due again now and
+    the overdue sweep sends it, with the same id."""
+    result = await session.execute(
+        update(NotificationLog)
+        .where(
+            NotificationLog.status == NotificationStatus.PENDING,
+            NotificationLog.channel.in_(HTTP_CHANNELS),
+            NotificationLog.claimed_at < func.now() - timedelta(seconds=timeout_seconds),
+        )
+        .values(
+            claimed_at=None,
+            next_attempt_at=func.now(),
+            error_message="the notifier stopped during this attempt; sent again",
+        )
+        .returning(NotificationLog.id)
+    )
+    return len(result.all())
+
+
 async def fail_stale_claims(session: AsyncSession, timeout_seconds: float) -> int:
-    """Claims older than the timeout: their notifier died mid-send, so the outcome is unknown.
+    """E-mail claims older than the timeout: their notifier died mid-send, so the outcome is
+    unknown.
 
     They are FAILED, not sent again: the server may have accepted the mail before the crash,
     and a recipient is better served by a missing mail flagged in the log than by a duplicate.
@@ -215,6 +245,7 @@ async def fail_stale_claims(session: AsyncSession, timeout_seconds: float) -> in
         update(NotificationLog)
         .where(
             NotificationLog.status == NotificationStatus.PENDING,
+            NotificationLog.channel.not_in(HTTP_CHANNELS),
             NotificationLog.claimed_at < func.now() - timedelta(seconds=timeout_seconds),
         )
         .values(
@@ -233,7 +264,7 @@ async def fail_stale_claims(session: AsyncSession, timeout_seconds: float) -> in
 async def take_overdue(
     session: AsyncSession, overdue_seconds: float, limit: int = 200
 ) -> list[DueNotification]:
-    """Unclaimed PENDING e-mails well past their due time (their message was lost).
+    """Unclaimed PENDING notifications well past their due time (their message was lost).
 
     Their due time moves to now, so the next sweep does not publish them again at once.
     """
@@ -242,7 +273,7 @@ async def take_overdue(
         select(NotificationLog.id)
         .where(
             NotificationLog.status == NotificationStatus.PENDING,
-            NotificationLog.channel == NotificationChannel.EMAIL,
+            NotificationLog.channel != NotificationChannel.LOG,
             NotificationLog.claimed_at.is_(None),
             due < func.now() - timedelta(seconds=overdue_seconds),
         )
@@ -253,6 +284,17 @@ async def take_overdue(
         update(NotificationLog)
         .where(NotificationLog.id.in_(overdue.scalar_subquery()))
         .values(next_attempt_at=func.now())
-        .returning(NotificationLog.run_id, NotificationLog.recipient, NotificationLog.attempts)
+        .returning(
+            NotificationLog.run_id,
+            NotificationLog.channel,
+            NotificationLog.recipient,
+            NotificationLog.resend_id,
+            NotificationLog.attempts,
+        )
     )
-    return [DueNotification(row.run_id, row.recipient, row.attempts) for row in rows]
+    return [
+        DueNotification(
+            LedgerKey(row.run_id, row.channel, row.recipient, row.resend_id), row.attempts
+        )
+        for row in rows
+    ]

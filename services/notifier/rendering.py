@@ -146,23 +146,34 @@ def html_body(notice: RunNotice, max_attachment_bytes: int) -> str:
     )
 
 
-def message_id(run_id: uuid.UUID, recipient: str, sender: str) -> str:
-    """The same for every attempt of one notification, so a mail client can drop a duplicate."""
+def message_id(
+    run_id: uuid.UUID, recipient: str, sender: str, resend_id: uuid.UUID | None = None
+) -> str:
+    """The same for every attempt of one notification, so a mail client can drop a duplicate;
+    a resend is a new message, with an id of its own."""
     domain = re.sub(r"[^A-Za-z0-9.-]", "", sender.rpartition("@")[2]) or "reportflow.local"
     digest = hashlib.sha256(recipient.encode()).hexdigest()[:16]
-    return f"<{run_id.hex}.{digest}@{domain}>"
+    resend = "" if resend_id is None else f".resend-{resend_id.hex}"
+    return f"<{run_id.hex}.{digest}{resend}@{domain}>"
 
 
 def build_message(
-    notice: RunNotice, sender: str, recipient: str, max_attachment_bytes: int, now: datetime
+    notice: RunNotice,
+    sender: str,
+    recipient: str,
+    max_attachment_bytes: int,
+    now: datetime,
+    resend_id: uuid.UUID | None = None,
 ) -> EmailMessage:
     message = EmailMessage()
     message["Subject"] = subject(notice.run)
     message["From"] = header_safe(sender)
     message["To"] = header_safe(recipient)
     message["Date"] = format_datetime(now)
-    message["Message-ID"] = message_id(notice.run.run_id, recipient, sender)
+    message["Message-ID"] = message_id(notice.run.run_id, recipient, sender, resend_id)
     message["X-ReportFlow-Run-Id"] = str(notice.run.run_id)
+    if resend_id is not None:
+        message["X-ReportFlow-Resend-Id"] = str(resend_id)
     message.set_content(text_body(notice, max_attachment_bytes))
     message.add_alternative(html_body(notice, max_attachment_bytes), subtype="html")
     if notice.output is not None and notice.output.content is not None:

@@ -4,10 +4,18 @@ from typing import Self
 
 from pydantic import Field, model_validator
 
-from shared.settings import OutputSettings, RecipientSettings, SmtpSettings, WorkerSettings
+from shared.settings import (
+    ChannelSettings,
+    OutputSettings,
+    RecipientSettings,
+    SmtpSettings,
+    WorkerSettings,
+)
 
 
-class NotifierSettings(WorkerSettings, SmtpSettings, OutputSettings, RecipientSettings):
+class NotifierSettings(
+    WorkerSettings, SmtpSettings, OutputSettings, RecipientSettings, ChannelSettings
+):
     # Download links in the mails point here: `<PUBLIC_BASE_URL>/api/runs/<id>/download`.
     public_base_url: str = "http://localhost:8000"
     # Larger output files are not attached; the mail carries the download link only.
@@ -29,6 +37,8 @@ class NotifierSettings(WorkerSettings, SmtpSettings, OutputSettings, RecipientSe
     # finished before the lookback are left alone.
     notifier_missed_after_seconds: float = Field(default=300.0, gt=0)
     notifier_missed_lookback_hours: float = Field(default=24.0, gt=0)
+    # Where Slack's Web API is (the operator's setting, never a report's).
+    slack_api_base_url: str = "https://slack.com/api/"
 
     @model_validator(mode="after")
     def _claim_outlives_a_send(self) -> Self:

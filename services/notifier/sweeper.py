@@ -23,12 +23,21 @@ async def sweep_once(
 ) -> tuple[int, int]:
     """(claims given up as outcome unknown, overdue notifications published again)."""
     async with sessions.begin() as session:
-        unknown = await records.fail_stale_claims(session, settings.notifier_claim_timeout_seconds)
+        timeout = settings.notifier_claim_timeout_seconds
+        await records.release_stale_webhook_claims(session, timeout)
+        unknown = await records.fail_stale_claims(session, timeout)
         overdue = await records.take_overdue(session, settings.notifier_overdue_seconds)
     for due in overdue:
         # A duplicate of a retry that was only late is harmless: the claim is conditional.
+        key = due.key
         await broker.publish(
-            NotificationDeferred(run_id=due.run_id, recipient=due.recipient, attempt=due.attempts)
+            NotificationDeferred(
+                run_id=key.run_id,
+                recipient=key.recipient,
+                attempt=due.attempts,
+                channel=key.channel,
+                resend_id=key.resend_id,
+            )
         )
     return unknown, len(overdue)
 

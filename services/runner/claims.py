@@ -19,6 +19,7 @@ from shared.events import RunCompleted
 from shared.models import (
     FINISHED_STATUSES,
     Compression,
+    EmptyResult,
     OutputFormat,
     Report,
     ReportRun,
@@ -61,6 +62,8 @@ class ClaimedRun:
     # (setting, value) pairs for set_config before `sql_query` (the SQL with its placeholders
     # rewritten as references to them): shared/report_parameters.
     parameter_settings: tuple[tuple[str, str], ...] = ()
+    # A successful export with no rows ends FAILED when this is `fail` (delivery_rules.py).
+    empty_result: EmptyResult = EmptyResult.SEND
     # Set when the report may not run any more (services.runner.owner_check): the run is
     # recorded as FAILED with this reason instead of exported.
     refusal: str | None = None
@@ -122,6 +125,7 @@ async def claim_run(
                 Report.csv_formula_guard,
                 Report.parameters,
                 Report.timezone,
+                Report.empty_result,
                 User.email.label("owner_email"),
                 User.role.label("owner_role"),
                 User.is_active.label("owner_active"),
@@ -159,6 +163,7 @@ async def claim_run(
         worker_id,
         csv_formula_guard=report.csv_formula_guard,
         parameter_settings=tuple(resolved.settings),
+        empty_result=report.empty_result,
         refusal=refusal,
     )
 

@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from services.runner import claims
 from services.runner.admission import hand_back_reason
 from services.runner.claims import Claim, ClaimedRun, FinishResult, RunOutcome
+from services.runner.empty_result import apply_empty_result
 from services.runner.exporters.output_file import remove_leftovers, remove_published
 from services.runner.exporters.request import ExportFailed, ExportRequest
 from services.runner.exporters.selector import Exporter
@@ -147,14 +148,22 @@ class RunWorker:
         except Exception as error:
             log.exception("run crashed", extra={"run_id": run.run_id})
             return RunOutcome(RunStatus.FAILED, error_message=f"internal error: {error!r}")
-        return RunOutcome(
-            RunStatus.SUCCESS,
-            result.row_count,
-            result.byte_size,
-            str(result.path),
-            sha256=result.sha256,
-            notes=result.notes,
+        outcome = apply_empty_result(
+            RunOutcome(
+                RunStatus.SUCCESS,
+                result.row_count,
+                result.byte_size,
+                str(result.path),
+                sha256=result.sha256,
+                notes=result.notes,
+            ),
+            run.empty_result,
         )
+        if outcome.output_path is None:
+            await asyncio.to_thread(
+                remove_published, self._settings.output_dir, str(run.run_id), result.path
+            )
+        return outcome
 
     async def _renew_lease(self, claim: Claim) -> None:
         """Returns only when the claim is no longer current."""

@@ -53,7 +53,8 @@ async def _duplicate_deliveries(db: asyncpg.Connection, report_ids: list[uuid.UU
         "SELECT n.run_id, n.recipient, count(*) AS sent FROM notification_log n "
         "JOIN report_runs r ON r.id = n.run_id "
         "WHERE r.report_id = ANY($1::uuid[]) AND n.channel = 'EMAIL' AND n.status = 'SENT' "
-        "GROUP BY n.run_id, n.recipient HAVING count(*) > 1",
+        # A resend is a delivery of its own (its rows carry its resend_id).
+        "GROUP BY n.run_id, n.recipient, n.resend_id HAVING count(*) > 1",
         report_ids,
     )
     return [

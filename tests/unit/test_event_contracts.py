@@ -11,6 +11,7 @@ from shared.events import (
     EVENT_TYPES,
     Event,
     NotificationDeferred,
+    ResendRequested,
     RunCompleted,
     RunRequested,
     decode_event,
@@ -34,6 +35,14 @@ EXAMPLES = [
     RunRequested(run_id=RUN_ID, report_id=REPORT_ID),
     RunCompleted(run_id=RUN_ID, report_id=REPORT_ID, status=RunStatus.FAILED),
     NotificationDeferred(run_id=RUN_ID, recipient="ana@example.com", attempt=2),
+    NotificationDeferred(
+        run_id=RUN_ID,
+        recipient="hooks.example.com",
+        attempt=1,
+        channel="WEBHOOK",
+        resend_id=uuid.uuid4(),
+    ),
+    ResendRequested(run_id=RUN_ID, resend_id=uuid.uuid4(), recipients=["ana@example.com"]),
 ]
 
 

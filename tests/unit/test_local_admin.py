@@ -3,7 +3,9 @@
 import stat
 from pathlib import Path
 
-from deploy.local_admin import local_admin
+from cryptography.fernet import Fernet
+
+from deploy.local_admin import ConfiguredAdmin, local_admin, local_channel_key, write_private
 from services.api.settings import ApiSettings
 
 
@@ -23,3 +25,13 @@ def test_an_incomplete_file_is_replaced_by_a_new_admin(tmp_path: Path) -> None:
     path = tmp_path / "local-admin.env"
     path.write_text("REPORTFLOW_ADMIN_EMAIL=admin@example.com\n")
     assert local_admin(path)["REPORTFLOW_ADMIN_PASSWORD"]
+
+
+def test_make_run_keeps_one_generated_channel_key(tmp_path: Path) -> None:
+    path = tmp_path / "local-admin.env"
+    configured = ConfiguredAdmin(channel_secrets_key=None)
+    first = local_channel_key(path, configured)
+    Fernet(first["CHANNEL_SECRETS_KEY"].encode())  # a valid key
+    write_private(path, first)
+    assert local_channel_key(path, configured) == first
+    assert local_channel_key(path, ConfiguredAdmin(channel_secrets_key="configured")) == {}

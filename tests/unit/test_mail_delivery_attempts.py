@@ -6,8 +6,9 @@ from dataclasses import dataclass, field
 from email.message import EmailMessage
 
 from services.notifier.decisions import GiveUp, RetryLater, RetryPolicy
-from services.notifier.delivery import Delivered, attempt_delivery, publish_retry
+from services.notifier.delivery import publish_retry
 from services.notifier.mailer import DeliveryFailed
+from services.notifier.senders import Delivered, attempt_delivery
 from shared.events import Event, NotificationDeferred, decode_event
 
 POLICY = RetryPolicy(max_attempts=3, base_seconds=30.0, max_seconds=3600.0)

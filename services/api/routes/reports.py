@@ -10,6 +10,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.api import audit
+from services.api.channel_rules import sealed_channels
 from services.api.dependencies import CallerDep, ReportDep, SessionDep, SettingsDep, SqlCheckerDep
 from services.api.errors import REPORT_NOT_FOUND, FieldError, Forbidden, NotFound
 from services.api.parameter_rules import (
@@ -58,6 +59,7 @@ async def create_report(
     declarations = checked_declarations(fields["parameters"])
     fields["parameters"] = [declaration.stored() for declaration in declarations]
     require_defaults_when_scheduled(body.schedule_cron, declarations)
+    fields["channels"] = await sealed_channels(fields["channels"], settings)
     fields["sql_query"] = await _checked_sql(sql_checker, body.sql_query, declarations)
     await _ensure_name_free(session, body.name, None)
     report = Report(**fields, owner_id=caller.user_id)
@@ -85,6 +87,8 @@ async def update_report(
     """Partial update: only the fields sent change (`{"is_active": false}` pauses a report);
     an admin hands it to another owner with `owner_id`."""
     changes = checked_report_fields(_changes(body), settings)
+    if "channels" in changes:
+        changes["channels"] = await sealed_channels(changes["channels"], settings)
     if body.owner_id is not None:
         await _check_new_owner(session, caller.role, body.owner_id)
     await _check_parameter_changes(changes, report, sql_checker)

@@ -1,6 +1,7 @@
 """Routes for runs: start one, its history, one run, its notifications, its file."""
 
 import asyncio
+import uuid
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Response, status
@@ -20,15 +21,20 @@ from services.api.dependencies import (
 from services.api.errors import (
     REPORT_NOT_FOUND,
     RUN_NOT_FOUND,
+    FieldError,
     NotFound,
     RunFileRemoved,
     RunHasNoFile,
     documented,
 )
 from services.api.parameter_rules import requested_values
+from services.api.report_rules import checked_report_fields
 from services.api.run_views import integrity_headers, run_view
-from services.api.schemas import NotificationOut, RunOut, RunRequest
+from services.api.schemas import NotificationOut, ResendOut, ResendRequest, RunOut, RunRequest
+from services.api.settings import ApiSettings
+from shared.events import ResendRequested
 from shared.models import NotificationLog, ReportRun, RunStatus
+from shared.outbox import add_event
 from shared.output_files import output_media_type, stored_output_path
 
 router = APIRouter(tags=["runs"])
@@ -154,3 +160,49 @@ async def download_run_output(run: RunDep, settings: SettingsDep) -> FileRespons
         filename=filename,
         headers=integrity_headers(run.sha256),
     )
+
+
+@router.post(
+    "/api/runs/{run_id}/resend",
+    status_code=status.HTTP_202_ACCEPTED,
+    responses={
+        **RUN_NOT_FOUND,
+        409: documented("The run has no file to send (it failed, or its file expired)"),
+    },
+)
+async def resend_run(
+    run: RunDep,
+    caller: CallerDep,
+    session: SessionDep,
+    settings: SettingsDep,
+    body: ResendRequest | None = None,
+) -> ResendOut:
+    """Delivers the run's stored file again, without running the query: to `recipients` when
+    given (each allowed by the same rules as a report's recipients), otherwise to the report's
+    recipients and channels. Each resend gets notification rows of its own (`resend_id`, a
+    fresh Message-ID), each delivered at most once; see GET /api/runs/{id}/notifications."""
+    await _ensure_file(run, settings)
+    recipients = None if body is None else body.recipients
+    if recipients is not None:
+        if not recipients:
+            raise FieldError(422, "recipients", "name at least one recipient, or omit it", "empty")
+        recipients = checked_report_fields({"recipients": recipients}, settings)["recipients"]
+    resend_id = uuid.uuid4()
+    add_event(session, ResendRequested(run_id=run.id, resend_id=resend_id, recipients=recipients))
+    audit.record(
+        session,
+        caller,
+        "run.resent",
+        "run",
+        run.id,
+        {"resend_id": str(resend_id), "recipients": recipients},
+    )
+    return ResendOut(run_id=run.id, resend_id=resend_id, recipients=recipients)
+
+
+async def _ensure_file(run: ReportRun, settings: ApiSettings) -> None:
+    if run.status != RunStatus.SUCCESS or not run.output_path:
+        raise RunHasNoFile(f"the run is {run.status}; it has no file to send")
+    path = stored_output_path(settings.output_dir, run.output_path)
+    if not await asyncio.to_thread(path.is_file):
+        raise RunHasNoFile(f"the file {path.name} is no longer in the output directory")

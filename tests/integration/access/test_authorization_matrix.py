@@ -90,6 +90,8 @@ CASES = [
     Case("GET", "/api/runs/{run}", 200),
     Case("GET", "/api/runs/{run}/download", 409),  # the run failed: it has no file
     Case("GET", "/api/runs/{run}/notifications", 200),
+    # The run is the admin's (editors own none of it) and failed: it has no file to resend.
+    Case("POST", "/api/runs/{run}/resend", 409, NOT_ADMIN),
     Case("GET", "/api/schedule/preview?cron=0+7+*+*+*", 200),
     Case("GET", "/api/timezones", 200),
     Case("POST", "/api/sql/check", 200, VIEWER, body=lambda: {"sql_query": "SELECT 1 AS one"}),

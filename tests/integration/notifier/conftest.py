@@ -1,19 +1,23 @@
 """Notifier fixtures: a recording SMTP server, the notifier process and run arrangements."""
 
 import asyncio
+import json
 import uuid
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import asyncpg
 import pytest
+from pydantic import SecretStr
 
+from shared.channel_secrets import ChannelSealer
 from shared.events import RunCompleted
 from shared.messaging import Broker
 from shared.models import NotifyOn, RunStatus
 from tests.integration.notifier.smtp_server import SmtpServer, free_port
 from tests.support.services import ServiceProcess, StartService
+from tests.support.webhook_receiver import WebhookReceiver
 
 MAX_ATTACHMENT_BYTES = 1000
 MAX_ATTEMPTS = 4
@@ -54,6 +58,34 @@ def notifier_env(smtp_server: SmtpServer) -> dict[str, str]:
     }
 
 
+@pytest.fixture
+async def receiver() -> AsyncIterator[WebhookReceiver]:
+    """A webhook receiver on 127.0.0.1 (allow-listed for the services under test)."""
+    server = WebhookReceiver()
+    await server.start()
+    yield server
+    await server.stop()
+
+
+SealWebhook = Callable[[str, str], dict[str, str]]
+
+
+@pytest.fixture
+def seal_webhook(channel_secrets_key: str) -> SealWebhook:
+    """A webhook channel as the api stores it, sealed with the services' key."""
+    sealer = ChannelSealer(SecretStr(channel_secrets_key))
+
+    def seal(url: str, secret: str) -> dict[str, str]:
+        label = url.split("//", 1)[1].split("/", 1)[0].rsplit(":", 1)[0]
+        return {
+            "type": "webhook",
+            "label": label,
+            "sealed": sealer.seal({"url": url, "secret": secret}),
+        }
+
+    return seal
+
+
 @pytest.fixture(scope="session")
 def notifier(start_service: StartService, smtp_server: SmtpServer) -> ServiceProcess:
     """The real notifier process, shared by the tests of this package."""
@@ -90,6 +122,10 @@ def arrange_run(db: asyncpg.Connection, output_dir: Path) -> ArrangeRun:
         status: RunStatus = RunStatus.SUCCESS,
         output: bytes = b"region,total\nnorth,150\n",
         extension: str = "csv",
+        channels: list[dict[str, str]] | None = None,
+        rows: int = 150,
+        empty_result: str = "send",
+        deliver_if: list[dict[str, object]] | None = None,
     ) -> ArrangedRun:
         report_id, run_id = uuid.uuid4(), uuid.uuid4()
         name = name or f"Weekly Sales Summary {report_id.hex[:6]}"
@@ -98,15 +134,19 @@ def arrange_run(db: asyncpg.Connection, output_dir: Path) -> ArrangeRun:
         if path is not None:
             await asyncio.to_thread(path.write_bytes, output)
         error = None if succeeded else 'relation "sales" does not exist'
-        row_count = 150 if succeeded else None
+        row_count = rows if succeeded else None
         await db.execute(
-            "INSERT INTO reports (id, name, description, sql_query, recipients, notify_on)"
-            " VALUES ($1, $2, $3, 'SELECT 1', $4, $5)",
+            "INSERT INTO reports (id, name, description, sql_query, recipients, notify_on,"
+            " channels, empty_result, deliver_if)"
+            " VALUES ($1, $2, $3, 'SELECT 1', $4, $5, $6::jsonb, $7, $8::jsonb)",
             report_id,
             name,
             description,
             recipients,
             notify_on.value,
+            json.dumps(channels or []),
+            empty_result,
+            json.dumps(deliver_if or []),
         )
         await db.execute(
             "INSERT INTO report_runs (id, report_id, trigger, scheduled_for, status, started_at,"

@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from services.notifier.delivery import Notifier
-from services.notifier.mailer import SmtpMailer
+from services.notifier.senders import Senders
 from services.notifier.settings import NotifierSettings
 from shared.messaging import Broker
 from tests.integration.notifier.conftest import (
@@ -34,7 +34,7 @@ def _notifier(
     environment = {**service_env, **notifier_env(smtp)}
     values = {name.lower(): value for name, value in environment.items()} | settings
     notifier_settings = NotifierSettings.model_validate(values)
-    return Notifier(notifier_settings, sessions, broker, SmtpMailer(notifier_settings))
+    return Notifier(notifier_settings, sessions, broker, Senders.from_settings(notifier_settings))
 
 
 async def test_recipients_outside_the_allowed_domains_are_skipped_without_mail(

@@ -1,0 +1,22 @@
+"""The text of a Slack message about a run, in Slack's mrkdwn with user text escaped (pure)."""
+
+from services.notifier.rendering import RunNotice, header_safe
+
+MAX_TEXT_CHARS = 3000
+
+
+def _escaped(text: str) -> str:
+    """Slack reads &, < and > as markup (links, mentions): user text gets them escaped."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def slack_text(notice: RunNotice) -> str:
+    run = notice.run
+    lines = [f"*{_escaped(header_safe(run.report_name))}* — {run.status}"]
+    if run.row_count is not None:
+        lines.append(f"Rows: {run.row_count}")
+    if run.error_message:
+        lines.append(f"Error: {_escaped(header_safe(run.error_message, 500))}")
+    if notice.output is not None:
+        lines.append(f"<{_escaped(notice.download_url)}|Download the output>")
+    return "\n".join(lines)[:MAX_TEXT_CHARS]
