@@ -12,8 +12,9 @@ import pytest
 from shared.events import RunCompleted
 from shared.messaging import Broker
 from shared.models import NotifyOn, RunStatus
-from tests.integration.notifier.smtp_server import SmtpServer, free_port
+from tests.support.metrics import free_port
 from tests.support.services import ServiceProcess, StartService
+from tests.support.smtp_server import SmtpServer
 
 MAX_ATTACHMENT_BYTES = 1000
 MAX_ATTEMPTS = 4
