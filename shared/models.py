@@ -164,8 +164,17 @@ class BrowserSession(Base):
     expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
 
 
+# The most days a report may keep its files (reports.retention_days); the API's limit too.
+MAX_RETENTION_DAYS = 3650
+
+
 class Report(Base):
     __tablename__ = "reports"
+    __table_args__ = (
+        CheckConstraint(
+            f"retention_days BETWEEN 1 AND {MAX_RETENTION_DAYS}", name="retention_days_range"
+        ),
+    )
 
     id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True, default=uuid.uuid4)
     name: Mapped[str] = mapped_column(String(255), unique=True)
@@ -195,6 +204,8 @@ class Report(Base):
     # Off: files are byte-identical to psql's. On: text cells that would start a spreadsheet
     # formula (= + - @ tab CR) get a leading ' in CSV and XLSX.
     csv_formula_guard: Mapped[bool] = mapped_column(default=False, server_default=text("false"))
+    # Days this report's files are kept; null: OUTPUT_RETENTION_DAYS.
+    retention_days: Mapped[int | None] = mapped_column(Integer)
     # Null only for reports written by SQL outside the API (demo data, reports older than
     # accounts): the bootstrap admin adopts them when the API starts.
     owner_id: Mapped[uuid.UUID | None] = mapped_column(
@@ -215,6 +226,11 @@ class ReportRun(Base):
         Index("ix_report_runs_report_id_queued_at", "report_id", "queued_at"),
         Index("ix_report_runs_status_lease", "status", "lease_expires_at"),
         Index("ix_report_runs_finished_at", "finished_at"),
+        Index(
+            "ix_report_runs_files_kept",
+            "finished_at",
+            postgresql_where=text("output_path IS NOT NULL AND expired_at IS NULL"),
+        ),
     )
 
     id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True, default=uuid.uuid4)
@@ -245,6 +261,8 @@ class ReportRun(Base):
     attempt: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     worker_id: Mapped[str | None] = mapped_column(String(255))
     lease_expires_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # When the retention sweep removed the run's file; the run stays listed.
+    expired_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 
 class NotificationLog(Base):

@@ -8,6 +8,7 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_vali
 
 from shared.cron import InvalidSchedule, validate_cron, validate_timezone
 from shared.models import (
+    MAX_RETENTION_DAYS,
     Compression,
     NotificationChannel,
     NotificationStatus,
@@ -78,6 +79,9 @@ class ReportCreate(_ReportFields):
     # On: text cells starting with = + - @ tab or CR get a leading ' (CSV and XLSX), so a
     # spreadsheet shows them instead of evaluating them. Off: CSV is byte-identical to psql's.
     csv_formula_guard: bool = False
+    # Days the report's files are kept before the retention sweep removes them; null: the
+    # deployment's OUTPUT_RETENTION_DAYS.
+    retention_days: int | None = Field(default=None, ge=1, le=MAX_RETENTION_DAYS)
 
 
 class ReportUpdate(_ReportFields):
@@ -94,12 +98,13 @@ class ReportUpdate(_ReportFields):
     recipients: list[Recipient] | None = None
     notify_on: NotifyOn | None = None
     csv_formula_guard: bool | None = None
+    retention_days: int | None = Field(default=None, ge=1, le=MAX_RETENTION_DAYS)
     # Admins only: hand the report to another active editor or admin.
     owner_id: uuid.UUID | None = None
 
 
 # Fields that may be set to null in an update; null for any other field is a 422.
-NULLABLE_REPORT_FIELDS = frozenset({"description", "schedule_cron"})
+NULLABLE_REPORT_FIELDS = frozenset({"description", "schedule_cron", "retention_days"})
 
 
 class LastRun(BaseModel):
@@ -123,6 +128,7 @@ class ReportOut(BaseModel):
     recipients: list[str]
     notify_on: NotifyOn
     csv_formula_guard: bool
+    retention_days: int | None
     owner_id: uuid.UUID | None
     # The owner's e-mail; null only for a report no admin has adopted yet.
     owner_email: str | None = None
@@ -152,6 +158,8 @@ class RunOut(BaseModel):
     # What the user should know about a successful run, e.g. an XLSX continued on more sheets.
     notes: str | None
     attempt: int
+    # When the retention sweep removed the file; the download then answers 410.
+    expired_at: datetime | None
     download_url: str | None = None
 
 

@@ -5,7 +5,8 @@ recipient) has at most one delivered notification (and at most one mail at the S
 the scenario counts them); nothing is RUNNING past its lease; no outbox row stays unpublished for
 longer than the scenario's grace (a minute by default; short scenarios pass their own scale);
 and, in an output folder only these runs write to, every file belongs to a SUCCESS run, every
-SUCCESS run has its file, and no partial (`.part`) file is left. With the runs a scenario
+SUCCESS run has its file unless retention expired it (then the file must be gone), and no
+partial (`.part`) file is left. With the runs a scenario
 requested and the mails it expects, it also counts what was lost; the counts of duplicates and
 losses are what bench/faults.py prints.
 """
@@ -114,16 +115,26 @@ async def _file_mismatches(
     db: asyncpg.Connection, report_ids: list[uuid.UUID], output_dir: Path
 ) -> list[str]:
     successful = await db.fetch(
-        "SELECT id, output_path FROM report_runs "
+        "SELECT id, output_path, expired_at FROM report_runs "
         "WHERE report_id = ANY($1::uuid[]) AND status = 'SUCCESS'",
         report_ids,
     )
-    expected = {Path(str(row["output_path"])).name: row["id"] for row in successful}
+    # An expired run (retention removed its file) stays listed and expects no file.
+    expected = {
+        Path(str(row["output_path"])).name: row["id"] for row in successful if not row["expired_at"]
+    }
+    expired = {
+        Path(str(row["output_path"])).name: row["id"] for row in successful if row["expired_at"]
+    }
     present = {path.name for path in output_dir.iterdir() if path.is_file()}
     problems = [f"partial file left: {name}" for name in sorted(present) if name.endswith(".part")]
     problems += [
+        f"file of expired run {expired[name]} still there: {name}"
+        for name in sorted(present & set(expired))
+    ]
+    problems += [
         f"file without a SUCCESS run: {name}"
-        for name in sorted(present - set(expected))
+        for name in sorted(present - set(expected) - set(expired))
         if not name.endswith(".part")
     ]
     problems += [

@@ -38,6 +38,8 @@ async def test_a_finished_run_with_its_file_breaks_nothing(
     (tmp_path / "Checked_1.csv").write_text("one\n1\n")
     await _run(db, report_id, "SUCCESS", output_path=str(tmp_path / "Checked_1.csv"))
     await _run(db, report_id, "FAILED")
+    expired_at = datetime.now(UTC)
+    await _run(db, report_id, "SUCCESS", output_path="Expired.csv", expired_at=expired_at)
 
     verdict = await check_invariants(db, [report_id], tmp_path, [("a@x.test", "run 1")])
 
@@ -134,3 +136,17 @@ async def test_a_timetable_slot_without_its_run_counts_as_lost(db: asyncpg.Conne
 
     assert verdict.problems == [f"report {report_id} has no run for its slot {missed.isoformat()}"]
     assert verdict.lost == 1
+
+
+async def test_a_file_kept_after_its_run_expired_is_named(
+    db: asyncpg.Connection, tmp_path: Path
+) -> None:
+    report_id = await _report(db)
+    (tmp_path / "Expired.csv").write_text("x\n")
+    await _run(db, report_id, "SUCCESS", output_path="Expired.csv", expired_at=datetime.now(UTC))
+
+    verdict = await check_invariants(db, [report_id], tmp_path)
+
+    (problem,) = verdict.problems
+    assert "file of expired run" in problem
+    assert problem.endswith("still there: Expired.csv")
