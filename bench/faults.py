@@ -2,8 +2,10 @@
 
 `python -m bench.faults` runs the proxy-based scenarios of tests/e2e with FAULT_SCENARIOS=long
 (a 1,000,000-row export killed 10 times, 60 s black-holes, 200 healthy runs among poison
-requests, ...) in one pytest session, which ends each scenario with the invariant check of
-tests/support/invariants.py, and prints a Markdown table of the figures each scenario recorded.
+requests, the leading scheduler killed 10 times, an SMTP outage then 4xx and 5xx, ...) in one
+pytest session, which ends each scenario with the invariant check of tests/support/invariants.py,
+and prints a Markdown table of the figures each scenario recorded (duplicates and lost are the
+checker's counts).
 It never stops a server. `--real-restarts` then runs the tests that stop and start the machine's
 real PostgreSQL and RabbitMQ (marked `disruptive`, e.g. tests/e2e/test_reconnection.py) and
 lists them too; `make faults` runs it that way.
@@ -29,6 +31,8 @@ PROXY_SCENARIOS = [
     "tests/e2e/test_black_holes.py",
     "tests/e2e/test_outages.py",
     "tests/e2e/test_broker_cuts_under_load.py",
+    "tests/e2e/test_scheduler_failover.py",
+    "tests/e2e/test_smtp_faults.py",
 ]
 COLUMNS = ["scenario", "requested", "completed", "duplicates", "lost", "recovery s", "notes"]
 

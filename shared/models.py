@@ -175,8 +175,17 @@ class BrowserSession(Base):
     expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
 
 
+# The most days a report may keep its files (reports.retention_days); the API's limit too.
+MAX_RETENTION_DAYS = 3650
+
+
 class Report(Base):
     __tablename__ = "reports"
+    __table_args__ = (
+        CheckConstraint(
+            f"retention_days BETWEEN 1 AND {MAX_RETENTION_DAYS}", name="retention_days_range"
+        ),
+    )
 
     id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True, default=uuid.uuid4)
     name: Mapped[str] = mapped_column(String(255), unique=True)
@@ -225,6 +234,8 @@ class Report(Base):
     parameters: Mapped[list[dict[str, Any]]] = mapped_column(
         JSONB, default=list, server_default=text("'[]'::jsonb")
     )
+    # Days this report's files are kept; null: OUTPUT_RETENTION_DAYS.
+    retention_days: Mapped[int | None] = mapped_column(Integer)
     # Null only for reports written by SQL outside the API (demo data, reports older than
     # accounts): the bootstrap admin adopts them when the API starts.
     owner_id: Mapped[uuid.UUID | None] = mapped_column(
@@ -245,6 +256,11 @@ class ReportRun(Base):
         Index("ix_report_runs_report_id_queued_at", "report_id", "queued_at"),
         Index("ix_report_runs_status_lease", "status", "lease_expires_at"),
         Index("ix_report_runs_finished_at", "finished_at"),
+        Index(
+            "ix_report_runs_files_kept",
+            "finished_at",
+            postgresql_where=text("output_path IS NOT NULL AND expired_at IS NULL"),
+        ),
     )
 
     id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True, default=uuid.uuid4)
@@ -279,6 +295,8 @@ class ReportRun(Base):
     # run used: every declared parameter and the date macros its SQL reads (runner, at claim).
     requested_parameters: Mapped[dict[str, Any] | None] = mapped_column(JSONB)
     parameters: Mapped[dict[str, Any] | None] = mapped_column(JSONB)
+    # When the retention sweep removed the run's file; the run stays listed.
+    expired_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 
 class NotificationLog(Base):

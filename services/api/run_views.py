@@ -12,7 +12,7 @@ def run_view(run: ReportRun) -> RunOut:
     view = RunOut.model_validate(run)
     if run.output_path:
         view = view.model_copy(update={"output_path": output_file_name(run.output_path)})
-    if run.status == RunStatus.SUCCESS and run.output_path:
+    if run.status == RunStatus.SUCCESS and run.output_path and run.expired_at is None:
         view = view.model_copy(update={"download_url": download_path(run.id)})
     return view
 

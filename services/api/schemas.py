@@ -16,6 +16,7 @@ from pydantic import (
 
 from shared.cron import InvalidSchedule, validate_cron, validate_timezone
 from shared.models import (
+    MAX_RETENTION_DAYS,
     Compression,
     EmptyResult,
     NotificationChannel,
@@ -231,6 +232,9 @@ class ReportCreate(_ReportFields):
     # Typed values the SQL reads as {{ name }}; built-in date macros ({{ last_week_start }}...)
     # need no declaration.
     parameters: list[ParameterDeclaration] = Field(default_factory=list)
+    # Days the report's files are kept before the retention sweep removes them; null: the
+    # deployment's OUTPUT_RETENTION_DAYS.
+    retention_days: int | None = Field(default=None, ge=1, le=MAX_RETENTION_DAYS)
 
 
 class ReportUpdate(_ReportFields):
@@ -253,12 +257,13 @@ class ReportUpdate(_ReportFields):
     )
     csv_formula_guard: bool | None = None
     parameters: list[ParameterDeclaration] | None = None
+    retention_days: int | None = Field(default=None, ge=1, le=MAX_RETENTION_DAYS)
     # Admins only: hand the report to another active editor or admin.
     owner_id: uuid.UUID | None = None
 
 
 # Fields that may be set to null in an update; null for any other field is a 422.
-NULLABLE_REPORT_FIELDS = frozenset({"description", "schedule_cron"})
+NULLABLE_REPORT_FIELDS = frozenset({"description", "schedule_cron", "retention_days"})
 
 
 class LastRun(BaseModel):
@@ -289,6 +294,7 @@ class ReportOut(BaseModel):
     deliver_if: list[DeliveryCondition] = Field(default_factory=list)
     csv_formula_guard: bool
     parameters: list[ParameterDeclaration]
+    retention_days: int | None
     owner_id: uuid.UUID | None
     # The owner's e-mail; null only for a report no admin has adopted yet.
     owner_email: str | None = None
@@ -322,6 +328,8 @@ class RunOut(BaseModel):
     # declared parameter and each date macro its SQL reads (null until a runner claims it).
     requested_parameters: dict[str, Any] | None = None
     parameters: dict[str, Any] | None = None
+    # When the retention sweep removed the file; the download then answers 410.
+    expired_at: datetime | None
     download_url: str | None = None
 
 

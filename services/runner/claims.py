@@ -258,8 +258,18 @@ async def run_status(session: AsyncSession, run_id: uuid.UUID) -> RunStatus | No
     return await session.scalar(select(ReportRun.status).where(ReportRun.id == run_id))
 
 
-async def recover_expired_leases(session: AsyncSession, max_attempts: int) -> tuple[int, int]:
-    """Runs whose runner died: queued again, or FAILED after max_attempts. (requeued, failed)."""
+@dataclass(frozen=True)
+class Recovered:
+    """Runs whose expired lease was recovered: how many queued again, how many FAILED."""
+
+    run_ids: list[uuid.UUID]
+    requeued: int
+    failed: int
+
+
+async def recover_expired_leases(session: AsyncSession, max_attempts: int) -> Recovered:
+    """Runs whose runner died: queued again, or FAILED after max_attempts. Their rows stay
+    locked until the transaction ends, so no new attempt of them starts before that."""
     expired = (
         await session.execute(
             select(ReportRun.id, ReportRun.attempt, ReportRun.worker_id)
@@ -279,7 +289,7 @@ async def recover_expired_leases(session: AsyncSession, max_attempts: int) -> tu
             )
             outcome = RunOutcome(RunStatus.FAILED, error_message=message)
             failed += await finish_run(session, stale, outcome) == FinishResult.RECORDED
-    return requeued, failed
+    return Recovered([run.id for run in expired], requeued, failed)
 
 
 async def rerequest_stale_queued(session: AsyncSession, older_than_seconds: float) -> int:

@@ -4,6 +4,7 @@ import logging
 
 from services.runner.exporters.selector import Exporter
 from services.runner.recovery import run_recovery
+from services.runner.retention import run_retention
 from services.runner.settings import RunnerSettings
 from services.runner.worker import RunWorker
 from shared.data_source_policy import check_data_source_when_reachable
@@ -30,6 +31,7 @@ async def main() -> None:
         runtime.run_in_background(
             run_recovery(runtime.sessions, settings, runtime.relay, runtime.stop)
         )
+        runtime.run_in_background(run_retention(runtime.sessions, settings, runtime.stop))
         await runtime.broker.consume(
             RUNNER_QUEUE, worker.handle, prefetch=settings.runner_concurrency
         )

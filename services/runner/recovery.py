@@ -6,6 +6,7 @@ import logging
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from services.runner import claims
+from services.runner.exporters.output_file import remove_leftovers
 from services.runner.settings import RunnerSettings
 from shared.lifecycle import wait_for_stop
 from shared.outbox import OutboxRelay
@@ -18,9 +19,13 @@ async def recover_once(
 ) -> tuple[int, int, int]:
     """(requeued after an expired lease, failed after max attempts, re-requested)."""
     async with sessions.begin() as session:
-        requeued, failed = await claims.recover_expired_leases(session, settings.max_attempts)
+        recovered = await claims.recover_expired_leases(session, settings.max_attempts)
+        # The dead attempts' `.part` files, and files they published but never recorded: removed
+        # while the rows are still locked, so no new attempt of these runs has begun its own.
+        for run_id in recovered.run_ids:
+            await asyncio.to_thread(remove_leftovers, settings.output_dir, str(run_id), None)
         rerequested = await claims.rerequest_stale_queued(session, settings.rerequest_after_seconds)
-    return requeued, failed, rerequested
+    return recovered.requeued, recovered.failed, rerequested
 
 
 async def run_recovery(

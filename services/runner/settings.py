@@ -6,6 +6,7 @@ import socket
 from pydantic import Field
 
 from services.runner.exporters.selector import CsvEngine
+from shared.models import MAX_RETENTION_DAYS
 from shared.settings import OutputSettings, WorkerSettings
 
 
@@ -34,3 +35,14 @@ class RunnerSettings(WorkerSettings, OutputSettings):
     csv_engine: CsvEngine = CsvEngine.COPY
     # Rows fetched per round trip by the cursor engine and the XLSX writer (bounds memory).
     export_batch_rows: int = Field(default=2_000, ge=1)
+    # Retention (services/runner/retention.py). A finished run's file is removed this many days
+    # after the run ended (a report's own retention_days wins); the run stays listed.
+    output_retention_days: int = Field(default=90, ge=1, le=MAX_RETENTION_DAYS)
+    # Unset: run history is kept for ever. Set: finished runs older than this are deleted with
+    # their notification_log rows and files, in batches.
+    history_retention_days: int | None = Field(default=None, ge=1)
+    retention_interval_seconds: float = Field(default=3600.0, gt=0)
+    retention_batch_size: int = Field(default=500, ge=1, le=10_000)
+    # A file in OUTPUT_DIR that no kept run names is removed once it is older than this (its run
+    # or report was deleted); younger ones may belong to an export still being recorded.
+    orphan_file_grace_seconds: float = Field(default=3600.0, ge=0)

@@ -1,5 +1,5 @@
 """A real runner process (reading the session's sandboxed data source, awkward values included),
-fault proxies and isolated fault scenarios."""
+fault proxies, an SMTP server and isolated fault scenarios."""
 
 import uuid
 from collections.abc import AsyncIterator, Iterator
@@ -9,9 +9,11 @@ import pytest
 
 from tests.support.environment import AMQP_URL
 from tests.support.fault_proxy import FaultProxy
+from tests.support.metrics import free_port
 from tests.support.sandbox import SandboxSource
 from tests.support.scenarios import Scenario, isolated_scenario
 from tests.support.services import FAST_RECOVERY, ServiceProcess, StartService
+from tests.support.smtp_server import SmtpServer
 
 
 @pytest.fixture
@@ -39,6 +41,15 @@ def rabbitmq_proxy() -> Iterator[FaultProxy]:
     """A fault proxy in front of the machine's RabbitMQ, for one test."""
     with FaultProxy.for_url(AMQP_URL) as proxy:
         yield proxy
+
+
+@pytest.fixture
+def smtp() -> Iterator[SmtpServer]:
+    """A recording SMTP server on a port of its own, for one test."""
+    server = SmtpServer(free_port())
+    server.start()
+    yield server
+    server.stop()
 
 
 @pytest.fixture

@@ -19,7 +19,7 @@ from services.api.settings import ApiSettings
 from shared.health import CHECK_TIMEOUT_SECONDS
 from tests.support.api import api_client, create_report, wait_for_health
 from tests.support.environment import AMQP_URL
-from tests.support.fault_figures import Figures, record_figures, short_or_long
+from tests.support.fault_figures import OUTBOX_GRACE, Figures, record_figures, short_or_long
 from tests.support.fault_proxy import FaultProxy
 from tests.support.invariants import assert_invariants
 from tests.support.metrics import free_port
@@ -95,14 +95,20 @@ async def test_a_runner_cut_off_from_postgresql_by_a_black_hole_times_out_and_re
     assert (health, answered_in < CHECK_TIMEOUT_SECONDS + 1) == (503, True)
     assert {run["status"] for run in runs} == {"SUCCESS"}
     report_ids = [event.report_id for event in [before, *during]]
-    await assert_invariants(db, report_ids, scenario.output_dir)
+    verdict = await assert_invariants(
+        db,
+        report_ids,
+        scenario.output_dir,
+        requested_runs=[event.run_id for event in [before, *during]],
+        outbox_grace=OUTBOX_GRACE,
+    )
     record_figures(
         Figures(
             f"7. runner <-> PostgreSQL black-holed {BLACK_HOLE_SECONDS:.0f} s",
             requested=len(runs),
             completed=len(runs),
-            duplicates=0,
-            lost=0,
+            duplicates=verdict.duplicates,
+            lost=verdict.lost,
             recovery_seconds=recovery_seconds,
             notes=f"/healthz 503 after {answered_in:.1f} s",
         )
@@ -154,14 +160,16 @@ async def test_publishes_into_a_black_holed_rabbitmq_time_out_and_consumers_resu
     assert timed_out
     assert unpublished == RUNS_DURING_THE_HOLE
     assert [(run["status"], run["attempt"]) for run in runs] == [("SUCCESS", 1)] * len(runs)
-    await assert_invariants(db, [report_id], scenario.output_dir)
+    verdict = await assert_invariants(
+        db, [report_id], scenario.output_dir, requested_runs=run_ids, outbox_grace=OUTBOX_GRACE
+    )
     record_figures(
         Figures(
             f"7. API and runner <-> RabbitMQ black-holed {BLACK_HOLE_SECONDS:.0f} s",
             requested=len(runs),
             completed=len(runs),
-            duplicates=0,
-            lost=0,
+            duplicates=verdict.duplicates,
+            lost=verdict.lost,
             recovery_seconds=recovery_seconds,
             notes="publishes timed out after 2 s; every run attempt 1",
         )

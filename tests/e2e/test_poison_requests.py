@@ -16,7 +16,7 @@ from shared.models import RunTrigger
 from shared.settings import BrokerSettings
 from shared.topology import RUNNER_QUEUE
 from tests.support.environment import AMQP_URL
-from tests.support.fault_figures import Figures, record_figures, short_or_long
+from tests.support.fault_figures import OUTBOX_GRACE, Figures, record_figures, short_or_long
 from tests.support.invariants import assert_invariants
 from tests.support.reports import unique_name
 from tests.support.runs import queued_run, wait_until_all_finished
@@ -74,14 +74,20 @@ async def test_poison_requests_are_set_aside_and_healthy_runs_all_complete(
     assert await _dead_letters(namespace_broker) == 1
     assert "dead-lettering an undecodable" in runner.log_text()
     assert f"skipping [run_id={unknown.run_id}" in runner.log_text()
-    await assert_invariants(db, [event.report_id for event in healthy], scenario.output_dir)
+    verdict = await assert_invariants(
+        db,
+        [event.report_id for event in healthy],
+        scenario.output_dir,
+        requested_runs=[event.run_id for event in healthy],
+        outbox_grace=OUTBOX_GRACE,
+    )
     record_figures(
         Figures(
             "6. malformed + unknown-run requests among healthy ones",
             requested=len(runs),
             completed=len(runs),
-            duplicates=0,
-            lost=0,
+            duplicates=verdict.duplicates,
+            lost=verdict.lost,
             recovery_seconds=None,
             notes=f"{len(runs)} healthy runs done in {healthy_seconds:.1f} s; 1 dead-lettered",
         )

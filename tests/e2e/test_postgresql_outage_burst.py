@@ -15,7 +15,7 @@ from pydantic import SecretStr
 
 from services.api.settings import ApiSettings
 from tests.support.api import api_client, create_report
-from tests.support.fault_figures import Figures, record_figures
+from tests.support.fault_figures import OUTBOX_GRACE, Figures, record_figures
 from tests.support.fault_proxy import FaultProxy
 from tests.support.invariants import assert_invariants
 from tests.support.runs import wait_until_all_finished
@@ -85,14 +85,20 @@ async def test_the_api_answers_503_fast_during_a_postgresql_outage_and_recovers_
     assert max(seconds for _, seconds in answers) < ANSWER_WITHIN_SECONDS
     assert recovery_seconds < RECOVER_WITHIN_SECONDS
     assert {run["status"] for run in runs} == {"SUCCESS"}
-    await assert_invariants(scenario.db, [report_id], scenario.output_dir)
+    verdict = await assert_invariants(
+        scenario.db,
+        [report_id],
+        scenario.output_dir,
+        requested_runs=run_ids,
+        outbox_grace=OUTBOX_GRACE,
+    )
     record_figures(
         Figures(
             f"3. PostgreSQL {outage.replace('_', '-')} from the API during a burst of {BURST}",
             requested=len(runs),
             completed=len(runs),
-            duplicates=0,
-            lost=0,
+            duplicates=verdict.duplicates,
+            lost=verdict.lost,
             recovery_seconds=recovery_seconds,
             notes=f"slowest 503: {max(seconds for _, seconds in answers):.2f} s",
         )

@@ -7,6 +7,7 @@ longer outages) and FAULT_FIGURES_FILE, to which each scenario appends one JSON 
 import json
 import os
 from dataclasses import asdict, dataclass
+from datetime import timedelta
 from pathlib import Path
 from typing import TypeVar
 
@@ -17,6 +18,11 @@ LONG = os.environ.get("FAULT_SCENARIOS", "short") == "long"
 
 def short_or_long(short: T, long: T) -> T:
     return long if LONG else short
+
+
+# How long an event may wait in the outbox, at the scenario's scale: a minute would never be
+# reached by a short scenario, whose longest outage is 10 s.
+OUTBOX_GRACE = short_or_long(timedelta(seconds=15), timedelta(minutes=1))
 
 
 @dataclass(frozen=True)

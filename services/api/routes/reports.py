@@ -111,7 +111,8 @@ async def update_report(
 
 @router.delete("/{report_id}", status_code=status.HTTP_204_NO_CONTENT, responses=REPORT_NOT_FOUND)
 async def delete_report(report: ReportDep, caller: CallerDep, session: SessionDep) -> None:
-    """Deletes the report and its run history; files already exported stay on disk."""
+    """Deletes the report and its run history; the runner's retention sweep removes its files
+    (services/runner/retention.py), wherever the API runs."""
     audit.record(session, caller, "report.deleted", "report", report.id, {"name": report.name})
     await session.delete(report)
 

@@ -139,7 +139,7 @@ async def list_run_notifications(run: RunDep, session: SessionDep) -> list[Notif
         200: {"description": "The run's output file"},
         **RUN_NOT_FOUND,
         409: documented("The run has no file (not finished, or failed)"),
-        410: documented("The file was removed from the output directory"),
+        410: documented("The file expired (retention) or was removed from the output directory"),
     },
 )
 async def download_run_output(run: RunDep, settings: SettingsDep) -> FileResponse:
@@ -152,6 +152,11 @@ async def download_run_output(run: RunDep, settings: SettingsDep) -> FileRespons
     # Only the file name is taken from the record: the file is always read from OUTPUT_DIR.
     path = stored_output_path(settings.output_dir, run.output_path)
     filename = path.name
+    if run.expired_at is not None:
+        raise RunFileRemoved(
+            f"the file {filename} expired and was removed on {run.expired_at:%Y-%m-%d %H:%M} UTC "
+            "(output retention); the run's record is kept"
+        )
     if not await asyncio.to_thread(path.is_file):
         raise RunFileRemoved(f"the file {filename} is no longer in the output directory")
     return FileResponse(

@@ -10,13 +10,13 @@ import httpx
 import pytest
 from playwright.async_api import Browser, BrowserContext, Page
 
-from tests.integration.notifier.smtp_server import SmtpServer
 from tests.support.accounts import ADMIN_TOKEN, bearer
 from tests.support.browser import LAPTOP, PageWatch, chromium
 from tests.support.metrics import free_port
 from tests.support.sandbox import SandboxSource
 from tests.support.scenarios import Scenario, isolated_scenario
 from tests.support.services import FAST_RECOVERY, ServiceProcess
+from tests.support.smtp_server import SmtpServer
 
 API_READY = "Uvicorn running on"
 NOTIFIER_ENV = {

@@ -29,6 +29,8 @@ def _error_message(response: httpx.Response) -> str:
         ({"name": ""}, "name", "at least 1 character"),
         ({"output_format": "PDF"}, "output_format", "CSV"),
         ({"unknown_field": 1}, "unknown_field", "Extra inputs"),
+        ({"retention_days": 0}, "retention_days", "greater than or equal to 1"),
+        ({"retention_days": 3651}, "retention_days", "less than or equal to 3650"),
     ],
 )
 async def test_invalid_field_is_named_in_a_422(

@@ -67,3 +67,35 @@ async def test_run_answers_name_the_file_not_the_servers_path(
     one = (await client.get(f"/api/runs/{run_id}")).json()
     (listed,) = (await client.get(f"/api/reports/{report_id}/runs")).json()
     assert one["output_path"] == listed["output_path"] == "Sales_20260101_080000.csv"
+
+
+async def test_an_expired_runs_download_is_a_410_saying_so_and_the_run_has_no_link(
+    client: httpx.AsyncClient, db: asyncpg.Connection
+) -> None:
+    report_id = await create_report(client, "SELECT 1 AS one", retention_days=7)
+    run_id = await _run(db, report_id, "SUCCESS", output_path="outputs/old_20250101.csv")
+    await db.execute(
+        "UPDATE report_runs SET expired_at = '2026-03-01 04:00+00' WHERE id = $1", run_id
+    )
+
+    download = await client.get(f"/api/runs/{run_id}/download")
+    run = (await client.get(f"/api/runs/{run_id}")).json()
+
+    assert download.status_code == 410
+    assert download.json() == {
+        "detail": "the file old_20250101.csv expired and was removed on 2026-03-01 04:00 UTC "
+        "(output retention); the run's record is kept"
+    }
+    assert (run["expired_at"], run["download_url"]) == ("2026-03-01T04:00:00Z", None)
+
+
+async def test_a_reports_own_retention_can_be_set_and_reset_to_the_default(
+    client: httpx.AsyncClient,
+) -> None:
+    report_id = await create_report(client, "SELECT 1 AS one", retention_days=30)
+
+    changed = await client.put(f"/api/reports/{report_id}", json={"retention_days": 365})
+    reset = await client.put(f"/api/reports/{report_id}", json={"retention_days": None})
+
+    assert changed.json()["retention_days"] == 365
+    assert reset.json()["retention_days"] is None

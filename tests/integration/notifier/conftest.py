@@ -15,8 +15,9 @@ from shared.channel_secrets import ChannelSealer
 from shared.events import RunCompleted
 from shared.messaging import Broker
 from shared.models import NotifyOn, RunStatus
-from tests.integration.notifier.smtp_server import SmtpServer, free_port
+from tests.support.metrics import free_port
 from tests.support.services import ServiceProcess, StartService
+from tests.support.smtp_server import SmtpServer
 from tests.support.webhook_receiver import WebhookReceiver
 
 MAX_ATTACHMENT_BYTES = 1000

@@ -7,7 +7,7 @@ import asyncpg
 
 from shared.events import RunCompleted
 from tests.integration.notifier.conftest import ArrangeRun, SealWebhook, wait_for_final_rows
-from tests.integration.notifier.smtp_server import SmtpServer
+from tests.support.smtp_server import SmtpServer
 from tests.support.webhook_receiver import WebhookReceiver
 
 Publish = Callable[[RunCompleted], Awaitable[None]]

@@ -11,8 +11,8 @@ from tests.integration.notifier.conftest import (
     notifier_env,
     wait_for_final_rows,
 )
-from tests.integration.notifier.smtp_server import SmtpServer
 from tests.support.services import StartService
+from tests.support.smtp_server import SmtpServer
 
 
 async def test_a_run_whose_run_completed_never_arrived_is_logged_and_mailed_once(

@@ -21,7 +21,7 @@ from tests.integration.notifier.conftest import (
     wait_for_final_rows,
     wait_until,
 )
-from tests.integration.notifier.smtp_server import SmtpServer
+from tests.support.smtp_server import SmtpServer
 
 Publish = Callable[[RunCompleted], Awaitable[None]]
 UNKNOWN_MAILBOX = "550 5.1.1 <nobody@example.com>: Recipient address rejected: User unknown"

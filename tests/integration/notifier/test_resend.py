@@ -18,7 +18,7 @@ from tests.integration.notifier.conftest import (
     wait_for_final_rows,
     wait_until,
 )
-from tests.integration.notifier.smtp_server import SmtpServer
+from tests.support.smtp_server import SmtpServer
 from tests.support.webhook_receiver import WebhookReceiver
 
 Publish = Callable[[RunCompleted], Awaitable[None]]

@@ -8,7 +8,7 @@ import httpx
 
 from shared.events import RunCompleted
 from tests.integration.notifier.conftest import ArrangeRun, wait_for_final_rows
-from tests.integration.notifier.smtp_server import SmtpServer
+from tests.support.smtp_server import SmtpServer
 
 
 async def test_a_runs_notifications_are_listed(

@@ -20,7 +20,7 @@ from tests.integration.notifier.conftest import (
     notifier_env,
     wait_until,
 )
-from tests.integration.notifier.smtp_server import SmtpServer
+from tests.support.smtp_server import SmtpServer
 
 
 def _notifier(

@@ -19,10 +19,10 @@ from tests.integration.notifier.conftest import (
     notifier_env,
     wait_for_final_rows,
 )
-from tests.integration.notifier.smtp_server import SmtpServer
 from tests.support.environment import AMQP_URL
 from tests.support.runs import publish_in
 from tests.support.services import ServiceProcess, StartService
+from tests.support.smtp_server import SmtpServer
 from tests.support.webhook_receiver import WebhookReceiver
 
 TOKEN = "xoxb-0000-test-token-7d1c"

@@ -12,10 +12,10 @@ from tests.integration.notifier.conftest import (
     wait_for_final_rows,
     wait_until,
 )
-from tests.integration.notifier.smtp_server import SmtpServer
 from tests.support.environment import AMQP_URL
 from tests.support.runs import publish_in
 from tests.support.services import StartService
+from tests.support.smtp_server import SmtpServer
 from tests.support.webhook_receiver import WebhookReceiver
 
 # Long enough for the kill to land while the retry waits in its delay queue.

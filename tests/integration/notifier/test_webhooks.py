@@ -18,8 +18,8 @@ from tests.integration.notifier.conftest import (
     SealWebhook,
     wait_for_final_rows,
 )
-from tests.integration.notifier.smtp_server import SmtpServer
 from tests.support.services import ServiceProcess
+from tests.support.smtp_server import SmtpServer
 from tests.support.webhook_receiver import ReceivedRequest, WebhookReceiver
 
 Publish = Callable[[RunCompleted], Awaitable[None]]

@@ -1,5 +1,8 @@
 """Recovery of runs whose runner died, and of queued runs whose request was lost."""
 
+import os
+from pathlib import Path
+
 import asyncpg
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -100,3 +103,31 @@ async def test_queued_run_with_a_lost_request_is_requested_again(
     await recover_once(quiet_sessions, SETTINGS)
     assert await _events_for(quiet_db, stale["id"]) == ["run.requested"]
     assert await _events_for(quiet_db, fresh["id"]) == []
+
+
+async def test_a_recovered_lease_removes_what_the_dead_attempt_left_in_the_output_folder(
+    quiet_sessions: async_sessionmaker[AsyncSession], quiet_db: asyncpg.Connection, tmp_path: Path
+) -> None:
+    run = await _run_row(
+        quiet_db,
+        status="RUNNING",
+        attempt=3,
+        worker_id="dead:3",
+        lease_expires_at=await quiet_db.fetchval("SELECT now() - interval '1 second'"),
+    )
+    partial = tmp_path / f".{run['id']}.ab12cd34.csv.part"
+    partial.write_text("id\n1\n")
+    # Published by the dead attempt but never recorded: the file and its .publishing link.
+    published = tmp_path / "Recovery_20261129_220000.csv"
+    published.write_text("id\n1\n2\n")
+    (tmp_path / ".publishing").mkdir()
+    os.link(published, tmp_path / ".publishing" / f".{run['id']}.ef56ab78.csv")
+    other_run_file = tmp_path / ".someone-else.12345678.csv.part"
+    other_run_file.write_text("x\n")
+
+    await recover_once(quiet_sessions, SETTINGS.model_copy(update={"output_dir": tmp_path}))
+
+    assert not partial.exists()
+    assert not published.exists()
+    assert list((tmp_path / ".publishing").iterdir()) == []
+    assert other_run_file.exists()

@@ -1,12 +1,11 @@
 """A real SMTP server for the tests (aiosmtpd) that records what it accepts.
 
-It can refuse given recipients with a chosen reply (4xx or 5xx) and be stopped and started
-again on the same port, to play a mail server that is down for a while.
+It can refuse given recipients with a chosen reply (4xx or 5xx), counting each refusal, and be
+stopped and started again on the same port, to play a mail server that is down for a while.
 """
 
 import email
 import email.policy
-import socket
 import uuid
 from dataclasses import dataclass
 from email.message import EmailMessage
@@ -26,6 +25,8 @@ class RecordingHandler:
     def __init__(self) -> None:
         self.received: list[ReceivedMail] = []
         self.replies: dict[str, str] = {}
+        # (recipient, reply) per refused RCPT: how often each recipient was tried and refused.
+        self.refused: list[tuple[str, str]] = []
 
     async def handle_RCPT(  # noqa: N802 (the hook name aiosmtpd looks up)
         self,
@@ -37,6 +38,7 @@ class RecordingHandler:
     ) -> str:
         reply = self.replies.get(address)
         if reply is not None:
+            self.refused.append((address, reply))
             return reply
         envelope.rcpt_tos.append(address)
         return "250 OK"
@@ -49,13 +51,6 @@ class RecordingHandler:
         assert isinstance(parsed, EmailMessage)
         self.received.extend(ReceivedMail(rcpt, raw, parsed) for rcpt in envelope.rcpt_tos)
         return "250 Message accepted"
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
 
 
 class SmtpServer:
@@ -77,6 +72,27 @@ class SmtpServer:
     def reset(self) -> None:
         self.handler.received.clear()
         self.handler.replies.clear()
+        self.handler.refused.clear()
+
+    def run_mails(self) -> list[tuple[str, str]]:
+        """(recipient, run id) per mail received: what the invariant checker counts."""
+        return [
+            (mail.recipient, str(mail.message["X-ReportFlow-Run-Id"]))
+            for mail in self.handler.received
+        ]
+
+    def notifier_env(self) -> dict[str, str]:
+        """A notifier sending here, with its retries, claims and sweeps scaled to seconds."""
+        return {
+            "SMTP_PORT": str(self.port),
+            "SMTP_TIMEOUT_SECONDS": "2",
+            "NOTIFIER_RETRY_BASE_SECONDS": "0.2",
+            "NOTIFIER_RETRY_MAX_SECONDS": "1",
+            "NOTIFIER_CLAIM_TIMEOUT_SECONDS": "30",
+            "NOTIFIER_OVERDUE_SECONDS": "5",
+            "NOTIFIER_SWEEP_INTERVAL_SECONDS": "0.5",
+            "NOTIFIER_MISSED_AFTER_SECONDS": "10",
+        }
 
     def mails(self, run_id: uuid.UUID, recipient: str | None = None) -> list[ReceivedMail]:
         """Mails about one run (other tests' runs may be mailed meanwhile), to one recipient."""
