@@ -2,7 +2,7 @@
 
 import typer
 
-from reportflow_cli import reports_commands, runs_commands
+from reportflow_cli import definitions_commands, reports_commands, runs_commands
 from reportflow_cli.api import ApiError
 from reportflow_cli.login import login
 from reportflow_cli.output import fail
@@ -26,6 +26,8 @@ app.command("run")(runs_commands.run_report)
 app.command("runs")(runs_commands.list_runs)
 app.command("cancel")(runs_commands.cancel_run)
 app.command("resend")(runs_commands.resend_run)
+app.command("export")(definitions_commands.export)
+app.command("apply")(definitions_commands.apply)
 
 
 def run() -> None:

@@ -10,7 +10,18 @@ from services.api.body_limit import BodySizeLimit
 from services.api.docs import install_docs
 from services.api.errors import install_error_handlers
 from services.api.input_guard import reject_unencodable_input
-from services.api.routes import audit, auth, health, metrics, reports, runs, schedule, tokens, users
+from services.api.routes import (
+    audit,
+    auth,
+    health,
+    metrics,
+    reports,
+    runs,
+    schedule,
+    schemas,
+    tokens,
+    users,
+)
 from services.api.runtime import Runtime
 from services.api.security_headers import SecurityHeaders
 from services.api.settings import ApiSettings
@@ -44,7 +55,7 @@ def create_app(settings: ApiSettings) -> FastAPI:
     install_docs(app)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_request_bytes)
     app.add_middleware(SecurityHeaders)  # outermost: a 413 gets the headers too
-    for module in (health, reports, runs, schedule, metrics, auth, users, tokens, audit):
+    for module in (health, reports, runs, schedule, schemas, metrics, auth, users, tokens, audit):
         app.include_router(module.router, dependencies=[Depends(authorize)])
     require_rules_for_every_route(app)
     return app

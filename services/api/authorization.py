@@ -72,6 +72,8 @@ RULES: dict[tuple[str, str], Rule] = {
     ("GET", "/api/runs/{run_id}/download"): EVERYONE,
     ("GET", "/api/runs/{run_id}/notifications"): EVERYONE,
     ("GET", "/api/schedule/preview"): EVERYONE,
+    # Public like /openapi.json: an editor fetches it to validate a reports file.
+    ("GET", "/api/schemas/reports-file.json"): OPEN,
     ("POST", "/api/users"): ADMINS,
     ("GET", "/api/users"): ADMINS,
     # Non-admins: their own password and display name only (the route refuses the rest).

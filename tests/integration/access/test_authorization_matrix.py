@@ -90,6 +90,7 @@ CASES = [
     Case("GET", "/api/runs/{run}/download", 409),  # the run failed: it has no file
     Case("GET", "/api/runs/{run}/notifications", 200),
     Case("GET", "/api/schedule/preview?cron=0+7+*+*+*", 200),
+    Case("GET", "/api/schemas/reports-file.json", 200, open=True),
     Case("POST", "/api/users", 201, NOT_ADMIN, body=_new_user),
     Case("GET", "/api/users", 200, NOT_ADMIN),
     # The editor changes its own account; the viewer and "another's" someone else's.
