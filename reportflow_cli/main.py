@@ -2,7 +2,12 @@
 
 import typer
 
-from reportflow_cli import definitions_commands, reports_commands, runs_commands
+from reportflow_cli import (
+    definitions_commands,
+    reports_commands,
+    runs_commands,
+    versions_commands,
+)
 from reportflow_cli.api import ApiError
 from reportflow_cli.login import login
 from reportflow_cli.output import fail
@@ -28,6 +33,8 @@ app.command("cancel")(runs_commands.cancel_run)
 app.command("resend")(runs_commands.resend_run)
 app.command("export")(definitions_commands.export)
 app.command("apply")(definitions_commands.apply)
+app.command("versions")(versions_commands.list_versions)
+app.command("restore")(versions_commands.restore_version)
 
 
 def run() -> None:

@@ -15,6 +15,7 @@ from services.api.routes import (
     auth,
     health,
     metrics,
+    report_versions,
     reports,
     runs,
     schedule,
@@ -55,7 +56,19 @@ def create_app(settings: ApiSettings) -> FastAPI:
     install_docs(app)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_request_bytes)
     app.add_middleware(SecurityHeaders)  # outermost: a 413 gets the headers too
-    for module in (health, reports, runs, schedule, schemas, metrics, auth, users, tokens, audit):
+    for module in (
+        health,
+        reports,
+        report_versions,
+        runs,
+        schedule,
+        schemas,
+        metrics,
+        auth,
+        users,
+        tokens,
+        audit,
+    ):
         app.include_router(module.router, dependencies=[Depends(authorize)])
     require_rules_for_every_route(app)
     return app

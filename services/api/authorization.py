@@ -67,6 +67,8 @@ RULES: dict[tuple[str, str], Rule] = {
     ("PUT", "/api/reports/{report_id}"): OWNERS,
     ("DELETE", "/api/reports/{report_id}"): OWNERS,
     ("POST", "/api/reports/{report_id}/run"): OWNERS,
+    ("GET", "/api/reports/{report_id}/versions"): EVERYONE,
+    ("POST", "/api/reports/{report_id}/versions/{version}/restore"): OWNERS,
     ("GET", "/api/reports/{report_id}/runs"): EVERYONE,
     ("GET", "/api/runs/{run_id}"): EVERYONE,
     ("GET", "/api/runs/{run_id}/download"): EVERYONE,

@@ -2,7 +2,7 @@
 
 import uuid
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
 
@@ -170,3 +170,15 @@ class NotificationOut(BaseModel):
     updated_at: datetime
     sent_at: datetime | None
     next_attempt_at: datetime | None
+
+
+class ReportVersionOut(BaseModel):
+    """One version of a report's definition: who made it, when, and each field's old and new
+    value (version 1: every field, old null)."""
+
+    version: int
+    action: str  # report.created, report.changed or report.restored
+    occurred_at: datetime
+    actor_email: str | None
+    changes: dict[str, Any]
+    restored_version: int | None = None

@@ -167,3 +167,25 @@ def test_login_stores_a_token_only_its_owner_can_read_and_uses_it(
     assert stat.S_IMODE(token_file.stat().st_mode) == 0o600
     assert json.loads(token_file.read_text())[api_url].startswith("rfk_")
     assert listed.returncode == 0, listed.stderr
+
+
+def test_versions_are_listed_and_restore_brings_back_the_old_sql(
+    api_url: str, reportflow: CommandLine
+) -> None:
+    report = create_report(api_url, sql_query="SELECT 1 AS first")
+    with httpx.Client(base_url=api_url, headers=bearer(ADMIN_TOKEN)) as client:
+        client.put(f"/api/reports/{report['id']}", json={"sql_query": "SELECT 2 AS second"})
+
+    listed = reportflow("versions", str(report["name"]))
+    restored = reportflow("restore", str(report["name"]), "1")
+    versions = json.loads(reportflow("versions", str(report["name"]), "--json").stdout)
+
+    assert listed.returncode == 0, listed.stderr
+    assert "sql_query" in listed.stdout
+    assert ADMIN_EMAIL in listed.stdout
+    assert restored.returncode == 0, restored.stderr
+    assert f"restored version 1 of {report['name']} as version 3" in restored.stdout
+    assert api_get(api_url, f"/api/reports/{report['id']}").json()["sql_query"] == (
+        "SELECT 1 AS first"
+    )
+    assert [version["version"] for version in versions] == [3, 2, 1]
