@@ -2,7 +2,7 @@
 
 from typing import Any
 
-from reportflow_cli.api import Api, ApiError
+from reportflow_cli.api import Api, ApiError, open_api
 
 
 def all_reports(api: Api) -> list[dict[str, Any]]:
@@ -17,10 +17,23 @@ def report_named(api: Api, name: str) -> dict[str, Any]:
     raise ApiError(f"no report named {name!r} (see `reportflow reports list`)")
 
 
+def report_listing(
+    api: Api,
+    name: str,
+    what: str,
+    params: dict[str, str | int] | None = None,
+    feature: str | None = None,
+) -> list[dict[str, Any]]:
+    """`GET /api/reports/{id}/<what>` of the report called `name`."""
+    report = report_named(api, name)
+    listing: list[dict[str, Any]] = api.call(
+        "GET", f"/api/reports/{report['id']}/{what}", params=params or {}, feature=feature
+    )
+    return listing
+
+
 def report_names(incomplete: str) -> list[str]:
     """Shell completion of report names; nothing when the API cannot be asked."""
-    from reportflow_cli.api import open_api  # noqa: PLC0415 - only when completing
-
     try:
         with open_api() as api:
             return [r["name"] for r in all_reports(api) if r["name"].startswith(incomplete)]

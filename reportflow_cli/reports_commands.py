@@ -6,19 +6,15 @@ import typer
 from rich.syntax import Syntax
 
 from reportflow_cli.api import Api, open_api
-from reportflow_cli.lookup import all_reports, report_named, report_names
+from reportflow_cli.lookup import all_reports, report_named
+from reportflow_cli.options import AsJson, ReportName
 from reportflow_cli.output import console, local_time, print_json, print_table
 
 app = typer.Typer(help="List, show and delete reports.", no_args_is_help=True)
 
-NameArgument = Annotated[
-    str, typer.Argument(help="The report's name.", autocompletion=report_names)
-]
-JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON, for scripts.")]
-
 
 @app.command("list")
-def list_reports(as_json: JsonOption = False) -> None:
+def list_reports(as_json: AsJson = False) -> None:
     """Every report: name, owner, schedule in words, next run and last status."""
     with open_api() as api:
         reports = all_reports(api)
@@ -58,7 +54,7 @@ def _schedule_key(report: dict[str, Any]) -> tuple[str, str]:
 
 
 @app.command("show")
-def show_report(name: NameArgument, as_json: JsonOption = False) -> None:
+def show_report(name: ReportName, as_json: AsJson = False) -> None:
     """One report's definition, its owner, next run and last run."""
     with open_api() as api:
         report = report_named(api, name)
@@ -83,7 +79,7 @@ def _plain(value: Any) -> str:
 
 @app.command("delete")
 def delete_report(
-    name: NameArgument,
+    name: ReportName,
     yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")] = False,
 ) -> None:
     """Deletes a report and its run history (files already written stay)."""

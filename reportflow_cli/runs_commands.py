@@ -8,7 +8,8 @@ from typing import Annotated, Any
 import typer
 
 from reportflow_cli.api import Api, ApiError, open_api
-from reportflow_cli.lookup import report_named, report_names
+from reportflow_cli.lookup import report_listing, report_named
+from reportflow_cli.options import AsJson, ReportName
 from reportflow_cli.output import console, fail, local_time, print_json, print_table, size
 from reportflow_cli.run_watch import wait_until_finished
 
@@ -16,10 +17,9 @@ from reportflow_cli.run_watch import wait_until_finished
 EXIT_CODES = {"SUCCESS": 0, "FAILED": 1, "CANCELLED": 3, "SKIPPED": 4}
 RUN_STATUSES = ("QUEUED", "RUNNING", "SUCCESS", "FAILED", "CANCELLED", "SKIPPED")
 
-NameArgument = Annotated[
-    str, typer.Argument(help="The report's name.", autocompletion=report_names)
+RunIdArgument = Annotated[
+    str, typer.Argument(metavar="RUN_ID", help="The run's id (see `reportflow runs`).")
 ]
-RunIdArgument = Annotated[str, typer.Argument(help="The run's id (see `reportflow runs`).")]
 
 
 def parse_parameters(pairs: list[str]) -> dict[str, str]:
@@ -33,7 +33,7 @@ def parse_parameters(pairs: list[str]) -> dict[str, str]:
 
 
 def run_report(
-    name: NameArgument,
+    name: ReportName,
     param: Annotated[
         list[str] | None,
         typer.Option("--param", "-p", metavar="KEY=VALUE", help="A run parameter (repeatable)."),
@@ -96,7 +96,7 @@ def _download(api: Api, run: dict[str, Any], output: Path) -> None:
 
 
 def list_runs(
-    name: NameArgument,
+    name: ReportName,
     status: Annotated[
         str | None,
         typer.Option(
@@ -106,17 +106,14 @@ def list_runs(
     limit: Annotated[
         int, typer.Option("--limit", "-n", min=1, max=500, help="At most N runs.")
     ] = 20,
-    as_json: Annotated[bool, typer.Option("--json", help="Print JSON, for scripts.")] = False,
+    as_json: AsJson = False,
 ) -> None:
     """A report's runs, newest first."""
     params: dict[str, str | int] = {"limit": limit}
     if status:
         params["status"] = status.upper()
     with open_api() as api:
-        report = report_named(api, name)
-        runs: list[dict[str, Any]] = api.call(
-            "GET", f"/api/reports/{report['id']}/runs", params=params
-        )
+        runs = report_listing(api, name, "runs", params)
     if as_json:
         print_json(runs)
         return

@@ -6,25 +6,20 @@ from typing import Annotated, Any
 import typer
 
 from reportflow_cli.api import open_api
-from reportflow_cli.lookup import report_named, report_names
+from reportflow_cli.lookup import report_listing, report_named
+from reportflow_cli.options import AsJson, ReportName
 from reportflow_cli.output import console, local_time, print_json, print_table
 
-NameArgument = Annotated[
-    str, typer.Argument(help="The report's name.", autocompletion=report_names)
-]
 FEATURE = "report versions"
 
 
 def list_versions(
-    name: NameArgument,
-    as_json: Annotated[bool, typer.Option("--json", help="Print JSON, for scripts.")] = False,
+    name: ReportName,
+    as_json: AsJson = False,
 ) -> None:
     """Every version of a report's definition, newest first: who, when, which fields."""
     with open_api() as api:
-        report = report_named(api, name)
-        versions: list[dict[str, Any]] = api.call(
-            "GET", f"/api/reports/{report['id']}/versions", feature=FEATURE
-        )
+        versions = report_listing(api, name, "versions", feature=FEATURE)
     if as_json:
         print_json(versions)
         return
@@ -48,8 +43,10 @@ def _what(version: dict[str, Any]) -> str:
 
 
 def restore_version(
-    name: NameArgument,
-    version: Annotated[int, typer.Argument(min=1, help="The version to go back to.")],
+    name: ReportName,
+    version: Annotated[
+        int, typer.Argument(min=1, metavar="VERSION", help="The version to go back to.")
+    ],
 ) -> None:
     """Makes the definition what it was at VERSION, recorded as a new version."""
     with open_api() as api:
