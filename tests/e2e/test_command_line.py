@@ -189,3 +189,17 @@ def test_versions_are_listed_and_restore_brings_back_the_old_sql(
         "SELECT 1 AS first"
     )
     assert [version["version"] for version in versions] == [3, 2, 1]
+
+
+def test_run_parameters_are_sent_or_their_absence_in_the_api_is_said(
+    api_url: str, reportflow: CommandLine
+) -> None:
+    report = create_report(api_url)
+    ran = reportflow("run", str(report["name"]), "--param", "region=EU", "--json")
+    bad = reportflow("run", str(report["name"]), "--param", "no-equals-sign")
+    assert bad.returncode == EXIT_API_ERROR
+    assert "is not key=value" in bad.stderr
+    if ran.returncode == 0 and "parameters" in json.loads(ran.stdout):
+        assert json.loads(ran.stdout)["parameters"] == {"region": "EU"}
+    else:  # an API without run parameters queues the run without them, and says so
+        assert "run parameters" in ran.stderr

@@ -1,9 +1,11 @@
 """A report's versions (each change of its definition, from the audit log) and restoring one."""
 
+import uuid
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Path
 from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.api.dependencies import CallerDep, ReportDep, SessionDep, SettingsDep, SqlCheckerDep
 from services.api.errors import REPORT_NOT_FOUND, NotFound
@@ -78,7 +80,7 @@ def definition_at(current: dict[str, Any], later: list[AuditEntry]) -> dict[str,
     return definition
 
 
-async def _versions(session: SessionDep, report_id: Any) -> list[AuditEntry]:
+async def _versions(session: AsyncSession, report_id: uuid.UUID) -> list[AuditEntry]:
     return list(
         (
             await session.scalars(
