@@ -1,5 +1,6 @@
 """`reportflow export` and `reportflow apply`: report definitions kept as a YAML file."""
 
+import io
 import sys
 from pathlib import Path
 from typing import Annotated, Any
@@ -15,7 +16,7 @@ from reportflow_cli.lookup import all_reports
 from reportflow_cli.output import console
 from reportflow_cli.plan import Change, Plan, PlanError, current_definition, make_plan
 from reportflow_cli.plan_view import show_plan
-from reportflow_cli.reports_file import Definition, ReportsFileError, load_definitions
+from reportflow_cli.reports_file import Definition, ReportsFileError, escaped, load_definitions
 
 SCHEMA_ROUTE = "/api/schemas/reports-file.json"
 
@@ -34,21 +35,32 @@ def export(
         if missing:
             raise ApiError(f"no report named {', '.join(map(repr, missing))}")
         reports = [by_name[name] for name in names]
+    sys.stdout.write(reports_yaml(reports, api.connection.url))
+
+
+def reports_yaml(reports: list[dict[str, Any]], url: str) -> str:
+    """The reports file of `reports`, headed by the schema line editors read."""
     document = CommentedMap(reports=[_exported(report) for report in reports])
-    url = api.connection.url
-    sys.stdout.write(f"# yaml-language-server: $schema={url}{SCHEMA_ROUTE}\n")
     yaml = YAML()
     yaml.width = 4096  # long SQL lines stay as written
-    yaml.dump(document, sys.stdout)
+    yaml.indent(mapping=2, sequence=4, offset=2)
+    text = io.StringIO()
+    yaml.dump(document, text)
+    return f"# yaml-language-server: $schema={url}{SCHEMA_ROUTE}\n{text.getvalue()}"
 
 
 def _exported(report: dict[str, Any]) -> CommentedMap:
     fields = current_definition(report)
-    return CommentedMap((name, _block(fields[name])) for name in report_fields() if name in fields)
+    return CommentedMap(
+        (name, _block(escaped(fields[name]))) for name in report_fields() if name in fields
+    )
 
 
 def _block(value: Any) -> Any:
-    return LiteralScalarString(value) if isinstance(value, str) and "\n" in value else value
+    """Multi-line text as a literal block, as it reads in an editor (CR cannot be in one)."""
+    if isinstance(value, str) and "\n" in value and "\r" not in value:
+        return LiteralScalarString(value)
+    return value
 
 
 def apply(

@@ -13,7 +13,8 @@ from ruamel.yaml.error import MarkedYAMLError
 
 from reportflow_cli.file_schema import entry_fields, field_problem, normalized
 
-ENV_REFERENCE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
+# `${NAME}` is the environment's NAME; `$${NAME}` is the text `${NAME}` (how export writes it).
+ENV_REFERENCE = re.compile(r"\$(\$?)\{([A-Za-z_][A-Za-z0-9_]*)\}")
 MAX_FILE_BYTES = 10 * 1024 * 1024
 
 
@@ -117,7 +118,21 @@ def _resolved(value: Any) -> Any:
     if isinstance(value, list):
         return [_resolved(item) for item in value]
     if isinstance(value, str):
-        return ENV_REFERENCE.sub(lambda match: os.environ[match.group(1)], value)
+        return ENV_REFERENCE.sub(_substitute, value)
+    return value
+
+
+def _substitute(match: re.Match[str]) -> str:
+    literal, name = match.groups()
+    return f"${{{name}}}" if literal else os.environ[name]
+
+
+def escaped(value: Any) -> Any:
+    """A stored value as a file holds it: a literal `${NAME}` becomes `$${NAME}`."""
+    if isinstance(value, list):
+        return [escaped(item) for item in value]
+    if isinstance(value, str):
+        return ENV_REFERENCE.sub(lambda match: "$" + match.group(0), value)
     return value
 
 

@@ -37,7 +37,7 @@ def reports_file_schema() -> dict[str, Any]:
 
 
 def schema_text() -> str:
-    return json.dumps(reports_file_schema(), indent=2, sort_keys=True) + "\n"
+    return json.dumps(reports_file_schema(), indent=2) + "\n"
 
 
 if __name__ == "__main__":

@@ -5,6 +5,7 @@ from typing import Any
 
 import pytest
 
+from reportflow_cli.definitions_commands import reports_yaml
 from reportflow_cli.plan import PlanError, make_plan
 from reportflow_cli.reports_file import ReportsFileError, load_definitions
 
@@ -87,3 +88,23 @@ def test_a_rename_onto_a_taken_name_is_refused(tmp_path: Path) -> None:
 def test_file_problems_name_their_line(tmp_path: Path, text: str, message: str) -> None:
     with pytest.raises(ReportsFileError, match=message):
         definitions_of(tmp_path, text)
+
+
+AWKWARD_TEXT = [
+    "SELECT 1  \nFROM x",  # trailing spaces inside
+    "  indented\nsecond",
+    "a\tb\nc",
+    "x\n\n\ny",
+    "ü €\n'quoted' \"double\" # not a comment",
+    "a\r\nb",
+    "ends with a newline\n",
+    "*alias-looking & anchor-looking: yes",
+    "${NOT_A_REFERENCE_WHEN_EXPORTED} and $${NEITHER}",
+]
+
+
+@pytest.mark.parametrize("text", AWKWARD_TEXT)
+def test_an_exported_file_reads_back_as_the_same_definition(tmp_path: Path, text: str) -> None:
+    report = stored("Awkward: name #1", description=text, sql_query="SELECT 1\n  -- two lines")
+    exported = reports_yaml([report], "http://reportflow.test")
+    assert make_plan(definitions_of(tmp_path, exported), [report]).is_empty
