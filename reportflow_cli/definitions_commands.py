@@ -85,7 +85,7 @@ def apply(
     except ReportsFileError as error:
         raise ApiError(str(error)) from error
     with open_api() as api:
-        owner = api.call("GET", "/api/me")["id"] if prune and not all_owners else None
+        owner = _prune_owner(api, all_owners) if prune else None
         try:
             plan = make_plan(
                 definitions, all_reports(api), prune_owner=owner, prune_all=prune and all_owners
@@ -101,6 +101,14 @@ def apply(
             typer.confirm(f"Delete {len(plan.of('delete'))} report(s)?", abort=True)
         _carry_out(api, plan, file)
     console.print("applied", markup=False)
+
+
+def _prune_owner(api: Api, all_owners: bool) -> str | None:
+    """Whose reports --prune may delete: the caller's, or (admins, --all-owners) anyone's."""
+    me = api.call("GET", "/api/me")
+    if all_owners and me.get("role") != "admin":
+        raise ApiError("--all-owners is for admins: without it, --prune deletes only your reports")
+    return None if all_owners else str(me["id"])
 
 
 def _carry_out(api: Api, plan: Plan, file: Path) -> None:

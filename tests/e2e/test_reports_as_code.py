@@ -149,16 +149,21 @@ def test_prune_deletes_only_the_callers_reports_the_file_no_longer_names(
 
     without_prune = editor("apply", "-f", str(path))
     declined = editor("apply", "-f", str(path), "--prune", input_text="n\n")
+    after_declining = set(reports_named(api_url, prefix))
     pruned = editor("apply", "-f", str(path), "--prune", "--yes")
 
     assert "no changes" in without_prune.stdout
     assert declined.returncode != 0
-    assert set(reports_named(api_url, prefix)) == {f"{prefix} daily users"} | (
-        set() if pruned.returncode == 0 else {"pruned too early"}
-    )
+    assert after_declining == {f"{prefix} daily users", f"{prefix} revenue"}
+    assert pruned.returncode == 0, pruned.stderr
+    assert set(reports_named(api_url, prefix)) == {f"{prefix} daily users"}
     assert f"- delete '{prefix} revenue'" in pruned.stdout
     assert "Plan: 0 to create, 0 to update, 1 to delete." in pruned.stdout
     assert others <= set(reports_named(api_url, ""))  # nobody else's report was touched
+    widened = editor("apply", "-f", str(path), "--prune", "--all-owners", "--yes")
+    assert widened.returncode == EXIT_API_ERROR
+    assert "--all-owners is for admins" in widened.stderr
+    assert others <= set(reports_named(api_url, ""))
 
 
 def test_export_then_apply_round_trips_with_no_changes(
