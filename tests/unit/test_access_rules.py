@@ -1,5 +1,6 @@
 """Every route of the app has an access rule (none is unprotected by accident), and every rule
-names a route; only health, login, metrics and the docs are open."""
+names a route; only health, login, metrics and the docs (the reports file's schema among them)
+are open."""
 
 import pytest
 from fastapi import APIRouter, FastAPI
@@ -41,6 +42,8 @@ def test_only_health_login_metrics_and_the_docs_need_no_account() -> None:
         ("GET", "/health"),
         ("GET", "/metrics"),
         ("POST", "/api/auth/login"),
+        # The reports file's JSON Schema: documentation an editor fetches, like /openapi.json.
+        ("GET", "/api/schemas/reports-file.json"),
     }
 
 
