@@ -7,6 +7,7 @@ RUN /opt/venv/bin/pip install --no-cache-dir -r /tmp/requirements.lock
 COPY pyproject.toml /src/
 COPY shared /src/shared
 COPY services /src/services
+COPY reportflow_cli /src/reportflow_cli
 RUN /opt/venv/bin/pip install --no-cache-dir --no-deps /src
 
 FROM python:3.11-slim

@@ -376,6 +376,15 @@ class AuditEntry(Base):
     what it describes, and the actor's e-mail is copied for the same reason."""
 
     __tablename__ = "audit_log"
+    __table_args__ = (
+        Index(
+            "uq_audit_log_subject_version",
+            "subject_id",
+            "version",
+            unique=True,
+            postgresql_where=text("version IS NOT NULL"),
+        ),
+    )
 
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=True)
     occurred_at: Mapped[datetime] = mapped_column(
@@ -390,3 +399,6 @@ class AuditEntry(Base):
     details: Mapped[dict[str, Any]] = mapped_column(
         JSONB, default=dict, server_default=text("'{}'")
     )
+    # A report's definition version (1 at creation, +1 per change or restore); null for the
+    # entries that are not a new definition (runs, deletions, tokens, accounts).
+    version: Mapped[int | None] = mapped_column(Integer)

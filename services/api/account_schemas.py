@@ -113,3 +113,5 @@ class AuditOut(BaseModel):
     subject_type: str
     subject_id: uuid.UUID | None
     details: dict[str, Any]
+    # A report's definition version (GET /api/reports/{id}/versions), or null.
+    version: int | None = None

@@ -16,9 +16,11 @@ from services.api.routes import (
     auth,
     health,
     metrics,
+    report_versions,
     reports,
     runs,
     schedule,
+    schemas,
     sql,
     timezones,
     tokens,
@@ -57,7 +59,21 @@ def create_app(settings: ApiSettings) -> FastAPI:
     install_docs(app)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_request_bytes)
     app.add_middleware(SecurityHeaders)  # outermost: a 413 gets the headers too
-    routers = (health, reports, runs, schedule, sql, timezones, metrics, auth, users, tokens, audit)
+    routers = (
+        health,
+        reports,
+        report_versions,
+        runs,
+        schedule,
+        schemas,
+        sql,
+        timezones,
+        metrics,
+        auth,
+        users,
+        tokens,
+        audit,
+    )
     for module in (*routers, web_ui):
         app.include_router(module.router, dependencies=[Depends(authorize)])
     require_rules_for_every_route(app)

@@ -33,6 +33,7 @@ def record(
     subject_type: str,
     subject_id: uuid.UUID | None,
     details: Mapping[str, Any] | None = None,
+    version: int | None = None,
 ) -> None:
     session.add(
         AuditEntry(
@@ -42,5 +43,6 @@ def record(
             subject_type=subject_type,
             subject_id=subject_id,
             details=dict(details or {}),
+            version=version,
         )
     )

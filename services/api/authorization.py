@@ -72,6 +72,8 @@ RULES: dict[tuple[str, str], Rule] = {
     ("PUT", "/api/reports/{report_id}"): OWNERS,
     ("DELETE", "/api/reports/{report_id}"): OWNERS,
     ("POST", "/api/reports/{report_id}/run"): OWNERS,
+    ("GET", "/api/reports/{report_id}/versions"): EVERYONE,
+    ("POST", "/api/reports/{report_id}/versions/{version}/restore"): OWNERS,
     ("GET", "/api/reports/{report_id}/runs"): EVERYONE,
     ("GET", "/api/runs/{run_id}"): EVERYONE,
     ("GET", "/api/runs/{run_id}/download"): EVERYONE,
@@ -81,6 +83,8 @@ RULES: dict[tuple[str, str], Rule] = {
     ("GET", "/api/timezones"): EVERYONE,
     # Prepares SQL on the data source (connections, locks): only those who may save a report.
     ("POST", "/api/sql/check"): WRITERS,
+    # Public like /openapi.json: an editor fetches it to validate a reports file.
+    ("GET", "/api/schemas/reports-file.json"): OPEN,
     ("POST", "/api/users"): ADMINS,
     ("GET", "/api/users"): ADMINS,
     # Non-admins: their own password and display name only (the route refuses the rest).

@@ -217,8 +217,12 @@ class ReportCreate(_ReportFields):
     is_active: bool = True
     recipients: list[Recipient] = Field(default_factory=list)
     # Delivery targets beside e-mail; replaced as a whole by an update (send URLs and secrets
-    # again).
-    channels: list[ChannelIn] = Field(default_factory=list, max_length=MAX_REPORT_CHANNELS)
+    # again). Write-only: a reports file (reportflow export/apply) leaves them as they are.
+    channels: list[ChannelIn] = Field(
+        default_factory=list,
+        max_length=MAX_REPORT_CHANNELS,
+        json_schema_extra={"writeOnly": True},
+    )
     notify_on: NotifyOn = NotifyOn.ALWAYS
     # A successful run with no rows: delivered (send), not delivered (skip), or FAILED (fail).
     empty_result: EmptyResult = EmptyResult.SEND
@@ -362,3 +366,15 @@ class NotificationOut(BaseModel):
     updated_at: datetime
     sent_at: datetime | None
     next_attempt_at: datetime | None
+
+
+class ReportVersionOut(BaseModel):
+    """One version of a report's definition: who made it, when, and each field's old and new
+    value (version 1: every field, old null)."""
+
+    version: int
+    action: str  # report.created, report.changed or report.restored
+    occurred_at: datetime
+    actor_email: str | None
+    changes: dict[str, Any]
+    restored_version: int | None = None

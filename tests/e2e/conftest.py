@@ -7,6 +7,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.support.accounts import ADMIN_TOKEN
+from tests.support.command_line import CommandLine
 from tests.support.environment import AMQP_URL
 from tests.support.fault_proxy import FaultProxy
 from tests.support.metrics import free_port
@@ -65,3 +67,25 @@ async def scenario(
     async with isolated_scenario(run_id, service_env, tmp_path, data_source) as isolated:
         extra_namespaces.append(isolated.namespace)
         yield isolated
+
+
+@pytest.fixture(scope="session")
+def api_url(service_env: dict[str, str], tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The API as a real process (`python -m services.api`) on a free local port."""
+    port = free_port()
+    api = ServiceProcess(
+        "api",
+        {**service_env, "API_HOST": "127.0.0.1", "API_PORT": str(port)},
+        tmp_path_factory.mktemp("api-logs"),
+    )
+    try:
+        api.start(ready_marker="Uvicorn running on")
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        api.stop()
+
+
+@pytest.fixture
+def reportflow(api_url: str, tmp_path: Path) -> CommandLine:
+    """The `reportflow` command, signed in as the tests' admin (REPORTFLOW_TOKEN)."""
+    return CommandLine(api_url, ADMIN_TOKEN, tmp_path / "config")

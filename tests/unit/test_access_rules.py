@@ -1,5 +1,6 @@
 """Every route of the app has an access rule (none is unprotected by accident), and every rule
-names a route; only health, login, metrics, the docs and the web UI's page (no data) are open."""
+names a route; only health, login, metrics, the docs (the reports file's schema among them) and
+the web UI's page (no data) are open."""
 
 import pytest
 from fastapi import APIRouter, FastAPI
@@ -42,6 +43,8 @@ def test_only_health_login_metrics_the_docs_and_the_web_ui_page_need_no_account(
         ("GET", "/health"),
         ("GET", "/metrics"),
         ("POST", "/api/auth/login"),
+        # The reports file's JSON Schema: documentation an editor fetches, like /openapi.json.
+        ("GET", "/api/schemas/reports-file.json"),
     }
 
 

@@ -1,22 +1,24 @@
 """Routes for report definitions: list, create, read, update, delete."""
 
 import uuid
-from collections.abc import Sequence
 from typing import Any
 
 from fastapi import APIRouter, status
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.api import audit
 from services.api.channel_rules import sealed_channels
 from services.api.dependencies import CallerDep, ReportDep, SessionDep, SettingsDep, SqlCheckerDep
-from services.api.errors import REPORT_NOT_FOUND, FieldError, Forbidden, NotFound
-from services.api.parameter_rules import (
-    checked_declarations,
-    require_defaults_when_scheduled,
-    statement_to_check,
+from services.api.errors import REPORT_NOT_FOUND, FieldError, Forbidden
+from services.api.report_changes import (
+    change_report,
+    check_compression,
+    checked_new_definition,
+    definition_of,
+    ensure_name_free,
+    flush_or_conflict,
+    record_version,
 )
 from services.api.report_rules import checked_report_fields
 from services.api.report_views import report_view, report_views
@@ -26,11 +28,7 @@ from services.api.schemas import (
     ReportOut,
     ReportUpdate,
 )
-from services.api.sql_check import SqlChecker
-from shared.export_formats import compression_problem
-from shared.models import Compression, OutputFormat, Report, Role, User
-from shared.report_parameters.declarations import Declaration
-from shared.sql_guard import InvalidReportSql, normalize_report_sql
+from shared.models import Report, Role, User
 
 router = APIRouter(prefix="/api/reports", tags=["reports"])
 
@@ -53,20 +51,18 @@ async def create_report(
     sql_checker: SqlCheckerDep,
     settings: SettingsDep,
 ) -> ReportOut:
-    """The caller owns the new report."""
-    _check_compression(body.output_format, body.compression)
+    """The caller owns the new report: its version 1 holds every field."""
+    check_compression(body.output_format, body.compression)
     fields = checked_report_fields(body.model_dump(mode="json"), settings)
-    declarations = checked_declarations(fields["parameters"])
-    fields["parameters"] = [declaration.stored() for declaration in declarations]
-    require_defaults_when_scheduled(body.schedule_cron, declarations)
+    fields = await checked_new_definition(fields, sql_checker)
     fields["channels"] = await sealed_channels(fields["channels"], settings)
-    fields["sql_query"] = await _checked_sql(sql_checker, body.sql_query, declarations)
-    await _ensure_name_free(session, body.name, None)
+    await ensure_name_free(session, body.name, None)
     report = Report(**fields, owner_id=caller.user_id)
     session.add(report)
-    await _flush_or_conflict(session, body.name)
+    await flush_or_conflict(session, body.name)
     await session.refresh(report)
-    audit.record(session, caller, "report.created", "report", report.id, {"name": report.name})
+    details = audit.field_changes({}, definition_of(report))
+    await record_version(session, caller, "report.created", report.id, details)
     return await report_view(session, report)
 
 
@@ -85,28 +81,14 @@ async def update_report(
     settings: SettingsDep,
 ) -> ReportOut:
     """Partial update: only the fields sent change (`{"is_active": false}` pauses a report);
-    an admin hands it to another owner with `owner_id`."""
+    an admin hands it to another owner with `owner_id`. A change is a new version."""
     changes = checked_report_fields(_changes(body), settings)
     if "channels" in changes:
         changes["channels"] = await sealed_channels(changes["channels"], settings)
     if body.owner_id is not None:
         await _check_new_owner(session, caller.role, body.owner_id)
-    await _check_parameter_changes(changes, report, sql_checker)
-    report = await _locked(session, report.id)
-    before = {field: _stored_value(getattr(report, field)) for field in changes}
-    if body.name is not None:
-        await _ensure_name_free(session, body.name, report.id)
-    _check_compression(
-        body.output_format or report.output_format, body.compression or report.compression
-    )
-    for field, value in changes.items():
-        setattr(report, field, body.owner_id if field == "owner_id" else value)
-    await _flush_or_conflict(session, report.name)
-    await session.refresh(report)
-    details = audit.field_changes(before, changes)
-    if details:
-        audit.record(session, caller, "report.changed", "report", report.id, details)
-    return await report_view(session, report)
+    changed = await change_report(session, caller, sql_checker, report.id, changes)
+    return await report_view(session, changed)
 
 
 @router.delete("/{report_id}", status_code=status.HTTP_204_NO_CONTENT, responses=REPORT_NOT_FOUND)
@@ -115,11 +97,6 @@ async def delete_report(report: ReportDep, caller: CallerDep, session: SessionDe
     (services/runner/retention.py), wherever the API runs."""
     audit.record(session, caller, "report.deleted", "report", report.id, {"name": report.name})
     await session.delete(report)
-
-
-def _stored_value(value: object) -> object:
-    """As the audit log's JSON holds it (and as `_changes` gives the new value)."""
-    return str(value) if isinstance(value, uuid.UUID) else value
 
 
 async def _check_new_owner(session: AsyncSession, caller_role: Role, owner_id: uuid.UUID) -> None:
@@ -139,68 +116,3 @@ def _changes(body: ReportUpdate) -> dict[str, Any]:
         if value is None and field not in NULLABLE_REPORT_FIELDS:
             raise FieldError(422, field, f"{field} cannot be null", "null_not_allowed")
     return changes
-
-
-async def _locked(session: AsyncSession, report_id: uuid.UUID) -> Report:
-    """The report re-read under a row lock, taken only after the SQL check: the data source's
-    answer may be slow, and the lock holds up the scheduler's reads of this report."""
-    report = await session.get(Report, report_id, with_for_update=True, populate_existing=True)
-    if report is None:
-        raise NotFound("report", report_id)
-    return report
-
-
-def _check_compression(output_format: OutputFormat, compression: Compression) -> None:
-    problem = compression_problem(output_format, compression)
-    if problem is not None:
-        raise FieldError(422, "compression", problem, "unsupported_compression")
-
-
-async def _check_parameter_changes(
-    changes: dict[str, Any], report: Report, sql_checker: SqlChecker
-) -> None:
-    """The SQL, its parameters and the schedule are checked together when any of them
-    changes: a placeholder must stay declared, and a scheduled report needs defaults."""
-    if not {"sql_query", "parameters", "schedule_cron"} & changes.keys():
-        return
-    declarations = checked_declarations(changes.get("parameters", report.parameters))
-    if "parameters" in changes:
-        changes["parameters"] = [declaration.stored() for declaration in declarations]
-    require_defaults_when_scheduled(
-        changes.get("schedule_cron", report.schedule_cron), declarations
-    )
-    if {"sql_query", "parameters"} & changes.keys():
-        sql = await _checked_sql(
-            sql_checker, changes.get("sql_query", report.sql_query), declarations
-        )
-        if "sql_query" in changes:
-            changes["sql_query"] = sql
-
-
-async def _checked_sql(
-    sql_checker: SqlChecker, sql: str, declarations: Sequence[Declaration]
-) -> str:
-    """The SQL as stored (placeholders kept), once PostgreSQL prepared it as the runner will
-    run it (placeholders as typed references)."""
-    try:
-        normalized = normalize_report_sql(sql)
-        await sql_checker.check(statement_to_check(normalized, declarations))
-    except InvalidReportSql as error:
-        raise FieldError(422, "sql_query", str(error), "invalid_sql") from error
-    return normalized
-
-
-async def _ensure_name_free(session: AsyncSession, name: str, own_id: uuid.UUID | None) -> None:
-    existing = await session.scalar(select(Report.id).where(Report.name == name))
-    if existing is not None and existing != own_id:
-        raise FieldError(409, "name", f"a report named {name!r} already exists", "duplicate")
-
-
-async def _flush_or_conflict(session: AsyncSession, name: str) -> None:
-    """The unique index decides when two requests race for the same name."""
-    try:
-        await session.flush()
-    except IntegrityError as error:
-        raise FieldError(
-            409, "name", f"a report named {name!r} already exists", "duplicate"
-        ) from error

@@ -87,6 +87,8 @@ CASES = [
     Case("DELETE", "/api/reports/{report}", 204, NOT_OWNER),
     Case("POST", "/api/reports/{report}/run", 202, NOT_OWNER),
     Case("GET", "/api/reports/{report}/runs", 200),
+    Case("GET", "/api/reports/{report}/versions", 200),
+    Case("POST", "/api/reports/{report}/versions/{version}/restore", 200, NOT_OWNER),
     Case("GET", "/api/runs/{run}", 200),
     Case("GET", "/api/runs/{run}/download", 409),  # the run failed: it has no file
     Case("GET", "/api/runs/{run}/notifications", 200),
@@ -95,6 +97,7 @@ CASES = [
     Case("GET", "/api/schedule/preview?cron=0+7+*+*+*", 200),
     Case("GET", "/api/timezones", 200),
     Case("POST", "/api/sql/check", 200, VIEWER, body=lambda: {"sql_query": "SELECT 1 AS one"}),
+    Case("GET", "/api/schemas/reports-file.json", 200, open=True),
     Case("POST", "/api/users", 201, NOT_ADMIN, body=_new_user),
     Case("GET", "/api/users", 200, NOT_ADMIN),
     # The editor changes its own account; the viewer and "another's" someone else's.
@@ -167,7 +170,7 @@ async def _own_token(admin: httpx.AsyncClient, caller: str, cast: Cast) -> str:
 
 
 async def _path(case: Case, caller: str, cast: Cast, admin: httpx.AsyncClient, run: str) -> str:
-    path = case.path.replace("{run}", run)
+    path = case.path.replace("{run}", run).replace("{version}", "1")
     if "{report}" in path:
         owner = bearer(cast.editor.token) if caller == "editor on own report" else {}
         report = await admin.post("/api/reports", json=report_body(), headers=owner)

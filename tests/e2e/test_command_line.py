@@ -1,0 +1,205 @@
+"""The `reportflow` command line against the real API process and a real runner."""
+
+import json
+import stat
+from pathlib import Path
+
+import httpx
+
+from tests.support.accounts import ADMIN_EMAIL, ADMIN_PASSWORD, ADMIN_TOKEN, bearer
+from tests.support.command_line import CommandLine
+from tests.support.reports import report_body
+from tests.support.services import ServiceProcess
+
+EXIT_FAILED = 1
+EXIT_API_ERROR = 2
+
+
+def create_report(api_url: str, **fields: object) -> dict[str, object]:
+    with httpx.Client(base_url=api_url, headers=bearer(ADMIN_TOKEN)) as client:
+        response = client.post("/api/reports", json=report_body(**fields))
+    assert response.status_code == 201, response.text
+    report: dict[str, object] = response.json()
+    return report
+
+
+def api_get(api_url: str, path: str, **params: str) -> httpx.Response:
+    with httpx.Client(base_url=api_url, headers=bearer(ADMIN_TOKEN)) as client:
+        return client.get(path, params=params)
+
+
+def test_reports_list_shows_owner_schedule_in_words_and_last_status(
+    api_url: str, reportflow: CommandLine
+) -> None:
+    report = create_report(api_url, schedule_cron="0 8 * * 1", timezone="Europe/Berlin")
+    words = api_get(api_url, "/api/schedule/preview", cron="0 8 * * 1").json()["description"]
+
+    listed = reportflow("reports", "list")
+
+    assert listed.returncode == 0, listed.stderr
+    line = next(line for line in listed.stdout.splitlines() if str(report["name"]) in line)
+    assert ADMIN_EMAIL in line
+    assert words in line
+    assert "Europe/Berlin" in line
+    assert "never ran" in line
+
+
+def test_reports_list_as_json_is_the_api_answer(api_url: str, reportflow: CommandLine) -> None:
+    report = create_report(api_url)
+    listed = reportflow("reports", "list", "--json")
+    assert listed.returncode == 0, listed.stderr
+    names = {entry["name"]: entry for entry in json.loads(listed.stdout)}
+    assert names[str(report["name"])]["id"] == report["id"]
+
+
+def test_reports_show_prints_the_definition_and_its_sql(
+    api_url: str, reportflow: CommandLine
+) -> None:
+    report = create_report(api_url, sql_query="SELECT 42 AS answer", recipients=["a@example.com"])
+    shown = reportflow("reports", "show", str(report["name"]))
+    assert shown.returncode == 0, shown.stderr
+    assert "SELECT 42 AS answer" in shown.stdout
+    assert "a@example.com" in shown.stdout
+
+
+def test_run_wait_exits_zero_on_success_and_downloads_the_same_bytes(
+    api_url: str, reportflow: CommandLine, runner: ServiceProcess, tmp_path: Path
+) -> None:
+    report = create_report(api_url, sql_query="SELECT generate_series(1, 500) AS n")
+    target = tmp_path / "out.csv"
+
+    ran = reportflow("run", str(report["name"]), "--wait", "-o", str(target))
+
+    assert ran.returncode == 0, ran.stdout + ran.stderr
+    assert "SUCCESS: 500 rows" in ran.stdout
+    runs = api_get(api_url, f"/api/reports/{report['id']}/runs").json()
+    download = api_get(api_url, f"/api/runs/{runs[0]['id']}/download")
+    assert target.read_bytes() == download.content
+
+
+def test_run_wait_exits_non_zero_on_failure_and_prints_the_error(
+    api_url: str, reportflow: CommandLine, runner: ServiceProcess
+) -> None:
+    report = create_report(
+        api_url, sql_query="SELECT 1 / (n - n) AS boom FROM generate_series(1, 3) n"
+    )
+
+    ran = reportflow("run", str(report["name"]), "--wait")
+
+    assert ran.returncode == EXIT_FAILED
+    assert "FAILED: division by zero" in ran.stderr
+
+
+def test_run_without_wait_queues_and_returns_at_once(api_url: str, reportflow: CommandLine) -> None:
+    report = create_report(api_url)
+    ran = reportflow("run", str(report["name"]), "--json")
+    assert ran.returncode == 0, ran.stderr
+    assert json.loads(ran.stdout)["status"] in {"QUEUED", "RUNNING", "SUCCESS"}
+
+
+def test_runs_lists_history_filtered_by_status(
+    api_url: str, reportflow: CommandLine, runner: ServiceProcess
+) -> None:
+    report = create_report(api_url)
+    assert reportflow("run", str(report["name"]), "--wait").returncode == 0
+
+    every = reportflow("runs", str(report["name"]), "--json")
+    failed = reportflow("runs", str(report["name"]), "--status", "FAILED", "--json")
+    table = reportflow("runs", str(report["name"]), "--limit", "1")
+
+    assert [run["status"] for run in json.loads(every.stdout)] == ["SUCCESS"]
+    assert json.loads(failed.stdout) == []
+    assert "SUCCESS" in table.stdout
+
+
+def test_an_unknown_report_name_is_an_error_naming_it(reportflow: CommandLine) -> None:
+    ran = reportflow("run", "No such report anywhere")
+    assert ran.returncode == EXIT_API_ERROR
+    assert "no report named 'No such report anywhere'" in ran.stderr
+
+
+def test_delete_asks_first_and_yes_skips_the_question(
+    api_url: str, reportflow: CommandLine
+) -> None:
+    report = create_report(api_url)
+    name = str(report["name"])
+
+    declined = reportflow("reports", "delete", name, input_text="n\n")
+    still_there = api_get(api_url, f"/api/reports/{report['id']}").status_code
+    deleted = reportflow("reports", "delete", name, "--yes")
+
+    assert declined.returncode != 0
+    assert still_there == 200
+    assert deleted.returncode == 0, deleted.stderr
+    assert api_get(api_url, f"/api/reports/{report['id']}").status_code == 404
+
+
+def test_cancel_and_resend_say_clearly_when_the_api_lacks_them(
+    api_url: str, reportflow: CommandLine
+) -> None:
+    report = create_report(api_url)
+    run = json.loads(reportflow("run", str(report["name"]), "--json").stdout)
+    for action in ("cancel", "resend"):
+        answer = reportflow(action, run["id"])
+        if answer.returncode == EXIT_API_ERROR:  # an API without the route
+            assert "does not support" in answer.stderr
+        else:
+            assert answer.returncode == 0, answer.stderr
+
+
+def test_without_a_token_the_command_says_how_to_sign_in(api_url: str, tmp_path: Path) -> None:
+    anonymous = CommandLine(api_url, None, tmp_path / "config")
+    listed = anonymous("reports", "list")
+    assert listed.returncode == EXIT_API_ERROR
+    assert "reportflow login" in listed.stderr
+
+
+def test_login_stores_a_token_only_its_owner_can_read_and_uses_it(
+    api_url: str, tmp_path: Path
+) -> None:
+    anonymous = CommandLine(api_url, None, tmp_path / "config")
+
+    signed_in = anonymous("login", "--email", ADMIN_EMAIL, "--password", ADMIN_PASSWORD)
+    listed = anonymous("reports", "list", "--json")
+
+    assert signed_in.returncode == 0, signed_in.stderr
+    token_file = anonymous.config_home / "reportflow" / "tokens.json"
+    assert stat.S_IMODE(token_file.stat().st_mode) == 0o600
+    assert json.loads(token_file.read_text())[api_url].startswith("rfk_")
+    assert listed.returncode == 0, listed.stderr
+
+
+def test_versions_are_listed_and_restore_brings_back_the_old_sql(
+    api_url: str, reportflow: CommandLine
+) -> None:
+    report = create_report(api_url, sql_query="SELECT 1 AS first")
+    with httpx.Client(base_url=api_url, headers=bearer(ADMIN_TOKEN)) as client:
+        client.put(f"/api/reports/{report['id']}", json={"sql_query": "SELECT 2 AS second"})
+
+    listed = reportflow("versions", str(report["name"]))
+    restored = reportflow("restore", str(report["name"]), "1")
+    versions = json.loads(reportflow("versions", str(report["name"]), "--json").stdout)
+
+    assert listed.returncode == 0, listed.stderr
+    assert "sql_query" in listed.stdout
+    assert ADMIN_EMAIL in listed.stdout
+    assert restored.returncode == 0, restored.stderr
+    assert f"restored version 1 of {report['name']} as version 3" in restored.stdout
+    assert api_get(api_url, f"/api/reports/{report['id']}").json()["sql_query"] == (
+        "SELECT 1 AS first"
+    )
+    assert [version["version"] for version in versions] == [3, 2, 1]
+
+
+def test_run_parameters_are_sent_or_their_absence_in_the_api_is_said(
+    api_url: str, reportflow: CommandLine
+) -> None:
+    report = create_report(api_url)
+    ran = reportflow("run", str(report["name"]), "--param", "region=EU", "--json")
+    bad = reportflow("run", str(report["name"]), "--param", "no-equals-sign")
+    assert bad.returncode == EXIT_API_ERROR
+    assert "is not key=value" in bad.stderr
+    if ran.returncode == 0 and "parameters" in json.loads(ran.stdout):
+        assert json.loads(ran.stdout)["parameters"] == {"region": "EU"}
+    else:  # an API without run parameters queues the run without them, and says so
+        assert "run parameters" in ran.stderr
