@@ -93,6 +93,24 @@ class RunFileRemoved(DetailError):
     status_code = status.HTTP_410_GONE
 
 
+class BadLinkSignature(DetailError):
+    """A signed download link whose signature does not match its run and expiry."""
+
+    status_code = status.HTTP_403_FORBIDDEN
+
+    def __init__(self) -> None:
+        super().__init__(
+            "the download link's signature is not valid: it was changed, or it is for "
+            "another run; use the link exactly as it was mailed"
+        )
+
+
+class LinkExpired(DetailError):
+    """A genuine signed download link past its expiry."""
+
+    status_code = status.HTTP_410_GONE
+
+
 class ErrorDetail(BaseModel):
     """The body of a DetailError (and of a 503), for the OpenAPI schema."""
 

@@ -7,6 +7,7 @@ from services.api.access_settings import AccessSettings
 from shared.settings import (
     BrokerSettings,
     DatabaseSettings,
+    DownloadLinkSettings,
     LoggingSettings,
     OutputSettings,
     RecipientSettings,
@@ -22,6 +23,7 @@ class ApiSettings(
     LoggingSettings,
     RecipientSettings,
     AccessSettings,
+    DownloadLinkSettings,
 ):
     api_host: str = "0.0.0.0"
     api_port: int = Field(default=8000, ge=1, le=65535)

@@ -4,11 +4,20 @@ from typing import Self
 
 from pydantic import Field, model_validator
 
-from shared.settings import OutputSettings, RecipientSettings, SmtpSettings, WorkerSettings
+from shared.settings import (
+    DownloadLinkSettings,
+    OutputSettings,
+    RecipientSettings,
+    SmtpSettings,
+    WorkerSettings,
+)
 
 
-class NotifierSettings(WorkerSettings, SmtpSettings, OutputSettings, RecipientSettings):
-    # Download links in the mails point here: `<PUBLIC_BASE_URL>/api/runs/<id>/download`.
+class NotifierSettings(
+    WorkerSettings, SmtpSettings, OutputSettings, RecipientSettings, DownloadLinkSettings
+):
+    # Download links in the mails point here, signed (shared/download_links.py):
+    # `<PUBLIC_BASE_URL>/api/runs/<id>/signed-download?expires=…&signature=…`.
     public_base_url: str = "http://localhost:8000"
     # Larger output files are not attached; the mail carries the download link only.
     mail_max_attachment_bytes: int = Field(default=10 * 1024 * 1024, ge=0)

@@ -5,6 +5,7 @@ from pathlib import Path
 
 from deploy.local_admin import local_admin
 from services.api.settings import ApiSettings
+from shared.settings import DownloadLinkSettings
 
 
 def test_the_generated_admin_is_accepted_by_the_api_kept_private_and_reused(
@@ -23,3 +24,19 @@ def test_an_incomplete_file_is_replaced_by_a_new_admin(tmp_path: Path) -> None:
     path = tmp_path / "local-admin.env"
     path.write_text("REPORTFLOW_ADMIN_EMAIL=admin@example.com\n")
     assert local_admin(path)["REPORTFLOW_ADMIN_PASSWORD"]
+
+
+def test_make_run_generates_a_link_signing_key_the_services_accept_and_keeps_it(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "local-admin.env"
+    first = local_admin(path, with_admin=False)
+    assert set(first) == {"LINK_SIGNING_KEY"}
+    settings = DownloadLinkSettings(_env_file=None, link_signing_key=first["LINK_SIGNING_KEY"])
+    assert settings.signing_key == first["LINK_SIGNING_KEY"]
+    assert local_admin(path, with_admin=False) == first
+
+
+def test_a_configured_signing_key_is_not_overridden_by_the_file(tmp_path: Path) -> None:
+    path = tmp_path / "local-admin.env"
+    assert "LINK_SIGNING_KEY" not in local_admin(path, with_signing_key=False)

@@ -89,6 +89,10 @@ CASES = [
     Case("GET", "/api/runs/{run}", 200),
     Case("GET", "/api/runs/{run}/download", 409),  # the run failed: it has no file
     Case("GET", "/api/runs/{run}/notifications", 200),
+    # No account counts, signed in or not: only the link's own signature (this one is wrong).
+    Case(
+        "GET", f"/api/runs/{{run}}/signed-download?expires=1&signature={'0' * 64}", 403, open=True
+    ),
     Case("GET", "/api/schedule/preview?cron=0+7+*+*+*", 200),
     Case("POST", "/api/users", 201, NOT_ADMIN, body=_new_user),
     Case("GET", "/api/users", 200, NOT_ADMIN),
