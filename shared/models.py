@@ -166,6 +166,7 @@ class BrowserSession(Base):
 
 class Report(Base):
     __tablename__ = "reports"
+    __table_args__ = (CheckConstraint("timeout_seconds > 0", name="timeout_seconds_positive"),)
 
     id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True, default=uuid.uuid4)
     name: Mapped[str] = mapped_column(String(255), unique=True)
@@ -195,6 +196,9 @@ class Report(Base):
     # Off: files are byte-identical to psql's. On: text cells that would start a spreadsheet
     # formula (= + - @ tab CR) get a leading ' in CSV and XLSX.
     csv_formula_guard: Mapped[bool] = mapped_column(default=False, server_default=text("false"))
+    # The run's statement timeout; null: STATEMENT_TIMEOUT_SECONDS. Never above
+    # MAX_STATEMENT_TIMEOUT_SECONDS (the API refuses it, the runner caps it again).
+    timeout_seconds: Mapped[int | None] = mapped_column()
     # Null only for reports written by SQL outside the API (demo data, reports older than
     # accounts): the bootstrap admin adopts them when the API starts.
     owner_id: Mapped[uuid.UUID | None] = mapped_column(

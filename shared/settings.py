@@ -198,3 +198,31 @@ class DownloadLinkSettings(BaseSettings):
     @property
     def download_link_ttl(self) -> timedelta:
         return timedelta(hours=self.download_link_ttl_hours)
+
+
+class RunTimeoutSettings(BaseSettings):
+    """How long a report's query may run: its own `timeout_seconds`, else the default, never
+    above the maximum. The API refuses a report over the maximum; the runner caps it again."""
+
+    model_config = ENV_FILE_CONFIG
+
+    # Cancels a report query that runs longer than this (PostgreSQL statement_timeout), for a
+    # report without its own timeout_seconds.
+    statement_timeout_seconds: float = Field(default=3600.0, gt=0)
+    # The most a report's timeout_seconds may ask for; unset: STATEMENT_TIMEOUT_SECONDS.
+    max_statement_timeout_seconds: float | None = Field(default=None, gt=0)
+
+    @field_validator("max_statement_timeout_seconds", mode="before")
+    @classmethod
+    def _empty_is_unset(cls, value: object) -> object:
+        return None if value == "" else value
+
+    @property
+    def statement_timeout_cap(self) -> float:
+        cap = self.max_statement_timeout_seconds
+        return self.statement_timeout_seconds if cap is None else cap
+
+    def run_timeout(self, report_timeout_seconds: int | None) -> float:
+        """The statement timeout of one run of a report."""
+        wanted = report_timeout_seconds or self.statement_timeout_seconds
+        return min(wanted, self.statement_timeout_cap)

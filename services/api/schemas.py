@@ -19,6 +19,8 @@ from shared.models import (
 
 MAX_CRON_LENGTH = 100  # the column's size
 MAX_ADDRESS_LENGTH = 254  # RFC 5321's limit for a forward path, less its angle brackets
+# The column is an integer; report_rules holds it to MAX_STATEMENT_TIMEOUT_SECONDS.
+TimeoutSeconds = Annotated[int, Field(ge=1, le=2_147_483_647)]
 
 ReportName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=255)]
 SqlText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
@@ -78,6 +80,9 @@ class ReportCreate(_ReportFields):
     # On: text cells starting with = + - @ tab or CR get a leading ' (CSV and XLSX), so a
     # spreadsheet shows them instead of evaluating them. Off: CSV is byte-identical to psql's.
     csv_formula_guard: bool = False
+    # The run's statement timeout, at most MAX_STATEMENT_TIMEOUT_SECONDS; null:
+    # STATEMENT_TIMEOUT_SECONDS.
+    timeout_seconds: TimeoutSeconds | None = None
 
 
 class ReportUpdate(_ReportFields):
@@ -94,12 +99,13 @@ class ReportUpdate(_ReportFields):
     recipients: list[Recipient] | None = None
     notify_on: NotifyOn | None = None
     csv_formula_guard: bool | None = None
+    timeout_seconds: TimeoutSeconds | None = None
     # Admins only: hand the report to another active editor or admin.
     owner_id: uuid.UUID | None = None
 
 
 # Fields that may be set to null in an update; null for any other field is a 422.
-NULLABLE_REPORT_FIELDS = frozenset({"description", "schedule_cron"})
+NULLABLE_REPORT_FIELDS = frozenset({"description", "schedule_cron", "timeout_seconds"})
 
 
 class LastRun(BaseModel):
@@ -123,6 +129,8 @@ class ReportOut(BaseModel):
     recipients: list[str]
     notify_on: NotifyOn
     csv_formula_guard: bool
+    # Null: the run gets STATEMENT_TIMEOUT_SECONDS.
+    timeout_seconds: int | None = None
     owner_id: uuid.UUID | None
     # The owner's e-mail; null only for a report no admin has adopted yet.
     owner_email: str | None = None

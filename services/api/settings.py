@@ -11,6 +11,7 @@ from shared.settings import (
     LoggingSettings,
     OutputSettings,
     RecipientSettings,
+    RunTimeoutSettings,
 )
 
 MEBIBYTE = 1024 * 1024
@@ -24,6 +25,7 @@ class ApiSettings(
     RecipientSettings,
     AccessSettings,
     DownloadLinkSettings,
+    RunTimeoutSettings,
 ):
     api_host: str = "0.0.0.0"
     api_port: int = Field(default=8000, ge=1, le=65535)

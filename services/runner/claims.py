@@ -56,6 +56,8 @@ class ClaimedRun:
     compression: Compression
     worker_id: str
     csv_formula_guard: bool = False
+    # The report's own statement timeout; None: STATEMENT_TIMEOUT_SECONDS.
+    timeout_seconds: int | None = None
     # Set when the report may not run any more (services.runner.owner_check): the run is
     # recorded as FAILED with this reason instead of exported.
     refusal: str | None = None
@@ -108,6 +110,7 @@ async def claim_run(
                 Report.output_format,
                 Report.compression,
                 Report.csv_formula_guard,
+                Report.timeout_seconds,
                 User.email.label("owner_email"),
                 User.role.label("owner_role"),
                 User.is_active.label("owner_active"),
@@ -127,6 +130,7 @@ async def claim_run(
         report.compression,
         worker_id,
         csv_formula_guard=report.csv_formula_guard,
+        timeout_seconds=report.timeout_seconds,
         refusal=owner_refusal(report.owner_email, report.owner_role, report.owner_active),
     )
 

@@ -138,6 +138,8 @@ class RunWorker:
             run.output_format,
             run.compression,
             run.csv_formula_guard,
+            # Capped again here: MAX_STATEMENT_TIMEOUT_SECONDS may have been lowered since.
+            self._settings.run_timeout(run.timeout_seconds),
         )
         try:
             result = await self._exporter.export(request)

@@ -11,10 +11,14 @@ from services.runner.exporters.source import CheckedQuery
 
 async def write_csv_by_copy(query: CheckedQuery, output: OutputFile) -> Written:
     # The newline keeps a trailing `-- comment` from swallowing COPY's closing parenthesis.
+    # Bytes are checked as they stream (output.write); rows once COPY reports its count, which
+    # the bytes limit bounds meanwhile (every row is at least a line).
     status = await query.connection.copy_from_query(
         f"{query.sql}\n", output=output.write, format="csv", header=True
     )
-    return Written(copy_row_count(status))
+    row_count = copy_row_count(status)
+    output.limits.check_rows(row_count)
+    return Written(row_count)
 
 
 def copy_row_count(status: str) -> int:

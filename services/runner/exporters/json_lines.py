@@ -33,7 +33,9 @@ async def write_json_by_copy(query: CheckedQuery, output: OutputFile, as_array: 
     )
     lines.finish()
     await output.write(framing.end())
-    return Written(copy_row_count(status))
+    row_count = copy_row_count(status)
+    output.limits.check_rows(row_count)
+    return Written(row_count)
 
 
 def _json_lines(rows: list[str]) -> bytes:
@@ -55,6 +57,6 @@ async def write_json_by_cursor(
         lines = await asyncio.to_thread(_json_lines, [row[0] for row in batch])
         await output.write(framing.lines(lines))
 
-    row_count = await each_batch(cursor, batch_rows, write_batch)
+    row_count = await each_batch(cursor, batch_rows, write_batch, output.limits)
     await output.write(framing.end())
     return Written(row_count)

@@ -19,6 +19,8 @@ from typing import BinaryIO
 
 from isal.igzip import IGzipFile
 
+from services.runner.exporters.limits import NO_LIMITS, RunLimits
+
 FLUSH_BYTES = 1 << 20
 PUBLISHING_DIR = ".publishing"
 # ISA-L level 1: about the ratio of zlib's level 6 at ten times its speed (docs/export.md).
@@ -43,13 +45,24 @@ class _DigestingWriter:
 
 
 class OutputFile:
-    def __init__(self, directory: Path, run_id: str, extension: str, compress: bool) -> None:
+    def __init__(
+        self,
+        directory: Path,
+        run_id: str,
+        extension: str,
+        compress: bool,
+        limits: RunLimits = NO_LIMITS,
+    ) -> None:
         # Unique per attempt: two claims of one run never write the same file.
         self.partial = directory / f".{run_id}.{secrets.token_hex(4)}.{extension}.part"
         self._directory = directory
         self._compress = compress
         self._pending: list[bytes] = []
         self._pending_size = 0
+        self.limits = limits
+        # Bytes handed to `write` (before compression), checked against MAX_RUN_BYTES as they
+        # arrive, so a runaway query stops within one chunk of the limit.
+        self.bytes_written = 0
         self._writer: _DigestingWriter | None = None
         self._stream: _DigestingWriter | IGzipFile | None = None
 
@@ -71,6 +84,8 @@ class OutputFile:
             )
 
     async def write(self, data: bytes) -> None:
+        self.bytes_written += len(data)
+        self.limits.check_bytes(self.bytes_written)
         self._pending.append(data)
         self._pending_size += len(data)
         if self._pending_size >= FLUSH_BYTES:
@@ -99,6 +114,12 @@ class OutputFile:
             self._stream.close()
         self._writer.raw.close()
         return self._writer.size, self._writer.digest.hexdigest()
+
+    async def check_written_file(self) -> None:
+        """For a file another library writes at `partial` (XLSX): its size so far against
+        MAX_RUN_BYTES."""
+        size = await asyncio.to_thread(_size_of, self.partial)
+        self.limits.check_bytes(size)
 
     async def seal_written_file(self) -> tuple[int, str]:
         """For a file another library wrote at `partial` (XLSX): its size and SHA-256."""
@@ -164,6 +185,13 @@ def _links_to(directory: Path, target: os.stat_result) -> list[Path]:
         for path in directory.iterdir()
         if path.is_file() and os.path.samestat(path.stat(), target)
     ]
+
+
+def _size_of(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except FileNotFoundError:
+        return 0
 
 
 def _digest_of(path: Path) -> tuple[int, str]:

@@ -21,6 +21,9 @@ class ExportRequest:
     compression: Compression = Compression.NONE
     # Text cells that would start a spreadsheet formula get a leading ' (CSV and XLSX).
     csv_formula_guard: bool = False
+    # This run's statement timeout (the report's timeout_seconds, capped); None: the
+    # exporter's default.
+    timeout_seconds: float | None = None
 
 
 @dataclass(frozen=True)

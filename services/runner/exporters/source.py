@@ -35,6 +35,16 @@ class CheckedQuery:
         return f"SELECT {select_list} FROM (\n{self.sql}\n) AS q"
 
 
+def _cancelled(error: asyncpg.QueryCanceledError, statement_timeout_ms: int) -> str:
+    if "statement timeout" not in str(error):
+        return str(error)  # cancelled by someone else (pg_cancel_backend)
+    return (
+        f"the query ran past its timeout of {statement_timeout_ms / 1000:g} s (the report's "
+        f"timeout_seconds, or STATEMENT_TIMEOUT_SECONDS; the data source role's own if "
+        f"shorter) and was cancelled: {error}"
+    )
+
+
 @asynccontextmanager
 async def checked_query(
     dsn: str, sql: str, statement_timeout_ms: int
@@ -56,6 +66,8 @@ async def checked_query(
             yield CheckedQuery(connection, statement)
     except InvalidReportSql as error:
         raise ExportFailed(str(error)) from error
+    except asyncpg.QueryCanceledError as error:
+        raise ExportFailed(_cancelled(error, statement_timeout_ms)) from error
     except asyncpg.PostgresError as error:
         raise ExportFailed(str(error)) from error
     except asyncpg.InterfaceError as error:  # e.g. the server closed the connection mid-COPY
