@@ -60,6 +60,16 @@ async def test_a_run_past_the_byte_limit_fails_naming_it_and_leaves_no_file(
     assert "MAX_RUN_BYTES (1,048,576 bytes of output)" in run["error_message"], run
 
 
+@pytest.mark.parametrize("output_format", ["CSV", "JSON"])
+async def test_one_value_past_the_byte_limit_stops_the_copy_at_once(
+    limited_system: LimitedSystem, output_format: str
+) -> None:
+    """A cancel cannot stop a server in the middle of one huge row: the connection is closed."""
+    sql = "SELECT repeat('x', 50000000) AS huge"
+    run = await _failed_run(limited_system, sql, output_format=output_format, timeout_seconds=20)
+    assert "MAX_RUN_BYTES" in run["error_message"], run
+
+
 async def test_a_run_past_its_reports_timeout_fails_naming_the_timeout(
     limited_system: LimitedSystem,
 ) -> None:

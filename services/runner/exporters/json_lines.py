@@ -11,7 +11,7 @@ import asyncio
 from asyncpg import Record
 
 from services.runner.exporters.batches import each_batch
-from services.runner.exporters.copy_csv import copy_row_count
+from services.runner.exporters.copy_csv import closing_on_limit, copy_row_count
 from services.runner.exporters.json_text import CopyTextLines, JsonFraming, json_lines_text
 from services.runner.exporters.output_file import OutputFile
 from services.runner.exporters.request import Written
@@ -29,7 +29,9 @@ async def write_json_by_copy(query: CheckedQuery, output: OutputFile, as_array: 
         await output.write(framing.lines(lines.feed(chunk)))
 
     status = await query.connection.copy_from_query(
-        query.as_subquery(ROW_AS_JSON), output=write_chunk, format="text"
+        query.as_subquery(ROW_AS_JSON),
+        output=closing_on_limit(query, write_chunk),
+        format="text",
     )
     lines.finish()
     await output.write(framing.end())

@@ -11,6 +11,7 @@ from typing import Any
 
 import asyncpg
 
+from services.runner.exporters.limits import LimitExceeded
 from services.runner.exporters.request import ExportFailed
 from shared.sql_guard import InvalidReportSql, check_single_statement
 
@@ -45,6 +46,15 @@ def _cancelled(error: asyncpg.QueryCanceledError, statement_timeout_ms: int) -> 
     )
 
 
+def _limit_behind(error: BaseException) -> LimitExceeded | None:
+    """The limit that closed the connection (copy_csv.closing_on_limit), when that is why the
+    COPY and the rollback after it failed."""
+    cause = error.__context__
+    while cause is not None and not isinstance(cause, LimitExceeded):
+        cause = cause.__context__
+    return cause
+
+
 @asynccontextmanager
 async def checked_query(
     dsn: str, sql: str, statement_timeout_ms: int
@@ -71,6 +81,9 @@ async def checked_query(
     except asyncpg.PostgresError as error:
         raise ExportFailed(str(error)) from error
     except asyncpg.InterfaceError as error:  # e.g. the server closed the connection mid-COPY
+        limit = _limit_behind(error)
+        if limit is not None:
+            raise limit from None
         raise ExportFailed(f"lost the connection to the data source: {error}") from error
     finally:
         await connection.close()
