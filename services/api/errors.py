@@ -4,9 +4,11 @@ import logging
 from typing import Any, ClassVar
 
 from fastapi import FastAPI, Request, status
-from fastapi.responses import JSONResponse
+from fastapi.exception_handlers import http_exception_handler
+from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel
 from sqlalchemy.exc import DBAPIError, OperationalError
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from services.api.sql_check import DataSourceUnavailable
 
@@ -159,7 +161,21 @@ async def _unexpected(request: Request, error: Exception) -> JSONResponse:
     )
 
 
+# FastAPI's answer to a body that is not UTF-8 (json.loads raised something else than a JSON
+# error): a 400 no route documents.
+_UNPARSABLE_BODY = "There was an error parsing the body"
+
+
+async def _http_error(request: Request, error: Exception) -> Response:
+    assert isinstance(error, StarletteHTTPException)
+    if error.status_code == status.HTTP_400_BAD_REQUEST and error.detail == _UNPARSABLE_BODY:
+        refused = FieldError(422, "", "the body is not JSON in UTF-8", "json_invalid")
+        return JSONResponse(refused.body(), refused.status_code)
+    return await http_exception_handler(request, error)
+
+
 def install_error_handlers(app: FastAPI) -> None:
+    app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(FieldError, _field_error)
     app.add_exception_handler(DetailError, _detail_error)
     app.add_exception_handler(OperationalError, _database_unavailable)
