@@ -10,6 +10,7 @@ from pydantic import BaseModel
 from sqlalchemy.exc import DBAPIError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from services.api.security_headers import SECURITY_HEADERS
 from services.api.sql_check import DataSourceUnavailable
 
 log = logging.getLogger(__name__)
@@ -155,9 +156,11 @@ async def _data_source_unavailable(_: Request, error: Exception) -> JSONResponse
 
 async def _unexpected(request: Request, error: Exception) -> JSONResponse:
     log.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=error)
+    # Starlette answers this one from its outermost middleware, outside SecurityHeaders.
     return JSONResponse(
         {"detail": "internal error; the API log has the details"},
         status.HTTP_500_INTERNAL_SERVER_ERROR,
+        headers=SECURITY_HEADERS,
     )
 
 
