@@ -1,5 +1,5 @@
-"""Security headers on every answer (unknown paths and the catch-all 500 included); the docs pages load only this origin's vendored assets,
-with a nonce for their inline scripts."""
+"""Security headers on every answer (unknown paths and the catch-all 500 included); the docs
+pages load only this origin's vendored assets, with a nonce for their inline scripts."""
 
 import re
 from collections.abc import AsyncIterator
@@ -9,7 +9,6 @@ import pytest
 
 from services.api.app import create_app
 from services.api.settings import ApiSettings
-
 from tests.support.reports import report_body
 
 EXPECTED_HEADERS = {
