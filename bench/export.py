@@ -200,6 +200,7 @@ class RunningSystem:
             "REPORTFLOW_ADMIN_EMAIL": "bench@example.com",
             "REPORTFLOW_ADMIN_PASSWORD": secrets.token_urlsafe(18),
             "REPORTFLOW_ADMIN_TOKEN": admin_token,
+            "LINK_SIGNING_KEY": secrets.token_urlsafe(32),
         }
         self.processes: dict[str, subprocess.Popen[bytes]] = {}
         self.log_dir = log_dir

@@ -1,7 +1,7 @@
-"""`make run`'s local admin: generated once when no REPORTFLOW_ADMIN_* is set, kept (mode 0600,
-git-ignored) in .reportflow/local-admin.env for the services and the next `make run`, and
-printed with how to sign in. The same file carries a generated CHANNEL_SECRETS_KEY unless one
-is configured."""
+"""`make run`'s local admin and keys: generated once when no REPORTFLOW_ADMIN_* (or
+LINK_SIGNING_KEY, or CHANNEL_SECRETS_KEY) is set, kept (mode 0600, git-ignored) in
+.reportflow/local-admin.env for the services and the next `make run`, and printed with how
+to sign in."""
 
 import base64
 import os
@@ -17,6 +17,7 @@ from shared.settings import ENV_FILE_CONFIG
 LOCAL_ENV = Path(".reportflow/local-admin.env")
 LOCAL_EMAIL = "admin@example.com"
 NAMES = ("REPORTFLOW_ADMIN_EMAIL", "REPORTFLOW_ADMIN_PASSWORD", "REPORTFLOW_ADMIN_TOKEN")
+SIGNING_KEY = "LINK_SIGNING_KEY"
 
 
 class ConfiguredAdmin(BaseSettings):
@@ -28,6 +29,7 @@ class ConfiguredAdmin(BaseSettings):
     reportflow_admin_password: SecretStr | None = None
     reportflow_admin_token: SecretStr | None = None
     channel_secrets_key: SecretStr | None = None
+    link_signing_key: SecretStr | None = None
     api_port: int = 8000
 
 
@@ -47,18 +49,25 @@ def write_private(path: Path, values: dict[str, str]) -> None:
     path.chmod(0o600)
 
 
-def local_admin(path: Path = LOCAL_ENV) -> dict[str, str]:
-    """The generated admin, reused while the file has all three values."""
+def local_admin(
+    path: Path = LOCAL_ENV, with_admin: bool = True, with_signing_key: bool = True
+) -> dict[str, str]:
+    """A generated admin and link-signing key (each only when not configured, so the file never
+    overrides your own), reused while the file has them."""
     kept = read_env_file(path)
-    if all(kept.get(name) for name in NAMES):
-        return {name: kept[name] for name in NAMES}
-    generated = {
-        "REPORTFLOW_ADMIN_EMAIL": LOCAL_EMAIL,
-        "REPORTFLOW_ADMIN_PASSWORD": secrets.token_urlsafe(18),
-        "REPORTFLOW_ADMIN_TOKEN": secrets.token_urlsafe(32),
-    }
-    write_private(path, generated)
-    return generated
+    values: dict[str, str] = {}
+    if with_admin:
+        values = {name: kept[name] for name in NAMES if kept.get(name)}
+        if len(values) < len(NAMES):
+            values = {
+                "REPORTFLOW_ADMIN_EMAIL": LOCAL_EMAIL,
+                "REPORTFLOW_ADMIN_PASSWORD": secrets.token_urlsafe(18),
+                "REPORTFLOW_ADMIN_TOKEN": secrets.token_urlsafe(32),
+            }
+    if with_signing_key:
+        values[SIGNING_KEY] = kept.get(SIGNING_KEY) or secrets.token_urlsafe(32)
+    write_private(path, values)
+    return values
 
 
 def local_channel_key(path: Path, configured: ConfiguredAdmin) -> dict[str, str]:
@@ -81,14 +90,17 @@ def main() -> None:
 
 def _admin(configured: ConfiguredAdmin) -> None:
     base = f"http://localhost:{configured.api_port}"
-    if configured.reportflow_admin_email or configured.reportflow_admin_password:
-        write_private(LOCAL_ENV, {})  # the services use your settings, not a generated admin
+    has_admin = bool(configured.reportflow_admin_email or configured.reportflow_admin_password)
+    generated = local_admin(
+        with_admin=not has_admin, with_signing_key=configured.link_signing_key is None
+    )
+    if has_admin:
         token = configured.reportflow_admin_token
         print(f"Sign in at {base}/ as {configured.reportflow_admin_email} (your password).")
         if token is not None:
             print(f"For curl: export REPORTFLOW_TOKEN={token.get_secret_value()}")
         return
-    admin = local_admin()
+    admin = generated
     print(
         f"Local admin (kept in {LOCAL_ENV}):\n"
         f"  sign in at {base}/ (the web UI) as "

@@ -185,6 +185,7 @@ class Report(Base):
         CheckConstraint(
             f"retention_days BETWEEN 1 AND {MAX_RETENTION_DAYS}", name="retention_days_range"
         ),
+        CheckConstraint("timeout_seconds > 0", name="timeout_seconds_positive"),
     )
 
     id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True, default=uuid.uuid4)
@@ -236,6 +237,9 @@ class Report(Base):
     )
     # Days this report's files are kept; null: OUTPUT_RETENTION_DAYS.
     retention_days: Mapped[int | None] = mapped_column(Integer)
+    # The run's statement timeout; null: STATEMENT_TIMEOUT_SECONDS. Never above
+    # MAX_STATEMENT_TIMEOUT_SECONDS (the API refuses it, the runner caps it again).
+    timeout_seconds: Mapped[int | None] = mapped_column()
     # Null only for reports written by SQL outside the API (demo data, reports older than
     # accounts): the bootstrap admin adopts them when the API starts.
     owner_id: Mapped[uuid.UUID | None] = mapped_column(

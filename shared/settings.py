@@ -7,6 +7,8 @@ from typing import Annotated
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from shared.secret_strength import weak_secret_problem
+
 # A refused value is not echoed in the error: it may be a URL with its password.
 ENV_FILE_CONFIG = SettingsConfigDict(
     env_file=".env", env_file_encoding="utf-8", extra="ignore", hide_input_in_errors=True
@@ -187,3 +189,68 @@ class WorkerSettings(DatabaseSettings, BrokerSettings, LoggingSettings, Observab
 
     # SIGTERM: how long in-flight work may take before it is handed back.
     shutdown_timeout_seconds: float = Field(default=30.0, ge=0)
+
+
+MIN_LINK_SIGNING_KEY_LENGTH = 32
+
+
+class DownloadLinkSettings(BaseSettings):
+    """The key that signs download links in mails (notifier) and checks them (API), and how
+    long a link works. No default: the service refuses to start without a strong key."""
+
+    model_config = ENV_FILE_CONFIG
+
+    # Checked even when unset (validate_default), so a missing key stops the service at start.
+    link_signing_key: SecretStr | None = Field(default=None, validate_default=True)
+    download_link_ttl_hours: float = Field(default=72.0, gt=0, le=24 * 90)
+
+    @field_validator("link_signing_key")
+    @classmethod
+    def _strong_key(cls, value: SecretStr | None) -> SecretStr:
+        if value is None or not value.get_secret_value():
+            raise ValueError(
+                "LINK_SIGNING_KEY is not set: download links in mails are signed with it. "
+                "Generate one: python -c 'import secrets; print(secrets.token_urlsafe(32))'"
+            )
+        problem = weak_secret_problem(value.get_secret_value(), MIN_LINK_SIGNING_KEY_LENGTH)
+        if problem is not None:
+            raise ValueError(f"LINK_SIGNING_KEY {problem}")
+        return value
+
+    @property
+    def signing_key(self) -> str:
+        """The plain key: for signing and checking links, never a log."""
+        assert self.link_signing_key is not None  # the validator refuses None
+        return self.link_signing_key.get_secret_value()
+
+    @property
+    def download_link_ttl(self) -> timedelta:
+        return timedelta(hours=self.download_link_ttl_hours)
+
+
+class RunTimeoutSettings(BaseSettings):
+    """How long a report's query may run: its own `timeout_seconds`, else the default, never
+    above the maximum. The API refuses a report over the maximum; the runner caps it again."""
+
+    model_config = ENV_FILE_CONFIG
+
+    # Cancels a report query that runs longer than this (PostgreSQL statement_timeout), for a
+    # report without its own timeout_seconds.
+    statement_timeout_seconds: float = Field(default=3600.0, gt=0)
+    # The most a report's timeout_seconds may ask for; unset: STATEMENT_TIMEOUT_SECONDS.
+    max_statement_timeout_seconds: float | None = Field(default=None, gt=0)
+
+    @field_validator("max_statement_timeout_seconds", mode="before")
+    @classmethod
+    def _empty_is_unset(cls, value: object) -> object:
+        return None if value == "" else value
+
+    @property
+    def statement_timeout_cap(self) -> float:
+        cap = self.max_statement_timeout_seconds
+        return self.statement_timeout_seconds if cap is None else cap
+
+    def run_timeout(self, report_timeout_seconds: int | None) -> float:
+        """The statement timeout of one run of a report."""
+        wanted = report_timeout_seconds or self.statement_timeout_seconds
+        return min(wanted, self.statement_timeout_cap)

@@ -38,6 +38,9 @@ async def check_single_statement(
         raise InvalidReportSql(_postgres_message(error)) from error
     except asyncpg.InterfaceError as error:
         raise InvalidReportSql(str(error)) from error
+    except asyncpg.InternalClientError as error:
+        # e.g. a column of a pseudo-type (pg_statistic's anyarray) asyncpg cannot describe
+        raise InvalidReportSql(f"the result's column types cannot be read: {error}") from error
     if not statement.get_attributes():
         raise InvalidReportSql(QUERY_EXPECTED)
     if statement.get_parameters():

@@ -9,22 +9,11 @@ from typing import Self
 from pydantic import EmailStr, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings
 
+from shared.secret_strength import weak_secret_problem
 from shared.settings import ENV_FILE_CONFIG
 
 MIN_PASSWORD_LENGTH = 12
 MIN_TOKEN_LENGTH = 32
-# Values people paste from examples; refused whatever their length.
-PLACEHOLDER_WORDS = ("changeme", "change-me", "change_me", "change me", "placeholder", "example")
-
-
-def weak_secret_problem(value: str, min_length: int) -> str | None:
-    """Why the secret is refused, or None; the message never repeats the value."""
-    if len(value) < min_length:
-        return f"must have at least {min_length} characters"
-    lowered = value.lower()
-    if any(word in lowered for word in PLACEHOLDER_WORDS) or len(set(value)) < 6:
-        return "is a placeholder or too repetitive; generate a random one"
-    return None
 
 
 def _checked(value: SecretStr | None, min_length: int) -> SecretStr | None:

@@ -1,5 +1,6 @@
 """Builds the FastAPI application: routes, error handlers and the runtime's lifespan."""
 
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -30,6 +31,7 @@ from services.api.runtime import Runtime
 from services.api.security_headers import SecurityHeaders
 from services.api.settings import ApiSettings
 
+log = logging.getLogger(__name__)
 DESCRIPTION = """Define a SQL report once — query, cron schedule, recipients — and ReportFlow
 runs it on time, writes a CSV, JSON or XLSX file, tells the people who need it and keeps
 every run."""
@@ -41,6 +43,8 @@ def create_app(settings: ApiSettings) -> FastAPI:
         runtime = Runtime.build(settings)
         app.state.runtime = runtime
         await runtime.start()
+        # The same words as the workers', which tests and tooling wait for.
+        log.info("service ready: serving the API on %s:%d", settings.api_host, settings.api_port)
         try:
             yield
         finally:

@@ -36,6 +36,7 @@ class Gate(StrEnum):
     OPEN = "open"  # no credential
     METRICS = "metrics"  # METRICS_TOKEN when it is set, open otherwise
     ACCOUNT = "account"  # a signed-in account with one of the roles
+    SIGNED_LINK = "signed link"  # no account: the route checks the link's signature itself
 
 
 @dataclass(frozen=True)
@@ -52,6 +53,7 @@ RUN_OWNERS = Rule(Gate.ACCOUNT, frozenset({Role.ADMIN, Role.EDITOR}), Scope.OWN_
 ADMINS = Rule(Gate.ACCOUNT, frozenset({Role.ADMIN}))
 SELF = Rule(Gate.ACCOUNT, frozenset(Role), Scope.OWN_ACCOUNT)
 OPEN = Rule(Gate.OPEN)
+SIGNED_LINK = Rule(Gate.SIGNED_LINK)
 
 RULES: dict[tuple[str, str], Rule] = {
     ("GET", "/health"): OPEN,
@@ -77,6 +79,8 @@ RULES: dict[tuple[str, str], Rule] = {
     ("GET", "/api/reports/{report_id}/runs"): EVERYONE,
     ("GET", "/api/runs/{run_id}"): EVERYONE,
     ("GET", "/api/runs/{run_id}/download"): EVERYONE,
+    # The link mailed to recipients, who may have no account (shared/download_links.py).
+    ("GET", "/api/runs/{run_id}/signed-download"): SIGNED_LINK,
     ("GET", "/api/runs/{run_id}/notifications"): EVERYONE,
     ("POST", "/api/runs/{run_id}/resend"): RUN_OWNERS,
     ("GET", "/api/schedule/preview"): EVERYONE,
@@ -146,7 +150,7 @@ async def authorize(
     rule = rule_for(request.method, path)
     if rule is None:
         raise Forbidden("this route has no access rule")
-    if rule.gate == Gate.OPEN:
+    if rule.gate in (Gate.OPEN, Gate.SIGNED_LINK):
         return
     if rule.gate == Gate.METRICS:
         _check_metrics_token(request, settings)

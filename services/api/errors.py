@@ -5,11 +5,14 @@ from typing import Any, ClassVar
 
 from fastapi import FastAPI, Request, status
 from fastapi.encoders import jsonable_encoder
+from fastapi.exception_handlers import http_exception_handler
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel
 from sqlalchemy.exc import DBAPIError, OperationalError
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from services.api.security_headers import SECURITY_HEADERS
 from services.api.sql_check import DataSourceUnavailable
 
 log = logging.getLogger(__name__)
@@ -95,6 +98,24 @@ class RunFileRemoved(DetailError):
     status_code = status.HTTP_410_GONE
 
 
+class BadLinkSignature(DetailError):
+    """A signed download link whose signature does not match its run and expiry."""
+
+    status_code = status.HTTP_403_FORBIDDEN
+
+    def __init__(self) -> None:
+        super().__init__(
+            "the download link's signature is not valid: it was changed, or it is for "
+            "another run; use the link exactly as it was mailed"
+        )
+
+
+class LinkExpired(DetailError):
+    """A genuine signed download link past its expiry."""
+
+    status_code = status.HTTP_410_GONE
+
+
 class ErrorDetail(BaseModel):
     """The body of a DetailError (and of a 503), for the OpenAPI schema."""
 
@@ -155,13 +176,29 @@ async def _data_source_unavailable(_: Request, error: Exception) -> JSONResponse
 
 async def _unexpected(request: Request, error: Exception) -> JSONResponse:
     log.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=error)
+    # Starlette answers this one from its outermost middleware, outside SecurityHeaders.
     return JSONResponse(
         {"detail": "internal error; the API log has the details"},
         status.HTTP_500_INTERNAL_SERVER_ERROR,
+        headers=SECURITY_HEADERS,
     )
 
 
+# FastAPI's answer to a body that is not UTF-8 (json.loads raised something else than a JSON
+# error): a 400 no route documents.
+_UNPARSABLE_BODY = "There was an error parsing the body"
+
+
+async def _http_error(request: Request, error: Exception) -> Response:
+    assert isinstance(error, StarletteHTTPException)
+    if error.status_code == status.HTTP_400_BAD_REQUEST and error.detail == _UNPARSABLE_BODY:
+        refused = FieldError(422, "", "the body is not JSON in UTF-8", "json_invalid")
+        return JSONResponse(refused.body(), refused.status_code)
+    return await http_exception_handler(request, error)
+
+
 def install_error_handlers(app: FastAPI) -> None:
+    app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(FieldError, _field_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(DetailError, _detail_error)

@@ -42,6 +42,7 @@ DEFINITION_FIELDS = (
     "empty_result",
     "deliver_if",
     "retention_days",
+    "timeout_seconds",
 )
 
 

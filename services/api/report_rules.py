@@ -45,6 +45,17 @@ def _too_long(field: str, value: str | None, limit: int, setting: str) -> None:
         )
 
 
+def _too_slow(timeout_seconds: int | None, cap: float) -> None:
+    if timeout_seconds is not None and timeout_seconds > cap:
+        raise FieldError(
+            422,
+            "timeout_seconds",
+            f"Input should be at most {cap:g} seconds (MAX_STATEMENT_TIMEOUT_SECONDS, or "
+            f"STATEMENT_TIMEOUT_SECONDS when that is unset); it is {timeout_seconds}",
+            "less_than_equal",
+        )
+
+
 def checked_report_fields(fields: dict[str, Any], settings: ApiSettings) -> dict[str, Any]:
     """`fields` (those sent) within the configured limits, recipients normalized; a field
     over its limit or a refused recipient raises a 422 naming it."""
@@ -58,6 +69,7 @@ def checked_report_fields(fields: dict[str, Any], settings: ApiSettings) -> dict
     _too_long(
         "sql_query", fields.get("sql_query"), settings.max_report_sql_chars, "MAX_REPORT_SQL_CHARS"
     )
+    _too_slow(fields.get("timeout_seconds"), settings.statement_timeout_cap)
     recipients = fields.get("recipients")
     if recipients is None:
         return fields

@@ -29,6 +29,8 @@ from shared.models import (
 
 MAX_CRON_LENGTH = 100  # the column's size
 MAX_ADDRESS_LENGTH = 254  # RFC 5321's limit for a forward path, less its angle brackets
+# The column is an integer; report_rules holds it to MAX_STATEMENT_TIMEOUT_SECONDS.
+TimeoutSeconds = Annotated[int, Field(ge=1, le=2_147_483_647)]
 
 ReportName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=255)]
 SqlText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
@@ -239,6 +241,9 @@ class ReportCreate(_ReportFields):
     # Days the report's files are kept before the retention sweep removes them; null: the
     # deployment's OUTPUT_RETENTION_DAYS.
     retention_days: int | None = Field(default=None, ge=1, le=MAX_RETENTION_DAYS)
+    # The run's statement timeout, at most MAX_STATEMENT_TIMEOUT_SECONDS; null:
+    # STATEMENT_TIMEOUT_SECONDS.
+    timeout_seconds: TimeoutSeconds | None = None
 
 
 class ReportUpdate(_ReportFields):
@@ -262,12 +267,15 @@ class ReportUpdate(_ReportFields):
     csv_formula_guard: bool | None = None
     parameters: list[ParameterDeclaration] | None = None
     retention_days: int | None = Field(default=None, ge=1, le=MAX_RETENTION_DAYS)
+    timeout_seconds: TimeoutSeconds | None = None
     # Admins only: hand the report to another active editor or admin.
     owner_id: uuid.UUID | None = None
 
 
 # Fields that may be set to null in an update; null for any other field is a 422.
-NULLABLE_REPORT_FIELDS = frozenset({"description", "schedule_cron", "retention_days"})
+NULLABLE_REPORT_FIELDS = frozenset(
+    {"description", "schedule_cron", "retention_days", "timeout_seconds"}
+)
 
 
 class LastRun(BaseModel):
@@ -299,6 +307,8 @@ class ReportOut(BaseModel):
     csv_formula_guard: bool
     parameters: list[ParameterDeclaration]
     retention_days: int | None
+    # Null: the run gets STATEMENT_TIMEOUT_SECONDS.
+    timeout_seconds: int | None = None
     owner_id: uuid.UUID | None
     # The owner's e-mail; null only for a report no admin has adopted yet.
     owner_email: str | None = None

@@ -8,9 +8,11 @@ from shared.settings import (
     BrokerSettings,
     ChannelSettings,
     DatabaseSettings,
+    DownloadLinkSettings,
     LoggingSettings,
     OutputSettings,
     RecipientSettings,
+    RunTimeoutSettings,
 )
 
 MEBIBYTE = 1024 * 1024
@@ -24,6 +26,8 @@ class ApiSettings(
     RecipientSettings,
     AccessSettings,
     ChannelSettings,
+    DownloadLinkSettings,
+    RunTimeoutSettings,
 ):
     api_host: str = "0.0.0.0"
     api_port: int = Field(default=8000, ge=1, le=65535)

@@ -23,15 +23,15 @@ from services.notifier.notification_log import LedgerKey
 from services.notifier.rendering import (
     OutputFile,
     RunNotice,
-    download_url,
     header_safe,
     log_line,
 )
 from services.notifier.senders import Delivered, Senders
 from services.notifier.settings import NotifierSettings
 from services.notifier.targets import NOT_ALLOWED, plan_delivery
+from shared.download_links import signed_download_url
 from shared.event_publisher import EventPublisher
-from shared.events import Event, NotificationDeferred, ResendRequested, RunCompleted
+from shared.events import Event, NotificationDeferred, ResendRequested, RunCompleted, utc_now
 from shared.messaging import PermanentFailure
 from shared.models import NotificationChannel, RunStatus
 from shared.output_files import stored_output_path
@@ -184,7 +184,16 @@ class Notifier:
         await self._deliver(notice, key, event.attempt)
 
     def _notice(self, run: FinishedRun, output: OutputFile | None) -> RunNotice:
-        return RunNotice(run, download_url(self._settings.public_base_url, run.run_id), output)
+        """The link is signed when the mail is made, so it works DOWNLOAD_LINK_TTL_HOURS from
+        the send (a retried mail gets a fresh link)."""
+        settings = self._settings
+        link = signed_download_url(
+            settings.public_base_url,
+            run.run_id,
+            settings.signing_key,
+            utc_now() + settings.download_link_ttl,
+        )
+        return RunNotice(run, link, output)
 
     async def _output_file(self, output_path: str | None) -> OutputFile | None:
         if not output_path:

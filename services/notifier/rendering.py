@@ -11,7 +11,7 @@ from email.utils import format_datetime
 
 from services.notifier.finished_run import FinishedRun
 from shared.models import RunStatus
-from shared.output_files import download_path, output_file_name, output_media_type
+from shared.output_files import output_file_name, output_media_type
 
 MAX_HEADER_CHARS = 200
 # C0/C1 controls, DEL and the Unicode line and paragraph separators: anything a mail header
@@ -49,10 +49,6 @@ def is_mailable_address(address: str) -> bool:
         and header_safe(address, 254) == address
         and (" " not in address and "," not in address and "<" not in address)
     )
-
-
-def download_url(public_base_url: str, run_id: uuid.UUID) -> str:
-    return public_base_url.rstrip("/") + download_path(run_id)
 
 
 def log_line(run: FinishedRun) -> str:

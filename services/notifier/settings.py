@@ -6,6 +6,7 @@ from pydantic import Field, model_validator
 
 from shared.settings import (
     ChannelSettings,
+    DownloadLinkSettings,
     OutputSettings,
     RecipientSettings,
     SmtpSettings,
@@ -14,9 +15,15 @@ from shared.settings import (
 
 
 class NotifierSettings(
-    WorkerSettings, SmtpSettings, OutputSettings, RecipientSettings, ChannelSettings
+    WorkerSettings,
+    SmtpSettings,
+    OutputSettings,
+    RecipientSettings,
+    ChannelSettings,
+    DownloadLinkSettings,
 ):
-    # Download links in the mails point here: `<PUBLIC_BASE_URL>/api/runs/<id>/download`.
+    # Download links in the mails point here, signed (shared/download_links.py):
+    # `<PUBLIC_BASE_URL>/api/runs/<id>/signed-download?expires=…&signature=…`.
     public_base_url: str = "http://localhost:8000"
     # Larger output files are not attached; the mail carries the download link only.
     mail_max_attachment_bytes: int = Field(default=10 * 1024 * 1024, ge=0)

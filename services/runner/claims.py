@@ -64,6 +64,8 @@ class ClaimedRun:
     parameter_settings: tuple[tuple[str, str], ...] = ()
     # A successful export with no rows ends FAILED when this is `fail` (delivery_rules.py).
     empty_result: EmptyResult = EmptyResult.SEND
+    # The report's own statement timeout; None: STATEMENT_TIMEOUT_SECONDS.
+    timeout_seconds: int | None = None
     # Set when the report may not run any more (services.runner.owner_check): the run is
     # recorded as FAILED with this reason instead of exported.
     refusal: str | None = None
@@ -126,6 +128,7 @@ async def claim_run(
                 Report.parameters,
                 Report.timezone,
                 Report.empty_result,
+                Report.timeout_seconds,
                 User.email.label("owner_email"),
                 User.role.label("owner_role"),
                 User.is_active.label("owner_active"),
@@ -164,6 +167,7 @@ async def claim_run(
         csv_formula_guard=report.csv_formula_guard,
         parameter_settings=tuple(resolved.settings),
         empty_result=report.empty_result,
+        timeout_seconds=report.timeout_seconds,
         refusal=refusal,
     )
 

@@ -2,6 +2,7 @@
 
 import logging
 
+from services.runner.exporters.limits import RunLimits
 from services.runner.exporters.selector import Exporter
 from services.runner.recovery import run_recovery
 from services.runner.retention import run_retention
@@ -26,6 +27,7 @@ async def main() -> None:
             settings.statement_timeout_seconds,
             settings.csv_engine,
             settings.export_batch_rows,
+            RunLimits(settings.max_run_rows, settings.max_run_bytes),
         )
         worker = RunWorker(settings, runtime.sessions, runtime.broker, runtime.relay, exporter)
         runtime.run_in_background(

@@ -7,17 +7,21 @@ from pydantic import Field
 
 from services.runner.exporters.selector import CsvEngine
 from shared.models import MAX_RETENTION_DAYS
-from shared.settings import OutputSettings, WorkerSettings
+from shared.settings import OutputSettings, RunTimeoutSettings, WorkerSettings
+
+GIBIBYTE = 1024**3
 
 
 def _default_worker_id() -> str:
     return f"{socket.gethostname()}:{os.getpid()}"
 
 
-class RunnerSettings(WorkerSettings, OutputSettings):
+class RunnerSettings(WorkerSettings, OutputSettings, RunTimeoutSettings):
     runner_concurrency: int = Field(default=2, ge=1)
-    # Cancels a report query that runs longer than this (PostgreSQL statement_timeout).
-    statement_timeout_seconds: float = Field(default=3600.0, gt=0)
+    # A run past either limit is stopped and FAILED naming it, its partial file removed:
+    # never a silently truncated file. Bytes are counted before compression.
+    max_run_rows: int = Field(default=50_000_000, ge=1)
+    max_run_bytes: int = Field(default=10 * GIBIBYTE, ge=1024)
     # A claimed run is the runner's for this long and renewed every third of it; a run whose
     # lease expired (its runner died) is queued again, or FAILED after max_attempts claims.
     lease_seconds: float = Field(default=60.0, gt=0)

@@ -140,6 +140,8 @@ class RunWorker:
             run.compression,
             run.csv_formula_guard,
             run.parameter_settings,
+            # Capped again here: MAX_STATEMENT_TIMEOUT_SECONDS may have been lowered since.
+            self._settings.run_timeout(run.timeout_seconds),
         )
         try:
             result = await self._exporter.export(request)

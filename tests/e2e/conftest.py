@@ -1,13 +1,18 @@
 """A real runner process (reading the session's sandboxed data source, awkward values included),
 fault proxies, an SMTP server and isolated fault scenarios."""
 
+import asyncio
 import uuid
 from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
+import httpx
 import pytest
 
+from services.api.settings import ApiSettings
 from tests.support.accounts import ADMIN_TOKEN
+from tests.support.api import api_client
 from tests.support.command_line import CommandLine
 from tests.support.environment import AMQP_URL
 from tests.support.fault_proxy import FaultProxy
@@ -89,3 +94,41 @@ def api_url(service_env: dict[str, str], tmp_path_factory: pytest.TempPathFactor
 def reportflow(api_url: str, tmp_path: Path) -> CommandLine:
     """The `reportflow` command, signed in as the tests' admin (REPORTFLOW_TOKEN)."""
     return CommandLine(api_url, ADMIN_TOKEN, tmp_path / "config")
+
+
+# Small enough that a runaway payload stops within a second or two.
+RUN_LIMITS = {
+    "MAX_RUN_ROWS": "10000",
+    "MAX_RUN_BYTES": str(1024 * 1024),
+    "STATEMENT_TIMEOUT_SECONDS": "20",
+    "MAX_STATEMENT_TIMEOUT_SECONDS": "30",
+}
+
+
+@dataclass(frozen=True)
+class LimitedSystem:
+    """A scenario whose runner runs with RUN_LIMITS, and an API client (the admin) on it."""
+
+    scenario: Scenario
+    client: httpx.AsyncClient
+
+
+@pytest.fixture(scope="module")
+async def limited_system(
+    run_id: str,
+    service_env: dict[str, str],
+    extra_namespaces: list[str],
+    data_source: SandboxSource,
+    api_settings: ApiSettings,
+    tmp_path_factory: pytest.TempPathFactory,
+) -> AsyncIterator[LimitedSystem]:
+    """One per test module: its own database, namespace, output folder and limited runner."""
+    directory = tmp_path_factory.mktemp("limited")
+    async with isolated_scenario(run_id, service_env, directory, data_source) as scenario:
+        extra_namespaces.append(scenario.namespace)
+        await asyncio.to_thread(scenario.start, "runner", **RUN_LIMITS)
+        settings = scenario.api_settings(
+            api_settings, statement_timeout_seconds=20.0, max_statement_timeout_seconds=30.0
+        )
+        async with api_client(settings) as client:
+            yield LimitedSystem(scenario, client)

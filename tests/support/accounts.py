@@ -11,14 +11,18 @@ ADMIN_EMAIL = "admin@example.com"
 # Random for each test session: nothing here is a credential outside it.
 ADMIN_PASSWORD = secrets.token_urlsafe(18)
 ADMIN_TOKEN = secrets.token_urlsafe(32)
+# The key the services under test sign and check mailed download links with.
+LINK_SIGNING_KEY = secrets.token_urlsafe(32)
 ACCOUNT_PASSWORD_LENGTH = 18
 
 
 def admin_env() -> dict[str, str]:
+    """The services' secrets in the tests: the bootstrap admin and the link-signing key."""
     return {
         "REPORTFLOW_ADMIN_EMAIL": ADMIN_EMAIL,
         "REPORTFLOW_ADMIN_PASSWORD": ADMIN_PASSWORD,
         "REPORTFLOW_ADMIN_TOKEN": ADMIN_TOKEN,
+        "LINK_SIGNING_KEY": LINK_SIGNING_KEY,
     }
 
 

@@ -4,13 +4,14 @@ import pytest
 from pydantic import ValidationError
 
 from services.api.settings import ApiSettings
+from tests.support.accounts import LINK_SIGNING_KEY
 
 STRONG_PASSWORD = "k3p-Wq9z-Tn4v-Lx"
 STRONG_TOKEN = "Zr8vN2qLw5XcT7mPb4YhK9sD3fGj6RaU"
 
 
 def _settings(**values: str) -> ApiSettings:
-    return ApiSettings(_env_file=None, **values)  # type: ignore[arg-type]
+    return ApiSettings(_env_file=None, **{"link_signing_key": LINK_SIGNING_KEY, **values})  # type: ignore[arg-type]
 
 
 def test_without_any_admin_setting_no_account_and_no_token_exist() -> None:

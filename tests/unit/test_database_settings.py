@@ -5,13 +5,16 @@ from pydantic import ValidationError
 
 from services.api.settings import ApiSettings
 from shared.settings import DatabaseSettings
+from tests.support.accounts import LINK_SIGNING_KEY
 
 RECORD_URL = "postgresql+asyncpg://reportflow:rec0rd-pw@db:5432/reportflow"
 SOURCE_URL = "postgres://reader:s0urce-pw@warehouse:5432/sales"
 
 
 def test_repr_str_and_model_dump_hide_both_passwords() -> None:
-    settings = ApiSettings(database_url=RECORD_URL, data_source_url=SOURCE_URL)
+    settings = ApiSettings(
+        database_url=RECORD_URL, data_source_url=SOURCE_URL, link_signing_key=LINK_SIGNING_KEY
+    )
     for shown in (repr(settings), str(settings), str(settings.model_dump())):
         assert "rec0rd-pw" not in shown
         assert "s0urce-pw" not in shown

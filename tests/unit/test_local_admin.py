@@ -7,6 +7,7 @@ from cryptography.fernet import Fernet
 
 from deploy.local_admin import ConfiguredAdmin, local_admin, local_channel_key, write_private
 from services.api.settings import ApiSettings
+from shared.settings import DownloadLinkSettings
 
 
 def test_the_generated_admin_is_accepted_by_the_api_kept_private_and_reused(
@@ -35,3 +36,19 @@ def test_make_run_keeps_one_generated_channel_key(tmp_path: Path) -> None:
     write_private(path, first)
     assert local_channel_key(path, configured) == first
     assert local_channel_key(path, ConfiguredAdmin(channel_secrets_key="configured")) == {}
+
+
+def test_make_run_generates_a_link_signing_key_the_services_accept_and_keeps_it(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "local-admin.env"
+    first = local_admin(path, with_admin=False)
+    assert set(first) == {"LINK_SIGNING_KEY"}
+    settings = DownloadLinkSettings(_env_file=None, link_signing_key=first["LINK_SIGNING_KEY"])
+    assert settings.signing_key == first["LINK_SIGNING_KEY"]
+    assert local_admin(path, with_admin=False) == first
+
+
+def test_a_configured_signing_key_is_not_overridden_by_the_file(tmp_path: Path) -> None:
+    path = tmp_path / "local-admin.env"
+    assert "LINK_SIGNING_KEY" not in local_admin(path, with_signing_key=False)

@@ -12,6 +12,7 @@ from services.notifier.decisions import (
 )
 from services.notifier.settings import NotifierSettings
 from shared.models import NotifyOn, RunStatus
+from tests.support.accounts import LINK_SIGNING_KEY
 
 POLICY = RetryPolicy(max_attempts=4, base_seconds=30.0, max_seconds=100.0)
 
@@ -57,11 +58,17 @@ def test_the_last_attempt_gives_up_even_when_transient() -> None:
 
 
 def test_the_smtp_password_never_shows_in_the_settings_repr() -> None:
-    settings = NotifierSettings(smtp_username="user", smtp_password="s3cret-pw")
+    settings = NotifierSettings(
+        smtp_username="user", smtp_password="s3cret-pw", link_signing_key=LINK_SIGNING_KEY
+    )
     assert "s3cret-pw" not in repr(settings)
     assert "s3cret-pw" not in str(settings.model_dump())
 
 
 def test_a_claim_timeout_shorter_than_a_send_is_refused() -> None:
     with pytest.raises(ValueError, match="NOTIFIER_CLAIM_TIMEOUT_SECONDS"):
-        NotifierSettings(smtp_timeout_seconds=30, notifier_claim_timeout_seconds=60)
+        NotifierSettings(
+            smtp_timeout_seconds=30,
+            notifier_claim_timeout_seconds=60,
+            link_signing_key=LINK_SIGNING_KEY,
+        )

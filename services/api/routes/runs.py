@@ -2,7 +2,8 @@
 
 import asyncio
 import uuid
-from typing import Annotated
+from datetime import UTC, datetime
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Response, status
 from fastapi.responses import FileResponse
@@ -21,7 +22,9 @@ from services.api.dependencies import (
 from services.api.errors import (
     REPORT_NOT_FOUND,
     RUN_NOT_FOUND,
+    BadLinkSignature,
     FieldError,
+    LinkExpired,
     NotFound,
     RunFileRemoved,
     RunHasNoFile,
@@ -32,7 +35,8 @@ from services.api.report_rules import checked_report_fields
 from services.api.run_views import integrity_headers, run_view
 from services.api.schemas import NotificationOut, ResendOut, ResendRequest, RunOut, RunRequest
 from services.api.settings import ApiSettings
-from shared.events import ResendRequested
+from shared.download_links import SIGNATURE_HEX_CHARS, LinkCheck, check_download_link
+from shared.events import ResendRequested, utc_now
 from shared.models import NotificationLog, ReportRun, RunStatus
 from shared.outbox import add_event
 from shared.output_files import output_media_type, stored_output_path
@@ -40,6 +44,8 @@ from shared.output_files import output_media_type, stored_output_path
 router = APIRouter(tags=["runs"])
 
 MAX_OFFSET = 1_000_000_000
+# 9999-12-31T23:59:59Z, the last moment a datetime can hold.
+LAST_UNIX_SECOND = 253_402_300_799
 
 
 @router.post(
@@ -132,17 +138,60 @@ async def list_run_notifications(run: RunDep, session: SessionDep) -> list[Notif
     return [NotificationOut.model_validate(row) for row in notifications]
 
 
+FILE_ANSWERS: dict[int | str, dict[str, Any]] = {
+    200: {"description": "The run's output file"},
+    **RUN_NOT_FOUND,
+    409: documented("The run has no file (not finished, or failed)"),
+}
+
+
 @router.get(
     "/api/runs/{run_id}/download",
     response_class=FileResponse,
     responses={
-        200: {"description": "The run's output file"},
-        **RUN_NOT_FOUND,
-        409: documented("The run has no file (not finished, or failed)"),
+        **FILE_ANSWERS,
         410: documented("The file expired (retention) or was removed from the output directory"),
     },
 )
 async def download_run_output(run: RunDep, settings: SettingsDep) -> FileResponse:
+    return await _output_file(run, settings)
+
+
+@router.get(
+    "/api/runs/{run_id}/signed-download",
+    response_class=FileResponse,
+    responses={
+        **FILE_ANSWERS,
+        403: documented("The signature does not match this run and expiry"),
+        410: documented("The link expired, or the file was removed from the output directory"),
+    },
+)
+async def download_by_signed_link(
+    run_id: uuid.UUID,
+    expires: Annotated[int, Query(ge=0, le=LAST_UNIX_SECOND, description="Unix seconds")],
+    signature: Annotated[
+        str, Query(min_length=SIGNATURE_HEX_CHARS, max_length=SIGNATURE_HEX_CHARS)
+    ],
+    session: SessionDep,
+    settings: SettingsDep,
+) -> FileResponse:
+    """The link in a run's mail: no account needed, only the signature it was mailed with,
+    until it expires (DOWNLOAD_LINK_TTL_HOURS after the mail was made)."""
+    match check_download_link(settings.signing_key, run_id, expires, signature, utc_now()):
+        case LinkCheck.BAD_SIGNATURE:
+            raise BadLinkSignature()
+        case LinkCheck.EXPIRED:
+            expired_at = datetime.fromtimestamp(expires, UTC).isoformat()
+            raise LinkExpired(
+                f"the download link expired at {expired_at}; ask for the report to be sent again"
+            )
+    run = await session.get(ReportRun, run_id)
+    if run is None:
+        raise NotFound("run", run_id)
+    return await _output_file(run, settings)
+
+
+async def _output_file(run: ReportRun, settings: ApiSettings) -> FileResponse:
     if run.status != RunStatus.SUCCESS or not run.output_path:
         raise RunHasNoFile(
             f"the run failed, so there is no file: {run.error_message}"

@@ -4,6 +4,10 @@ Byte-identical to `psql \\copy (...) TO ... CSV HEADER`, and as fast, since the 
 moves bytes.
 """
 
+from collections.abc import Callable, Coroutine
+from typing import Any
+
+from services.runner.exporters.limits import LimitExceeded
 from services.runner.exporters.output_file import OutputFile
 from services.runner.exporters.request import Written
 from services.runner.exporters.source import CheckedQuery
@@ -11,10 +15,32 @@ from services.runner.exporters.source import CheckedQuery
 
 async def write_csv_by_copy(query: CheckedQuery, output: OutputFile) -> Written:
     # The newline keeps a trailing `-- comment` from swallowing COPY's closing parenthesis.
+    # Bytes are checked as they stream (output.write); rows once COPY reports its count, which
+    # the bytes limit bounds meanwhile (every row is at least a line).
     status = await query.connection.copy_from_query(
-        f"{query.sql}\n", output=output.write, format="csv", header=True
+        f"{query.sql}\n", output=closing_on_limit(query, output.write), format="csv", header=True
     )
-    return Written(copy_row_count(status))
+    row_count = copy_row_count(status)
+    output.limits.check_rows(row_count)
+    return Written(row_count)
+
+
+Sink = Callable[[bytes], Coroutine[Any, Any, None]]
+
+
+def closing_on_limit(query: CheckedQuery, sink: Sink) -> Sink:
+    """`sink`, closing the connection when it raises LimitExceeded. A cancel request cannot stop
+    a server in the middle of sending one huge row, and asyncpg stops reading once the sink
+    failed, so the COPY would hang; a closed socket stops the server at once."""
+
+    async def write(chunk: bytes) -> None:
+        try:
+            await sink(chunk)
+        except LimitExceeded:
+            query.connection.terminate()
+            raise
+
+    return write
 
 
 def copy_row_count(status: str) -> int:

@@ -37,4 +37,5 @@ async def write_csv_by_cursor(
     async def write_batch(batch: list[Record]) -> None:
         await output.write(await asyncio.to_thread(_encoded_csv, batch, guarded))
 
-    return Written(await each_batch(await statement.cursor(), batch_rows, write_batch))
+    cursor = await statement.cursor()
+    return Written(await each_batch(cursor, batch_rows, write_batch, output.limits))

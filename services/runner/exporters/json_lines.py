@@ -11,7 +11,7 @@ import asyncio
 from asyncpg import Record
 
 from services.runner.exporters.batches import each_batch
-from services.runner.exporters.copy_csv import copy_row_count
+from services.runner.exporters.copy_csv import closing_on_limit, copy_row_count
 from services.runner.exporters.json_text import CopyTextLines, JsonFraming, json_lines_text
 from services.runner.exporters.output_file import OutputFile
 from services.runner.exporters.request import Written
@@ -29,11 +29,15 @@ async def write_json_by_copy(query: CheckedQuery, output: OutputFile, as_array: 
         await output.write(framing.lines(lines.feed(chunk)))
 
     status = await query.connection.copy_from_query(
-        query.as_subquery(ROW_AS_JSON), output=write_chunk, format="text"
+        query.as_subquery(ROW_AS_JSON),
+        output=closing_on_limit(query, write_chunk),
+        format="text",
     )
     lines.finish()
     await output.write(framing.end())
-    return Written(copy_row_count(status))
+    row_count = copy_row_count(status)
+    output.limits.check_rows(row_count)
+    return Written(row_count)
 
 
 def _json_lines(rows: list[str]) -> bytes:
@@ -55,6 +59,6 @@ async def write_json_by_cursor(
         lines = await asyncio.to_thread(_json_lines, [row[0] for row in batch])
         await output.write(framing.lines(lines))
 
-    row_count = await each_batch(cursor, batch_rows, write_batch)
+    row_count = await each_batch(cursor, batch_rows, write_batch, output.limits)
     await output.write(framing.end())
     return Written(row_count)

@@ -19,6 +19,8 @@ from typing import BinaryIO
 
 from isal.igzip import IGzipFile
 
+from services.runner.exporters.limits import NO_LIMITS, RunLimits
+
 FLUSH_BYTES = 1 << 20
 PUBLISHING_DIR = ".publishing"
 # ISA-L level 1: about the ratio of zlib's level 6 at ten times its speed (docs/export.md).
@@ -33,7 +35,7 @@ class _DigestingWriter:
         self.digest = hashlib.sha256()
         self.size = 0
 
-    def write(self, data: bytes) -> int:
+    def write(self, data: bytes | memoryview) -> int:
         self.digest.update(data)
         self.size += len(data)
         return self.raw.write(data)
@@ -43,13 +45,24 @@ class _DigestingWriter:
 
 
 class OutputFile:
-    def __init__(self, directory: Path, run_id: str, extension: str, compress: bool) -> None:
+    def __init__(
+        self,
+        directory: Path,
+        run_id: str,
+        extension: str,
+        compress: bool,
+        limits: RunLimits = NO_LIMITS,
+    ) -> None:
         # Unique per attempt: two claims of one run never write the same file.
         self.partial = directory / f".{run_id}.{secrets.token_hex(4)}.{extension}.part"
         self._directory = directory
         self._compress = compress
         self._pending: list[bytes] = []
         self._pending_size = 0
+        self.limits = limits
+        # Bytes handed to `write` (before compression), checked against MAX_RUN_BYTES as they
+        # arrive, so a runaway query stops within one chunk of the limit.
+        self.bytes_written = 0
         self._writer: _DigestingWriter | None = None
         self._stream: _DigestingWriter | IGzipFile | None = None
 
@@ -71,21 +84,31 @@ class OutputFile:
             )
 
     async def write(self, data: bytes) -> None:
+        self.bytes_written += len(data)
+        self.limits.check_bytes(self.bytes_written)
         self._pending.append(data)
         self._pending_size += len(data)
         if self._pending_size >= FLUSH_BYTES:
-            await self._flush()
+            await self._flush(whole_blocks_only=True)
 
-    async def _flush(self) -> None:
-        if self._pending:
-            data = b"".join(self._pending)
-            self._pending.clear()
-            self._pending_size = 0
-            await asyncio.to_thread(self._write_now, data)
+    async def _flush(self, whole_blocks_only: bool = False) -> None:
+        """Writes what is pending, in blocks of exactly FLUSH_BYTES (the rest waits, unless
+        this is the last flush): ISA-L's output depends on how its input is cut, and the chunks
+        the database sends vary from run to run, so only fixed cuts give the same bytes."""
+        if not self._pending:
+            return
+        data = b"".join(self._pending)
+        cut = len(data) - len(data) % FLUSH_BYTES if whole_blocks_only else len(data)
+        rest = data[cut:]
+        self._pending = [rest] if rest else []
+        self._pending_size = len(rest)
+        if cut:
+            await asyncio.to_thread(self._write_now, memoryview(data)[:cut])
 
-    def _write_now(self, data: bytes) -> None:
+    def _write_now(self, data: memoryview) -> None:
         assert self._stream is not None
-        self._stream.write(data)
+        for start in range(0, len(data), FLUSH_BYTES):
+            self._stream.write(data[start : start + FLUSH_BYTES])
 
     async def close(self) -> tuple[int, str]:
         """Flushes and closes the file; (size on disk, SHA-256 hex of its bytes)."""
@@ -99,6 +122,12 @@ class OutputFile:
             self._stream.close()
         self._writer.raw.close()
         return self._writer.size, self._writer.digest.hexdigest()
+
+    async def check_written_file(self) -> None:
+        """For a file another library writes at `partial` (XLSX): its size so far against
+        MAX_RUN_BYTES."""
+        size = await asyncio.to_thread(_size_of, self.partial)
+        self.limits.check_bytes(size)
 
     async def seal_written_file(self) -> tuple[int, str]:
         """For a file another library wrote at `partial` (XLSX): its size and SHA-256."""
@@ -164,6 +193,13 @@ def _links_to(directory: Path, target: os.stat_result) -> list[Path]:
         for path in directory.iterdir()
         if path.is_file() and os.path.samestat(path.stat(), target)
     ]
+
+
+def _size_of(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except FileNotFoundError:
+        return 0
 
 
 def _digest_of(path: Path) -> tuple[int, str]:

@@ -24,6 +24,9 @@ class ExportRequest:
     # (setting, value) pairs set in the export's transaction before `sql_query` runs: the
     # report's parameters, which the SQL reads with current_setting (never as SQL text).
     parameter_settings: tuple[tuple[str, str], ...] = ()
+    # This run's statement timeout (the report's timeout_seconds, capped); None: the
+    # exporter's default.
+    timeout_seconds: float | None = None
 
 
 @dataclass(frozen=True)

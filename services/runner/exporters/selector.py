@@ -6,6 +6,7 @@ from pathlib import Path
 from services.runner.exporters.copy_csv import write_csv_by_copy
 from services.runner.exporters.cursor_csv import write_csv_by_cursor
 from services.runner.exporters.json_lines import write_json_by_copy, write_json_by_cursor
+from services.runner.exporters.limits import NO_LIMITS, RunLimits
 from services.runner.exporters.output_file import OutputFile
 from services.runner.exporters.request import ExportFailed, ExportRequest, ExportResult, Written
 from services.runner.exporters.source import CheckedQuery, checked_query
@@ -44,12 +45,15 @@ class Exporter:
         statement_timeout: float,
         csv_engine: CsvEngine = CsvEngine.COPY,
         batch_rows: int = 2_000,
+        limits: RunLimits = NO_LIMITS,
     ) -> None:
+        """`statement_timeout`: for a request that does not bring its own."""
         self._dsn = data_source_dsn
         self._output_dir = output_dir
-        self._timeout_ms = int(statement_timeout * 1000)
+        self._default_timeout = statement_timeout
         self._csv_engine = csv_engine
         self._batch_rows = batch_rows
+        self._limits = limits
 
     async def export(self, request: ExportRequest) -> ExportResult:
         # The API refuses such a report, but a row written past it must fail, not be mislabelled.
@@ -58,12 +62,13 @@ class Exporter:
             raise ExportFailed(problem)
         extension = file_extension(request.output_format, request.compression)
         compress = request.compression == Compression.GZIP
-        output = OutputFile(self._output_dir, request.run_id, extension, compress)
+        output = OutputFile(self._output_dir, request.run_id, extension, compress, self._limits)
+        timeout_ms = int((request.timeout_seconds or self._default_timeout) * 1000)
         try:
             streamed = request.output_format != OutputFormat.XLSX  # XlsxBook writes its own zip
             await output.open(streamed)
             async with checked_query(
-                self._dsn, request.sql_query, self._timeout_ms, request.parameter_settings
+                self._dsn, request.sql_query, timeout_ms, request.parameter_settings
             ) as query:
                 written = await self._write(query, request, output)
             size, sha256 = await (output.close() if streamed else output.seal_written_file())

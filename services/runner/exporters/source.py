@@ -11,6 +11,7 @@ from typing import Any
 
 import asyncpg
 
+from services.runner.exporters.limits import LimitExceeded
 from services.runner.exporters.request import ExportFailed
 from shared.report_parameters.references import SET_PARAMETER
 from shared.sql_guard import InvalidReportSql, check_single_statement
@@ -34,6 +35,25 @@ class CheckedQuery:
         The newlines keep a trailing `-- comment` from swallowing the closing parenthesis.
         """
         return f"SELECT {select_list} FROM (\n{self.sql}\n) AS q"
+
+
+def _cancelled(error: asyncpg.QueryCanceledError, statement_timeout_ms: int) -> str:
+    if "statement timeout" not in str(error):
+        return str(error)  # cancelled by someone else (pg_cancel_backend)
+    return (
+        f"the query ran past its timeout of {statement_timeout_ms / 1000:g} s (the report's "
+        f"timeout_seconds, or STATEMENT_TIMEOUT_SECONDS; the data source role's own if "
+        f"shorter) and was cancelled: {error}"
+    )
+
+
+def _limit_behind(error: BaseException) -> LimitExceeded | None:
+    """The limit that closed the connection (copy_csv.closing_on_limit), when that is why the
+    COPY and the rollback after it failed."""
+    cause = error.__context__
+    while cause is not None and not isinstance(cause, LimitExceeded):
+        cause = cause.__context__
+    return cause
 
 
 @asynccontextmanager
@@ -66,9 +86,14 @@ async def checked_query(
             yield CheckedQuery(connection, statement)
     except InvalidReportSql as error:
         raise ExportFailed(str(error)) from error
+    except asyncpg.QueryCanceledError as error:
+        raise ExportFailed(_cancelled(error, statement_timeout_ms)) from error
     except asyncpg.PostgresError as error:
         raise ExportFailed(str(error)) from error
     except asyncpg.InterfaceError as error:  # e.g. the server closed the connection mid-COPY
+        limit = _limit_behind(error)
+        if limit is not None:
+            raise limit from None
         raise ExportFailed(f"lost the connection to the data source: {error}") from error
     finally:
         await connection.close()

@@ -35,10 +35,12 @@ async def write_xlsx(
     async def write_batch(batch: list[Any]) -> None:  # Records, which XlsxBook reads by index
         rows = batch if guarded is None else guarded_rows(batch, guarded)
         await asyncio.to_thread(book.write_rows, rows)
+        await output.check_written_file()
 
     try:
-        await each_batch(await statement.cursor(), batch_rows, write_batch)
+        await each_batch(await statement.cursor(), batch_rows, write_batch, output.limits)
         await asyncio.to_thread(book.close)
+        await output.check_written_file()  # the zip is written out as it is closed
     except BaseException:
         await asyncio.to_thread(book.discard)
         raise

@@ -94,6 +94,10 @@ CASES = [
     Case("GET", "/api/runs/{run}/notifications", 200),
     # The run is the admin's (editors own none of it) and failed: it has no file to resend.
     Case("POST", "/api/runs/{run}/resend", 409, NOT_ADMIN),
+    # No account counts, signed in or not: only the link's own signature (this one is wrong).
+    Case(
+        "GET", f"/api/runs/{{run}}/signed-download?expires=1&signature={'0' * 64}", 403, open=True
+    ),
     Case("GET", "/api/schedule/preview?cron=0+7+*+*+*", 200),
     Case("GET", "/api/timezones", 200),
     Case("POST", "/api/sql/check", 200, VIEWER, body=lambda: {"sql_query": "SELECT 1 AS one"}),

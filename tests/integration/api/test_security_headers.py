@@ -1,11 +1,14 @@
-"""Security headers on every answer; the docs pages load only this origin's vendored assets,
-with a nonce for their inline scripts."""
+"""Security headers on every answer (unknown paths and the catch-all 500 included); the docs
+pages load only this origin's vendored assets, with a nonce for their inline scripts."""
 
 import re
+from collections.abc import AsyncIterator
 
 import httpx
 import pytest
 
+from services.api.app import create_app
+from services.api.settings import ApiSettings
 from tests.support.reports import report_body
 
 EXPECTED_HEADERS = {
@@ -91,3 +94,44 @@ async def test_inline_scripts_run_only_with_the_answers_own_nonce(
         assert all(f'nonce="{nonce}"' in attributes for attributes in inline_scripts)
         nonces.append(nonce)
     assert nonces[0] != nonces[1]
+
+
+@pytest.fixture
+async def crashing_client(api_settings: ApiSettings) -> AsyncIterator[httpx.AsyncClient]:
+    """The app with one extra route that fails with an error no handler expects."""
+    app = create_app(api_settings)
+
+    @app.get("/crash")
+    async def crash() -> None:
+        raise RuntimeError("an error no handler expects")
+
+    transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
+    async with (
+        app.router.lifespan_context(app),
+        httpx.AsyncClient(transport=transport, base_url="http://reportflow.test") as client,
+    ):
+        yield client
+
+
+async def test_the_catch_all_500_carries_them_too(crashing_client: httpx.AsyncClient) -> None:
+    response = await crashing_client.get("/crash")
+    assert response.status_code == 500
+    assert response.json() == {"detail": "internal error; the API log has the details"}
+    _assert_secured(response)
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "status"),
+    [
+        ("GET", "/no/such/route", 404),
+        ("POST", "/api/no-such-route", 404),
+        ("GET", "/static/no-such-asset.js", 404),
+        ("PATCH", "/api/reports", 405),
+    ],
+)
+async def test_unknown_paths_and_methods_carry_them_too(
+    client: httpx.AsyncClient, method: str, path: str, status: int
+) -> None:
+    response = await client.request(method, path)
+    assert response.status_code == status
+    _assert_secured(response)

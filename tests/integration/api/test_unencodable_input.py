@@ -124,3 +124,11 @@ async def test_utf8_encoded_surrogates_in_a_query_never_reach_the_database(
 async def test_a_path_parameter_is_named(client: httpx.AsyncClient) -> None:
     response = await client.get("/api/reports/%00")
     assert _loc(response) == ["path", "report_id"]
+
+
+async def test_a_body_that_is_not_utf8_is_a_422_naming_the_body(client: httpx.AsyncClient) -> None:
+    response = await client.post(
+        "/api/reports", content=b"\xff\x15>\xfe", headers={"content-type": "application/json"}
+    )
+    assert response.status_code == 422
+    assert response.json()["detail"][0]["loc"] == ["body"]

@@ -3,6 +3,8 @@
 import asyncio
 import dataclasses
 import gzip
+import html as html_module
+import re
 import uuid
 from collections.abc import Awaitable, Callable
 from email.message import EmailMessage
@@ -10,6 +12,7 @@ from pathlib import Path
 
 import asyncpg
 
+from services.api.settings import ApiSettings
 from shared.events import RunCompleted
 from shared.models import NotifyOn, RunStatus
 from tests.integration.notifier.conftest import (
@@ -21,6 +24,7 @@ from tests.integration.notifier.conftest import (
     wait_for_final_rows,
     wait_until,
 )
+from tests.support.api import api_client
 from tests.support.smtp_server import SmtpServer
 
 Publish = Callable[[RunCompleted], Awaitable[None]]
@@ -59,7 +63,7 @@ async def test_each_recipient_gets_one_mail_with_both_parts_and_the_file(
         assert message["To"] == recipient
         assert message["Subject"] == f"[ReportFlow] {run.report_name} — SUCCESS (150 rows)"
         text, html = _parts(message)
-        download = f"{PUBLIC_BASE_URL}/api/runs/{run.run_id}/download"
+        download = f"{PUBLIC_BASE_URL}/api/runs/{run.run_id}/signed-download?expires="
         for part in (text, html):
             assert run.report_name in part
             assert "Sales of the week, by region" in part
@@ -93,10 +97,15 @@ async def test_every_run_gets_its_log_line(
     assert smtp.mails(succeeded.run_id) == smtp.mails(failed.run_id) == []
 
 
-async def test_a_file_over_the_limit_is_linked_not_attached(
-    smtp: SmtpServer, arrange_run: ArrangeRun, publish: Publish, db: asyncpg.Connection
+async def test_a_file_over_the_limit_is_linked_and_the_link_works_without_an_account(
+    smtp: SmtpServer,
+    arrange_run: ArrangeRun,
+    publish: Publish,
+    db: asyncpg.Connection,
+    api_settings: ApiSettings,
 ) -> None:
-    run = await arrange_run(["ana@example.com"], output=b"x" * (MAX_ATTACHMENT_BYTES + 1))
+    content = b"x" * (MAX_ATTACHMENT_BYTES + 1)
+    run = await arrange_run(["ana@example.com"], output=content)
 
     await publish(run.completed())
 
@@ -105,7 +114,13 @@ async def test_a_file_over_the_limit_is_linked_not_attached(
     assert _attachments(mail.message) == []
     text, html = _parts(mail.message)
     assert "larger than the attachment limit" in text
-    assert f"{PUBLIC_BASE_URL}/api/runs/{run.run_id}/download" in html
+    (link,) = re.findall(r"^Download: (\S+)\s*$", text, re.MULTILINE)
+    assert link.startswith(f"{PUBLIC_BASE_URL}/api/runs/{run.run_id}/signed-download?")
+    assert html_module.escape(link, quote=True) in html
+    async with api_client(api_settings, as_admin=False) as recipient:
+        download = await recipient.get(link.removeprefix(PUBLIC_BASE_URL))
+    assert download.status_code == 200, download.text
+    assert download.content == content
 
 
 async def test_the_file_is_found_in_output_dir_whatever_directory_was_recorded(
