@@ -19,7 +19,7 @@ from services.api.authentication import Caller, authenticate, bearer_token
 from services.api.dependencies import SessionDep, SessionMakerDep, SettingsDep
 from services.api.errors import Forbidden, Unauthenticated
 from services.api.settings import ApiSettings
-from shared.models import Report, Role
+from shared.models import Report, ReportRun, Role
 
 
 class Scope(StrEnum):
@@ -28,6 +28,7 @@ class Scope(StrEnum):
     ANY = "any"
     OWN_REPORT = "own report"  # the report in the path is the caller's
     OWN_ACCOUNT = "own account"  # the user in the path is the caller
+    OWN_RUN = "own run"  # the run in the path is of a report the caller owns
 
 
 class Gate(StrEnum):
@@ -46,6 +47,7 @@ class Rule:
 EVERYONE = Rule(Gate.ACCOUNT, frozenset(Role))
 WRITERS = Rule(Gate.ACCOUNT, frozenset({Role.ADMIN, Role.EDITOR}))
 OWNERS = Rule(Gate.ACCOUNT, frozenset({Role.ADMIN, Role.EDITOR}), Scope.OWN_REPORT)
+RUN_OWNERS = Rule(Gate.ACCOUNT, frozenset({Role.ADMIN, Role.EDITOR}), Scope.OWN_RUN)
 ADMINS = Rule(Gate.ACCOUNT, frozenset({Role.ADMIN}))
 SELF = Rule(Gate.ACCOUNT, frozenset(Role), Scope.OWN_ACCOUNT)
 OPEN = Rule(Gate.OPEN)
@@ -71,6 +73,7 @@ RULES: dict[tuple[str, str], Rule] = {
     ("GET", "/api/runs/{run_id}"): EVERYONE,
     ("GET", "/api/runs/{run_id}/download"): EVERYONE,
     ("GET", "/api/runs/{run_id}/notifications"): EVERYONE,
+    ("POST", "/api/runs/{run_id}/cancel"): RUN_OWNERS,
     ("GET", "/api/schedule/preview"): EVERYONE,
     ("POST", "/api/users"): ADMINS,
     ("GET", "/api/users"): ADMINS,
@@ -169,6 +172,14 @@ async def _check_scope(scope: Scope, request: Request, session: SessionDep, call
         report = await session.get(Report, report_id)
         if report is not None and report.owner_id != caller.user_id:
             raise Forbidden("an editor may change only the reports they own")
+    elif scope == Scope.OWN_RUN:
+        run_id = _path_uuid(request, "run_id")
+        if run_id is None:
+            return  # not a UUID: the route answers 422
+        run = await session.get(ReportRun, run_id)
+        report = None if run is None else await session.get(Report, run.report_id)
+        if report is not None and report.owner_id != caller.user_id:
+            raise Forbidden("an editor may act only on runs of the reports they own")
 
 
 def _path_uuid(request: Request, name: str) -> uuid.UUID | None:

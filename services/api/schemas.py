@@ -8,11 +8,14 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_vali
 
 from shared.cron import InvalidSchedule, validate_cron, validate_timezone
 from shared.models import (
+    MAX_RETRIES_CAP,
+    MAX_RETRY_DELAY_SECONDS,
     Compression,
     NotificationChannel,
     NotificationStatus,
     NotifyOn,
     OutputFormat,
+    Overlap,
     RunStatus,
     RunTrigger,
 )
@@ -78,6 +81,13 @@ class ReportCreate(_ReportFields):
     # On: text cells starting with = + - @ tab or CR get a leading ' (CSV and XLSX), so a
     # spreadsheet shows them instead of evaluating them. Off: CSV is byte-identical to psql's.
     csv_formula_guard: bool = False
+    # Transient failures (connection lost, deadlock, lock timeout, data source down) are tried
+    # again up to max_retries times, the first after retry_delay_seconds, then doubling.
+    max_retries: int = Field(default=0, ge=0, le=MAX_RETRIES_CAP)
+    retry_delay_seconds: int = Field(default=60, ge=1, le=MAX_RETRY_DELAY_SECONDS)
+    # A scheduled run while the previous run is RUNNING: skip (recorded SKIPPED), queue (waits
+    # until it ended) or allow. Manual runs always run.
+    overlap: Overlap = Overlap.SKIP
 
 
 class ReportUpdate(_ReportFields):
@@ -94,6 +104,9 @@ class ReportUpdate(_ReportFields):
     recipients: list[Recipient] | None = None
     notify_on: NotifyOn | None = None
     csv_formula_guard: bool | None = None
+    max_retries: int | None = Field(default=None, ge=0, le=MAX_RETRIES_CAP)
+    retry_delay_seconds: int | None = Field(default=None, ge=1, le=MAX_RETRY_DELAY_SECONDS)
+    overlap: Overlap | None = None
     # Admins only: hand the report to another active editor or admin.
     owner_id: uuid.UUID | None = None
 
@@ -123,6 +136,9 @@ class ReportOut(BaseModel):
     recipients: list[str]
     notify_on: NotifyOn
     csv_formula_guard: bool
+    max_retries: int
+    retry_delay_seconds: int
+    overlap: Overlap
     owner_id: uuid.UUID | None
     # The owner's e-mail; null only for a report no admin has adopted yet.
     owner_email: str | None = None
@@ -130,6 +146,15 @@ class ReportOut(BaseModel):
     updated_at: datetime
     next_run_at: datetime | None = None
     last_run: LastRun | None = None
+
+
+class AttemptOut(BaseModel):
+    """One attempt of a run: retries of transient failures and lease recoveries alike."""
+
+    number: int
+    started_at: datetime
+    finished_at: datetime | None
+    error: str | None
 
 
 class RunOut(BaseModel):
@@ -152,6 +177,14 @@ class RunOut(BaseModel):
     # What the user should know about a successful run, e.g. an XLSX continued on more sheets.
     notes: str | None
     attempt: int
+    # While RUNNING, renewed every few seconds: rows_exported is approximate (lines of output
+    # so far) and bytes_written counts output before compression; once finished they are the
+    # exact row_count and byte_size.
+    rows_exported: int | None
+    bytes_written: int | None
+    attempts: list[AttemptOut]
+    # When a cancel was asked (POST /api/runs/{id}/cancel); the run ends CANCELLED shortly.
+    cancel_requested_at: datetime | None
     download_url: str | None = None
 
 

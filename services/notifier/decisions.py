@@ -2,10 +2,11 @@
 
 from dataclasses import dataclass
 
-from shared.models import FINISHED_STATUSES, NotifyOn, RunStatus
+from shared.models import MAILED_STATUSES, NotifyOn, RunStatus
 
+# CANCELLED and SKIPPED runs are never mailed, whatever notify_on says: somebody chose them.
 _WANTED: dict[NotifyOn, frozenset[RunStatus]] = {
-    NotifyOn.ALWAYS: frozenset(FINISHED_STATUSES),
+    NotifyOn.ALWAYS: frozenset(MAILED_STATUSES),
     NotifyOn.SUCCESS: frozenset({RunStatus.SUCCESS}),
     NotifyOn.FAILURE: frozenset({RunStatus.FAILED}),
     NotifyOn.NEVER: frozenset(),

@@ -33,7 +33,7 @@ from services.notifier.settings import NotifierSettings
 from shared.event_publisher import EventPublisher
 from shared.events import Event, NotificationDeferred, RunCompleted
 from shared.messaging import PermanentFailure
-from shared.models import NotificationStatus
+from shared.models import MAILED_STATUSES, NotificationStatus
 from shared.output_files import stored_output_path
 from shared.topology import delay_routing_key
 
@@ -135,7 +135,11 @@ class Notifier:
         """Records one row per distinct recipient; returns those to mail now."""
         recipients = list(dict.fromkeys(address.strip() for address in run.recipients))
         if not should_mail(run.notify_on, run.status):
-            reason = f"notify_on is {run.notify_on} and the run is {run.status}"
+            reason = (
+                f"notify_on is {run.notify_on} and the run is {run.status}"
+                if run.status in MAILED_STATUSES
+                else f"a {run.status} run is never mailed"
+            )
             await records.add_emails(
                 session, run.run_id, recipients, NotificationStatus.SKIPPED, reason
             )

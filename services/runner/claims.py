@@ -1,8 +1,9 @@
-"""The runner's state changes on report_runs: claim, renew, finish, hand back, recover.
+"""The runner's state changes on report_runs: claim, renew, finish, retry, hand back, recover.
 
 Each one is a conditional UPDATE, so a redelivered or duplicated message cannot run a report
 twice, and a runner that lost its lease cannot overwrite the outcome of the one that took over:
-every change after the claim is fenced on the claim itself (run, worker and attempt).
+every change after the claim is fenced on the claim itself (run, worker and attempt). Each
+attempt is listed in the run's `attempts` (opened at the claim, closed with its error).
 """
 
 import uuid
@@ -10,7 +11,18 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import Enum
 
-from sqlalchemy import ColumnElement, any_, func, select, update
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    any_,
+    cast,
+    func,
+    literal,
+    literal_column,
+    select,
+    update,
+)
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.runner.owner_check import owner_refusal
@@ -19,9 +31,11 @@ from shared.models import (
     FINISHED_STATUSES,
     Compression,
     OutputFormat,
+    Overlap,
     Report,
     ReportRun,
     RunStatus,
+    RunTrigger,
     User,
 )
 from shared.outbox import add_event
@@ -35,6 +49,19 @@ class Claim:
     run_id: uuid.UUID
     worker_id: str | None
     attempt: int
+
+
+class NotClaimed(Enum):
+    NOT_DUE = "not QUEUED, or not due yet"
+    SKIPPED = "skipped: the report's previous run is still running"
+    WAITING = "waiting for the report's previous run to end"
+
+
+class Renewal(Enum):
+    CURRENT = "current"
+    CANCEL_REQUESTED = "cancel requested"
+    # The claim is no longer current: its lease expired and the run was taken over.
+    LOST = "lost"
 
 
 class FinishResult(Enum):
@@ -56,6 +83,9 @@ class ClaimedRun:
     compression: Compression
     worker_id: str
     csv_formula_guard: bool = False
+    max_retries: int = 0
+    retry_delay_seconds: int = 60
+    retries: int = 0
     # Set when the report may not run any more (services.runner.owner_check): the run is
     # recorded as FAILED with this reason instead of exported.
     refusal: str | None = None
@@ -74,32 +104,89 @@ class RunOutcome:
     error_message: str | None = None
     sha256: str | None = None
     notes: str | None = None
+    # A FAILED outcome whose cause may be gone at a later attempt (services.runner.retry_policy).
+    transient: bool = False
+
+
+CANCELLED = RunOutcome(RunStatus.CANCELLED, error_message="cancelled on request")
+# pg_advisory_xact_lock(class, key) class of the overlap decision: one report's claims are
+# decided one at a time, so two runners cannot both see "nothing else is RUNNING".
+OVERLAP_LOCK_CLASS = 0x52464F56
 
 
 def _lease_until(lease_seconds: float) -> ColumnElement[datetime]:
     return func.now() + timedelta(seconds=lease_seconds)
 
 
+def _due() -> ColumnElement[bool]:
+    """QUEUED, not cancelled, and not held back (a retry's delay, an overlap wait)."""
+    return (
+        (ReportRun.status == RunStatus.QUEUED)
+        & ReportRun.cancel_requested_at.is_(None)
+        & (ReportRun.not_before.is_(None) | (ReportRun.not_before <= func.now()))
+    )
+
+
 async def claim_run(
-    session: AsyncSession, run_id: uuid.UUID, worker_id: str, lease_seconds: float
-) -> ClaimedRun | None:
-    """QUEUED → RUNNING for this worker; None when the run is not (or no longer) QUEUED."""
+    session: AsyncSession,
+    run_id: uuid.UUID,
+    worker_id: str,
+    lease_seconds: float,
+    overlap_wait_seconds: float = 5.0,
+) -> ClaimedRun | NotClaimed:
+    """QUEUED → RUNNING for this worker, unless the run is not due or its report's overlap rule
+    says a scheduled run waits for (`queue`) or gives way to (`skip`) a run still RUNNING."""
+    candidate = (
+        await session.execute(
+            select(ReportRun.report_id, ReportRun.trigger, Report.overlap)
+            .join(Report, Report.id == ReportRun.report_id)
+            .where(ReportRun.id == run_id, _due())
+        )
+    ).one_or_none()
+    if candidate is None:
+        return NotClaimed.NOT_DUE
+    await session.execute(
+        select(
+            func.pg_advisory_xact_lock(OVERLAP_LOCK_CLASS, func.hashtext(str(candidate.report_id)))
+        )
+    )
+    if candidate.trigger == RunTrigger.SCHEDULE and candidate.overlap != Overlap.ALLOW:
+        previous = await session.scalar(
+            select(ReportRun.id)
+            .where(
+                ReportRun.report_id == candidate.report_id,
+                ReportRun.status == RunStatus.RUNNING,
+                ReportRun.id != run_id,
+            )
+            .limit(1)
+        )
+        if previous is not None:
+            if candidate.overlap == Overlap.SKIP:
+                return await _skip(session, run_id, previous)
+            await _hold_back(session, run_id, overlap_wait_seconds)
+            return NotClaimed.WAITING
     run = (
         await session.execute(
             update(ReportRun)
-            .where(ReportRun.id == run_id, ReportRun.status == RunStatus.QUEUED)
+            .where(ReportRun.id == run_id, _due())
             .values(
                 status=RunStatus.RUNNING,
                 started_at=func.now(),
                 attempt=ReportRun.attempt + 1,
                 worker_id=worker_id,
                 lease_expires_at=_lease_until(lease_seconds),
+                not_before=None,
+                rows_exported=0,
+                bytes_written=0,
+                attempts=ReportRun.attempts.op("||")(_new_attempt()),
             )
-            .returning(ReportRun.report_id, ReportRun.started_at, ReportRun.attempt)
+            .returning(
+                ReportRun.report_id, ReportRun.started_at, ReportRun.attempt, ReportRun.retries
+            )
         )
     ).one_or_none()
     if run is None:
-        return None
+        return NotClaimed.NOT_DUE
     report = (
         await session.execute(
             select(
@@ -108,6 +195,8 @@ async def claim_run(
                 Report.output_format,
                 Report.compression,
                 Report.csv_formula_guard,
+                Report.max_retries,
+                Report.retry_delay_seconds,
                 User.email.label("owner_email"),
                 User.role.label("owner_role"),
                 User.is_active.label("owner_active"),
@@ -127,19 +216,86 @@ async def claim_run(
         report.compression,
         worker_id,
         csv_formula_guard=report.csv_formula_guard,
+        max_retries=report.max_retries,
+        retry_delay_seconds=report.retry_delay_seconds,
+        retries=run.retries,
         refusal=owner_refusal(report.owner_email, report.owner_role, report.owner_active),
     )
 
 
-async def renew_lease(session: AsyncSession, claim: Claim, lease_seconds: float) -> bool:
-    """False when the claim is no longer current (its lease expired and the run was taken over)."""
-    result = await session.execute(
+async def _skip(session: AsyncSession, run_id: uuid.UUID, previous: uuid.UUID) -> NotClaimed:
+    """QUEUED → SKIPPED with the reason, and its run.completed (the notifier logs it)."""
+    reason = f"skipped: the report's previous run {previous} was still running (overlap: skip)"
+    outcome = RunOutcome(RunStatus.SKIPPED, error_message=reason)
+    report_id = (
+        await session.scalars(
+            update(ReportRun)
+            .where(ReportRun.id == run_id, _due())
+            .values(status=RunStatus.SKIPPED, finished_at=func.now(), error_message=reason)
+            .returning(ReportRun.report_id)
+        )
+    ).one_or_none()
+    if report_id is None:
+        return NotClaimed.NOT_DUE
+    add_event(session, _announcing(run_id, report_id, outcome))
+    return NotClaimed.SKIPPED
+
+
+async def _hold_back(session: AsyncSession, run_id: uuid.UUID, seconds: float) -> None:
+    """The run stays QUEUED; `request_due_runs` asks for it again once `seconds` passed."""
+    await session.execute(
         update(ReportRun)
-        .where(_current(claim))
-        .values(lease_expires_at=_lease_until(lease_seconds))
-        .returning(ReportRun.id)
+        .where(ReportRun.id == run_id, _due())
+        .values(not_before=func.now() + timedelta(seconds=seconds))
     )
-    return result.one_or_none() is not None
+
+
+def _new_attempt() -> ColumnElement[object]:
+    return func.jsonb_build_array(
+        func.jsonb_build_object(
+            "number",
+            ReportRun.attempt + 1,
+            "started_at",
+            func.now(),
+            "finished_at",
+            None,
+            "error",
+            None,
+        )
+    )
+
+
+def _closed_attempts(error: str | None) -> ColumnElement[object]:
+    """`attempts` with its last (open) entry given its end and error."""
+    last = func.coalesce(ReportRun.attempts.op("->")(-1), cast(literal("{}"), JSONB))
+    closed = last.op("||")(func.jsonb_build_object("finished_at", func.now(), "error", error))
+    return func.jsonb_set(ReportRun.attempts, literal_column("'{-1}'::text[]"), closed)
+
+
+async def renew_lease(
+    session: AsyncSession,
+    claim: Claim,
+    lease_seconds: float,
+    rows_exported: int | None = None,
+    bytes_written: int | None = None,
+) -> Renewal:
+    """Renews the lease and records the progress so far; says whether a cancel was asked."""
+    progress = {}
+    if rows_exported is not None:
+        progress["rows_exported"] = rows_exported
+    if bytes_written is not None:
+        progress["bytes_written"] = bytes_written
+    cancel_requested_at = (
+        await session.execute(
+            update(ReportRun)
+            .where(_current(claim))
+            .values(lease_expires_at=_lease_until(lease_seconds), **progress)
+            .returning(ReportRun.cancel_requested_at)
+        )
+    ).one_or_none()
+    if cancel_requested_at is None:
+        return Renewal.LOST
+    return Renewal.CURRENT if cancel_requested_at[0] is None else Renewal.CANCEL_REQUESTED
 
 
 def _current(claim: Claim) -> ColumnElement[bool]:
@@ -167,6 +323,11 @@ async def finish_run(session: AsyncSession, claim: Claim, outcome: RunOutcome) -
                 sha256=outcome.sha256,
                 notes=outcome.notes,
                 lease_expires_at=None,
+                rows_exported=outcome.row_count,
+                bytes_written=outcome.byte_size,
+                attempts=_closed_attempts(
+                    None if outcome.status == RunStatus.SUCCESS else outcome.error_message
+                ),
             )
             .returning(ReportRun.report_id)
         )
@@ -190,25 +351,52 @@ def _announcing(run_id: uuid.UUID, report_id: uuid.UUID, outcome: RunOutcome) ->
     return RunCompleted(run_id=run_id, report_id=report_id, status=outcome.status)
 
 
-async def hand_back(session: AsyncSession, claim: Claim) -> None:
-    """RUNNING → QUEUED with a new request, for a run this worker stops before it finished;
-    nothing when the claim is no longer current."""
-    await _requeue(session, _current(claim))
-
-
-async def _requeue(session: AsyncSession, condition: ColumnElement[bool]) -> int:
-    """The runs matching `condition` back to QUEUED, each with a new run.requested, in one
-    statement; returns how many."""
-    requeued = (
+async def retry_later(
+    session: AsyncSession, claim: Claim, error: str | None, delay_seconds: float
+) -> bool:
+    """RUNNING → QUEUED for a further attempt after `delay_seconds` (asked for again by
+    `request_due_runs`); False when the claim is not current or a cancel was asked meanwhile."""
+    retried = (
         await session.execute(
             update(ReportRun)
-            .where(condition)
+            .where(_current(claim), ReportRun.cancel_requested_at.is_(None))
             .values(
                 status=RunStatus.QUEUED,
                 worker_id=None,
                 lease_expires_at=None,
                 started_at=None,
+                not_before=func.now() + timedelta(seconds=delay_seconds),
+                retries=ReportRun.retries + 1,
+                attempts=_closed_attempts(error),
+            )
+            .returning(ReportRun.id)
+        )
+    ).one_or_none()
+    return retried is not None
+
+
+async def hand_back(session: AsyncSession, claim: Claim) -> None:
+    """RUNNING → QUEUED with a new request, for a run this worker stops before it finished
+    (CANCELLED instead when a cancel was asked); nothing when the claim is no longer current."""
+    if await _requeue(session, _current(claim), "handed back: the runner was stopping") == 0:
+        await finish_run(session, claim, CANCELLED)
+
+
+async def _requeue(session: AsyncSession, condition: ColumnElement[bool], error: str) -> int:
+    """The runs matching `condition` and not being cancelled back to QUEUED, each with a new
+    run.requested, in one statement; returns how many."""
+    requeued = (
+        await session.execute(
+            update(ReportRun)
+            .where(condition, ReportRun.cancel_requested_at.is_(None))
+            .values(
+                status=RunStatus.QUEUED,
+                worker_id=None,
+                lease_expires_at=None,
+                started_at=None,
+                not_before=None,
                 requested_at=func.now(),
+                attempts=_closed_attempts(error),
             )
             .returning(ReportRun.id, ReportRun.report_id)
         )
@@ -225,7 +413,13 @@ async def recover_expired_leases(session: AsyncSession, max_attempts: int) -> tu
     """Runs whose runner died: queued again, or FAILED after max_attempts. (requeued, failed)."""
     expired = (
         await session.execute(
-            select(ReportRun.id, ReportRun.attempt, ReportRun.worker_id)
+            select(
+                ReportRun.id,
+                ReportRun.attempt,
+                ReportRun.retries,
+                ReportRun.worker_id,
+                ReportRun.cancel_requested_at,
+            )
             .where(ReportRun.status == RunStatus.RUNNING, ReportRun.lease_expires_at < func.now())
             .with_for_update(skip_locked=True)
         )
@@ -233,11 +427,17 @@ async def recover_expired_leases(session: AsyncSession, max_attempts: int) -> tu
     requeued = failed = 0
     for run in expired:
         stale = Claim(run.id, run.worker_id, run.attempt)
-        if run.attempt < max_attempts:
-            requeued += await _requeue(session, _current(stale))
+        # Retries of transient failures are attempts too, but not the runner's to count here.
+        lease_attempts = run.attempt - run.retries
+        if run.cancel_requested_at is not None:
+            await finish_run(session, stale, CANCELLED)
+        elif lease_attempts < max_attempts:
+            requeued += await _requeue(
+                session, _current(stale), "the runner stopped responding (lease expired)"
+            )
         else:
             message = (
-                f"the runner stopped responding (lease expired) on attempt {run.attempt} "
+                f"the runner stopped responding (lease expired) on attempt {lease_attempts} "
                 f"of {max_attempts}; giving up"
             )
             outcome = RunOutcome(RunStatus.FAILED, error_message=message)
@@ -251,10 +451,35 @@ async def rerequest_stale_queued(session: AsyncSession, older_than_seconds: floa
         select(ReportRun.id)
         .where(
             ReportRun.status == RunStatus.QUEUED,
+            ReportRun.not_before.is_(None),
             ReportRun.requested_at < func.now() - timedelta(seconds=older_than_seconds),
         )
         .limit(500)
         .with_for_update(skip_locked=True)
     )
+    return await _request_again(session, stale)
+
+
+async def request_due_runs(session: AsyncSession) -> int:
+    """Writes run.requested for QUEUED runs held back until now (a retry, an overlap wait)."""
+    due = (
+        select(ReportRun.id)
+        .where(ReportRun.status == RunStatus.QUEUED, ReportRun.not_before <= func.now())
+        .limit(500)
+        .with_for_update(skip_locked=True)
+    )
+    return await _request_again(session, due)
+
+
+async def _request_again(session: AsyncSession, runs: Select[uuid.UUID]) -> int:
     # = ANY(ARRAY(…)): each id is looked up by its key; IN (…) may be planned as a scan.
-    return await _requeue(session, ReportRun.id == any_(func.array(stale.scalar_subquery())))
+    requested = (
+        await session.execute(
+            update(ReportRun)
+            .where(ReportRun.id == any_(func.array(runs.scalar_subquery())))
+            .values(not_before=None, requested_at=func.now())
+            .returning(ReportRun.id, ReportRun.report_id)
+        )
+    ).all()
+    await request_runs(session, ((run.id, run.report_id) for run in requested))
+    return len(requested)

@@ -16,10 +16,12 @@ log = logging.getLogger(__name__)
 async def recover_once(
     sessions: async_sessionmaker[AsyncSession], settings: RunnerSettings
 ) -> tuple[int, int, int]:
-    """(requeued after an expired lease, failed after max attempts, re-requested)."""
+    """(requeued after an expired lease, failed after max attempts, re-requested: stale or due
+    after a retry delay or an overlap wait)."""
     async with sessions.begin() as session:
         requeued, failed = await claims.recover_expired_leases(session, settings.max_attempts)
         rerequested = await claims.rerequest_stale_queued(session, settings.rerequest_after_seconds)
+        rerequested += await claims.request_due_runs(session)
     return requeued, failed, rerequested
 
 

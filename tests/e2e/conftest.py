@@ -7,8 +7,10 @@ from pathlib import Path
 
 import pytest
 
+from tests.integration.notifier.smtp_server import SmtpServer
 from tests.support.environment import AMQP_URL
 from tests.support.fault_proxy import FaultProxy
+from tests.support.metrics import free_port
 from tests.support.sandbox import SandboxSource
 from tests.support.scenarios import Scenario, isolated_scenario
 from tests.support.services import FAST_RECOVERY, ServiceProcess, StartService
@@ -54,3 +56,12 @@ async def scenario(
     async with isolated_scenario(run_id, service_env, tmp_path, data_source) as isolated:
         extra_namespaces.append(isolated.namespace)
         yield isolated
+
+
+@pytest.fixture
+def smtp() -> Iterator[SmtpServer]:
+    """An SMTP server of one test's own, recording every mail it gets."""
+    server = SmtpServer(free_port())
+    server.start()
+    yield server
+    server.stop()

@@ -8,9 +8,7 @@ tests/e2e/test_reconnection.py (`make faults`).
 
 import asyncio
 import time
-from collections.abc import Iterator
 
-import pytest
 from pydantic import SecretStr
 
 from services.api.settings import ApiSettings
@@ -20,7 +18,6 @@ from tests.support.environment import AMQP_URL
 from tests.support.fault_figures import Figures, record_figures, short_or_long
 from tests.support.fault_proxy import FaultProxy
 from tests.support.invariants import assert_invariants
-from tests.support.metrics import free_port
 from tests.support.runs import wait_until_all_finished
 from tests.support.scenarios import Scenario
 from tests.support.services import FAST_RECOVERY
@@ -30,14 +27,6 @@ RECIPIENTS = ["ana@example.com", "bo@example.com"]
 # (seconds into the requests, seconds cut): two blips, then one as long as a broker restart.
 CUTS = [(0.2, 0.5), (0.5, 0.5), (0.5, 5.0)]
 PUBLISH_TIMEOUT_SECONDS = "3"
-
-
-@pytest.fixture
-def smtp() -> Iterator[SmtpServer]:
-    server = SmtpServer(free_port())
-    server.start()
-    yield server
-    server.stop()
 
 
 async def _cut_now_and_then(proxy: FaultProxy) -> None:

@@ -9,6 +9,7 @@ import asyncpg
 from shared.events import Event, RunRequested
 from shared.messaging import Broker
 from shared.settings import BrokerSettings
+from tests.support.invariants import FINAL_STATUSES
 
 
 async def queued_run(
@@ -65,12 +66,12 @@ async def publish_in(amqp_url: str, namespace: str, event: Event) -> None:
 async def wait_until_all_finished(
     db: asyncpg.Connection, run_ids: Sequence[uuid.UUID | str], within: float = 60
 ) -> list[asyncpg.Record]:
-    """Every run in a final state (SUCCESS or FAILED), or an AssertionError naming the rest."""
+    """Every run in a final state, or an AssertionError naming the rest."""
     ids = [uuid.UUID(str(run_id)) for run_id in run_ids]
     deadline = asyncio.get_running_loop().time() + within
     while True:
         runs = await db.fetch("SELECT * FROM report_runs WHERE id = ANY($1::uuid[])", ids)
-        waiting = [run for run in runs if run["status"] not in {"SUCCESS", "FAILED"}]
+        waiting = [run for run in runs if run["status"] not in FINAL_STATUSES]
         if len(runs) == len(ids) and not waiting:
             return list(runs)
         if asyncio.get_running_loop().time() > deadline:

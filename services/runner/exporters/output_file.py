@@ -19,6 +19,8 @@ from typing import BinaryIO
 
 from isal.igzip import IGzipFile
 
+from services.runner.exporters.request import ExportProgress
+
 FLUSH_BYTES = 1 << 20
 PUBLISHING_DIR = ".publishing"
 # ISA-L level 1: about the ratio of zlib's level 6 at ten times its speed (docs/export.md).
@@ -43,7 +45,14 @@ class _DigestingWriter:
 
 
 class OutputFile:
-    def __init__(self, directory: Path, run_id: str, extension: str, compress: bool) -> None:
+    def __init__(
+        self,
+        directory: Path,
+        run_id: str,
+        extension: str,
+        compress: bool,
+        progress: ExportProgress | None = None,
+    ) -> None:
         # Unique per attempt: two claims of one run never write the same file.
         self.partial = directory / f".{run_id}.{secrets.token_hex(4)}.{extension}.part"
         self._directory = directory
@@ -52,6 +61,7 @@ class OutputFile:
         self._pending_size = 0
         self._writer: _DigestingWriter | None = None
         self._stream: _DigestingWriter | IGzipFile | None = None
+        self.progress = progress or ExportProgress()
 
     async def open(self, streamed: bool = True) -> None:
         """`streamed=False` only prepares the directory, for a library that writes `partial`."""
@@ -71,6 +81,8 @@ class OutputFile:
             )
 
     async def write(self, data: bytes) -> None:
+        self.progress.bytes += len(data)
+        self.progress.rows += data.count(b"\n")
         self._pending.append(data)
         self._pending_size += len(data)
         if self._pending_size >= FLUSH_BYTES:

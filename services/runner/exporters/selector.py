@@ -58,7 +58,7 @@ class Exporter:
             raise ExportFailed(problem)
         extension = file_extension(request.output_format, request.compression)
         compress = request.compression == Compression.GZIP
-        output = OutputFile(self._output_dir, request.run_id, extension, compress)
+        output = OutputFile(self._output_dir, request.run_id, extension, compress, request.progress)
         try:
             streamed = request.output_format != OutputFormat.XLSX  # XlsxBook writes its own zip
             await output.open(streamed)

@@ -35,6 +35,7 @@ async def write_xlsx(
     async def write_batch(batch: list[Any]) -> None:  # Records, which XlsxBook reads by index
         rows = batch if guarded is None else guarded_rows(batch, guarded)
         await asyncio.to_thread(book.write_rows, rows)
+        output.progress.rows += len(rows)
 
     try:
         await each_batch(await statement.cursor(), batch_rows, write_batch)
