@@ -78,3 +78,11 @@ async def wait_until_all_finished(
             states = [(str(run["id"]), run["status"], run["attempt"]) for run in waiting]
             raise AssertionError(f"{len(waiting)} runs unfinished after {within}s: {states}")
         await asyncio.sleep(0.2)
+
+
+async def outbox_events(db: asyncpg.Connection, run_id: uuid.UUID | str) -> list[str]:
+    """Routing keys of the outbox rows about one run, oldest first."""
+    rows = await db.fetch(
+        "SELECT routing_key FROM outbox WHERE payload->>'run_id' = $1 ORDER BY id", str(run_id)
+    )
+    return [row["routing_key"] for row in rows]

@@ -67,7 +67,9 @@ async def checked_query(
     except asyncpg.PostgresError as error:
         raise ExportFailed(str(error), _transient(error)) from error
     except (asyncpg.InterfaceError, OSError) as error:  # e.g. the server closed it mid-COPY
-        raise ExportFailed(f"lost the connection to the data source: {error}", True) from error
+        # Ending the transaction on a closed connection fails too, hiding the first error.
+        cause = error.__context__ if isinstance(error.__context__, asyncpg.PostgresError) else error
+        raise ExportFailed(f"lost the connection to the data source: {cause}", True) from error
     finally:
         # A cancelled export: asyncpg has sent PostgreSQL a cancel request for the running
         # query; a close that gets no answer in time drops the connection instead.
