@@ -1,4 +1,5 @@
-"""The runner's state changes on report_runs: claim, renew, finish, retry, hand back, recover.
+"""The runner's state changes on report_runs: claim, renew, finish, retry, hand back (lease
+recovery, built on these, is in lease_recovery.py).
 
 Each one is a conditional UPDATE, so a redelivered or duplicated message cannot run a report
 twice, and a runner that lost its lease cannot overwrite the outcome of the one that took over:
@@ -13,18 +14,13 @@ from enum import Enum
 
 from sqlalchemy import (
     ColumnElement,
-    Select,
-    any_,
-    cast,
     func,
-    literal,
-    literal_column,
     select,
     update,
 )
-from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from services.runner.attempt_log import closed_attempts, opened_attempt
 from services.runner.owner_check import owner_refusal
 from shared.events import RunCompleted
 from shared.models import (
@@ -178,7 +174,7 @@ async def claim_run(
                 not_before=None,
                 rows_exported=0,
                 bytes_written=0,
-                attempts=ReportRun.attempts.op("||")(_new_attempt()),
+                attempts=ReportRun.attempts.op("||")(opened_attempt()),
             )
             .returning(
                 ReportRun.report_id, ReportRun.started_at, ReportRun.attempt, ReportRun.retries
@@ -250,28 +246,6 @@ async def _hold_back(session: AsyncSession, run_id: uuid.UUID, seconds: float) -
     )
 
 
-def _new_attempt() -> ColumnElement[object]:
-    return func.jsonb_build_array(
-        func.jsonb_build_object(
-            "number",
-            ReportRun.attempt + 1,
-            "started_at",
-            func.now(),
-            "finished_at",
-            None,
-            "error",
-            None,
-        )
-    )
-
-
-def _closed_attempts(error: str | None) -> ColumnElement[object]:
-    """`attempts` with its last (open) entry given its end and error."""
-    last = func.coalesce(ReportRun.attempts.op("->")(-1), cast(literal("{}"), JSONB))
-    closed = last.op("||")(func.jsonb_build_object("finished_at", func.now(), "error", error))
-    return func.jsonb_set(ReportRun.attempts, literal_column("'{-1}'::text[]"), closed)
-
-
 async def renew_lease(
     session: AsyncSession,
     claim: Claim,
@@ -288,7 +262,7 @@ async def renew_lease(
     cancel_requested_at = (
         await session.execute(
             update(ReportRun)
-            .where(_current(claim))
+            .where(current(claim))
             .values(lease_expires_at=_lease_until(lease_seconds), **progress)
             .returning(ReportRun.cancel_requested_at)
         )
@@ -298,7 +272,7 @@ async def renew_lease(
     return Renewal.CURRENT if cancel_requested_at[0] is None else Renewal.CANCEL_REQUESTED
 
 
-def _current(claim: Claim) -> ColumnElement[bool]:
+def current(claim: Claim) -> ColumnElement[bool]:
     return (
         (ReportRun.id == claim.run_id)
         & (ReportRun.status == RunStatus.RUNNING)
@@ -312,7 +286,7 @@ async def finish_run(session: AsyncSession, claim: Claim, outcome: RunOutcome) -
     report_id = (
         await session.scalars(
             update(ReportRun)
-            .where(_current(claim))
+            .where(current(claim))
             .values(
                 status=outcome.status,
                 finished_at=func.now(),
@@ -325,7 +299,7 @@ async def finish_run(session: AsyncSession, claim: Claim, outcome: RunOutcome) -
                 lease_expires_at=None,
                 rows_exported=outcome.row_count,
                 bytes_written=outcome.byte_size,
-                attempts=_closed_attempts(
+                attempts=closed_attempts(
                     None if outcome.status == RunStatus.SUCCESS else outcome.error_message
                 ),
             )
@@ -359,7 +333,7 @@ async def retry_later(
     retried = (
         await session.execute(
             update(ReportRun)
-            .where(_current(claim), ReportRun.cancel_requested_at.is_(None))
+            .where(current(claim), ReportRun.cancel_requested_at.is_(None))
             .values(
                 status=RunStatus.QUEUED,
                 worker_id=None,
@@ -367,7 +341,7 @@ async def retry_later(
                 started_at=None,
                 not_before=func.now() + timedelta(seconds=delay_seconds),
                 retries=ReportRun.retries + 1,
-                attempts=_closed_attempts(error),
+                attempts=closed_attempts(error),
             )
             .returning(ReportRun.id)
         )
@@ -378,11 +352,11 @@ async def retry_later(
 async def hand_back(session: AsyncSession, claim: Claim) -> None:
     """RUNNING → QUEUED with a new request, for a run this worker stops before it finished
     (CANCELLED instead when a cancel was asked); nothing when the claim is no longer current."""
-    if await _requeue(session, _current(claim), "handed back: the runner was stopping") == 0:
+    if await requeue(session, current(claim), "handed back: the runner was stopping") == 0:
         await finish_run(session, claim, CANCELLED)
 
 
-async def _requeue(session: AsyncSession, condition: ColumnElement[bool], error: str) -> int:
+async def requeue(session: AsyncSession, condition: ColumnElement[bool], error: str) -> int:
     """The runs matching `condition` and not being cancelled back to QUEUED, each with a new
     run.requested, in one statement; returns how many."""
     requeued = (
@@ -396,7 +370,7 @@ async def _requeue(session: AsyncSession, condition: ColumnElement[bool], error:
                 started_at=None,
                 not_before=None,
                 requested_at=func.now(),
-                attempts=_closed_attempts(error),
+                attempts=closed_attempts(error),
             )
             .returning(ReportRun.id, ReportRun.report_id)
         )
@@ -407,79 +381,3 @@ async def _requeue(session: AsyncSession, condition: ColumnElement[bool], error:
 
 async def run_status(session: AsyncSession, run_id: uuid.UUID) -> RunStatus | None:
     return await session.scalar(select(ReportRun.status).where(ReportRun.id == run_id))
-
-
-async def recover_expired_leases(session: AsyncSession, max_attempts: int) -> tuple[int, int]:
-    """Runs whose runner died: queued again, or FAILED after max_attempts. (requeued, failed)."""
-    expired = (
-        await session.execute(
-            select(
-                ReportRun.id,
-                ReportRun.attempt,
-                ReportRun.retries,
-                ReportRun.worker_id,
-                ReportRun.cancel_requested_at,
-            )
-            .where(ReportRun.status == RunStatus.RUNNING, ReportRun.lease_expires_at < func.now())
-            .with_for_update(skip_locked=True)
-        )
-    ).all()
-    requeued = failed = 0
-    for run in expired:
-        stale = Claim(run.id, run.worker_id, run.attempt)
-        # Retries of transient failures are attempts too, but not the runner's to count here.
-        lease_attempts = run.attempt - run.retries
-        if run.cancel_requested_at is not None:
-            await finish_run(session, stale, CANCELLED)
-        elif lease_attempts < max_attempts:
-            requeued += await _requeue(
-                session, _current(stale), "the runner stopped responding (lease expired)"
-            )
-        else:
-            message = (
-                f"the runner stopped responding (lease expired) on attempt {lease_attempts} "
-                f"of {max_attempts}; giving up"
-            )
-            outcome = RunOutcome(RunStatus.FAILED, error_message=message)
-            failed += await finish_run(session, stale, outcome) == FinishResult.RECORDED
-    return requeued, failed
-
-
-async def rerequest_stale_queued(session: AsyncSession, older_than_seconds: float) -> int:
-    """Writes run.requested again for QUEUED runs whose last request is older than the limit."""
-    stale = (
-        select(ReportRun.id)
-        .where(
-            ReportRun.status == RunStatus.QUEUED,
-            ReportRun.not_before.is_(None),
-            ReportRun.requested_at < func.now() - timedelta(seconds=older_than_seconds),
-        )
-        .limit(500)
-        .with_for_update(skip_locked=True)
-    )
-    return await _request_again(session, stale)
-
-
-async def request_due_runs(session: AsyncSession) -> int:
-    """Writes run.requested for QUEUED runs held back until now (a retry, an overlap wait)."""
-    due = (
-        select(ReportRun.id)
-        .where(ReportRun.status == RunStatus.QUEUED, ReportRun.not_before <= func.now())
-        .limit(500)
-        .with_for_update(skip_locked=True)
-    )
-    return await _request_again(session, due)
-
-
-async def _request_again(session: AsyncSession, runs: Select[uuid.UUID]) -> int:
-    # = ANY(ARRAY(…)): each id is looked up by its key; IN (…) may be planned as a scan.
-    requested = (
-        await session.execute(
-            update(ReportRun)
-            .where(ReportRun.id == any_(func.array(runs.scalar_subquery())))
-            .values(not_before=None, requested_at=func.now())
-            .returning(ReportRun.id, ReportRun.report_id)
-        )
-    ).all()
-    await request_runs(session, ((run.id, run.report_id) for run in requested))
-    return len(requested)

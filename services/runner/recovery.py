@@ -5,7 +5,7 @@ import logging
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from services.runner import claims
+from services.runner import lease_recovery
 from services.runner.settings import RunnerSettings
 from shared.lifecycle import wait_for_stop
 from shared.outbox import OutboxRelay
@@ -19,9 +19,13 @@ async def recover_once(
     """(requeued after an expired lease, failed after max attempts, re-requested: stale or due
     after a retry delay or an overlap wait)."""
     async with sessions.begin() as session:
-        requeued, failed = await claims.recover_expired_leases(session, settings.max_attempts)
-        rerequested = await claims.rerequest_stale_queued(session, settings.rerequest_after_seconds)
-        rerequested += await claims.request_due_runs(session)
+        requeued, failed = await lease_recovery.recover_expired_leases(
+            session, settings.max_attempts
+        )
+        rerequested = await lease_recovery.rerequest_stale_queued(
+            session, settings.rerequest_after_seconds
+        )
+        rerequested += await lease_recovery.request_due_runs(session)
     return requeued, failed, rerequested
 
 
