@@ -177,14 +177,23 @@ class RunOut(BaseModel):
     # What the user should know about a successful run, e.g. an XLSX continued on more sheets.
     notes: str | None
     attempt: int
-    # While RUNNING, renewed every few seconds: rows_exported is approximate (lines of output
-    # so far) and bytes_written counts output before compression; once finished they are the
-    # exact row_count and byte_size.
-    rows_exported: int | None
-    bytes_written: int | None
-    attempts: list[AttemptOut]
-    # When a cancel was asked (POST /api/runs/{id}/cancel); the run ends CANCELLED shortly.
-    cancel_requested_at: datetime | None
+    rows_exported: int | None = Field(
+        description="Rows written so far, renewed about every second while RUNNING. "
+        "Approximate while running (it counts lines of output: a header line or a value with "
+        "a line break counts too); once the run finished, the exact `row_count`."
+    )
+    bytes_written: int | None = Field(
+        description="Bytes of output produced so far while RUNNING (before gzip); once the "
+        "run finished, the file's `byte_size`."
+    )
+    attempts: list[AttemptOut] = Field(
+        description="Every attempt, oldest first: retries of transient failures and lease "
+        "recoveries (the runner stopped responding) alike, each with its error."
+    )
+    cancel_requested_at: datetime | None = Field(
+        description="When a cancel was asked (POST /api/runs/{id}/cancel); a RUNNING run then "
+        "ends CANCELLED within seconds."
+    )
     download_url: str | None = None
 
 

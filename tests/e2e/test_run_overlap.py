@@ -1,5 +1,6 @@
 """The overlap rule: a slow report on an every-minute schedule never runs twice at once; with
-`skip` (the default) the slots that find it still running are recorded SKIPPED with the reason."""
+`skip` (the default) the slots that find it still running are recorded SKIPPED with the reason,
+with `queue` they wait their turn."""
 
 import asyncio
 from datetime import datetime
@@ -59,5 +60,29 @@ async def test_overlap_skip_records_slots_skipped_while_the_slow_run_still_runs(
     assert set(statuses) <= {"SUCCESS", "SKIPPED"}
     assert all("still running (overlap: skip)" in run["error_message"] for run in skipped)
     assert all(run["trigger"] == "SCHEDULE" and run["started_at"] is None for run in skipped)
+    assert _overlapping(runs) == []
+    await assert_invariants(scenario.db, [report_id], scenario.output_dir)
+
+
+async def test_overlap_queue_runs_every_slot_one_after_the_other(
+    api_settings: ApiSettings, scenario: Scenario
+) -> None:
+    scenario.start("runner", RUNNER_CONCURRENCY="2", OVERLAP_WAIT_SECONDS="0.3", **FAST_RECOVERY)
+    async with api_client(scenario.api_settings(api_settings)) as client:
+        report_id = await create_report(
+            client,
+            "SELECT pg_sleep(1.5)::text AS slept",
+            schedule_cron="* * * * *",
+            overlap="queue",
+        )
+        scheduler = scenario.start("scheduler", **clock_env(speed=60))
+        await asyncio.sleep(4)
+        scheduler.stop()
+        runs = await _runs(client, report_id)
+        await wait_until_all_finished(scenario.db, [run["id"] for run in runs], within=60)
+        runs = await _runs(client, report_id)
+
+    assert len(runs) >= 3
+    assert {run["status"] for run in runs} == {"SUCCESS"}
     assert _overlapping(runs) == []
     await assert_invariants(scenario.db, [report_id], scenario.output_dir)
