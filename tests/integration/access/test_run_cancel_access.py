@@ -1,5 +1,7 @@
 """Who may cancel a run: the owner of its report, or an admin; the cancel is audited."""
 
+import asyncio
+
 import httpx
 
 from tests.support.accounts import create_account
@@ -15,6 +17,15 @@ async def _queued_run(client: httpx.AsyncClient, headers: dict[str, str] | None 
     run = await client.post(f"/api/reports/{report.json()['id']}/run", headers=headers)
     assert run.status_code == 202, run.text
     return str(run.json()["id"])
+
+
+async def _until_cancelled(client: httpx.AsyncClient, run_id: str) -> None:
+    """At once for a QUEUED run; within seconds for one a runner of the session had taken."""
+    for _ in range(100):
+        if (await client.get(f"/api/runs/{run_id}")).json()["status"] == "CANCELLED":
+            return
+        await asyncio.sleep(0.1)
+    raise AssertionError(f"run {run_id} was not CANCELLED within 10 s")
 
 
 async def test_an_editor_cancels_runs_of_their_own_reports_only(
@@ -42,9 +53,22 @@ async def test_a_cancel_is_written_to_the_audit_log(client: httpx.AsyncClient) -
     cancels = [entry for entry in entries if entry["subject_id"] == run_id]
     assert response.status_code == 202
     assert [entry["action"] for entry in cancels] == ["run.cancelled"]
+    assert cancels[0]["subject_type"] == "run"
     assert cancels[0]["details"]["status"] in {"QUEUED", "RUNNING"}
 
 
 async def test_a_malformed_run_id_is_a_422_not_a_500(client: httpx.AsyncClient) -> None:
     response = await client.post("/api/runs/not-a-uuid/cancel")
     assert response.status_code == 422
+
+
+async def test_cancelled_runs_are_found_by_the_status_filter(client: httpx.AsyncClient) -> None:
+    report = await client.post("/api/reports", json=report_body(sql_query=SLOW))
+    report_id = report.json()["id"]
+    runs = [await client.post(f"/api/reports/{report_id}/run") for _ in range(2)]
+    await client.post(f"/api/runs/{runs[0].json()['id']}/cancel")
+    await _until_cancelled(client, runs[0].json()["id"])
+    cancelled = await client.get(f"/api/reports/{report_id}/runs", params={"status": "CANCELLED"})
+    await client.post(f"/api/runs/{runs[1].json()['id']}/cancel")
+    assert [run["id"] for run in cancelled.json()] == [runs[0].json()["id"]]
+    assert cancelled.json()[0]["status"] == "CANCELLED"

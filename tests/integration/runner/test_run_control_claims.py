@@ -174,3 +174,51 @@ async def test_manual_runs_and_overlap_allow_run_alongside_a_running_run(
     scheduled = await _run(quiet_db, allowing, "SCHEDULE")
     assert isinstance(await _claim(quiet_sessions, manual), ClaimedRun)
     assert isinstance(await _claim(quiet_sessions, scheduled), ClaimedRun)
+
+
+async def _claimed_run(
+    sessions: async_sessionmaker[AsyncSession], quiet_db: asyncpg.Connection
+) -> ClaimedRun:
+    claimed = await _claim(sessions, await _run(quiet_db, await _report(quiet_db)))
+    assert isinstance(claimed, ClaimedRun)
+    return claimed
+
+
+async def _ask_cancel(quiet_db: asyncpg.Connection, run_id: uuid.UUID) -> None:
+    """What POST /api/runs/{id}/cancel writes for a RUNNING run."""
+    await quiet_db.execute(
+        "UPDATE report_runs SET cancel_requested_at = now() WHERE id = $1", run_id
+    )
+
+
+async def test_a_run_handed_back_after_a_cancel_request_ends_cancelled(
+    quiet_sessions: async_sessionmaker[AsyncSession], quiet_db: asyncpg.Connection
+) -> None:
+    claimed = await _claimed_run(quiet_sessions, quiet_db)
+    run_id = claimed.run_id
+    await _ask_cancel(quiet_db, run_id)
+    async with quiet_sessions.begin() as session:
+        await claims.hand_back(session, claimed.claim)
+    assert (await _row(quiet_db, run_id))["status"] == "CANCELLED"
+    assert await outbox_events(quiet_db, run_id) == ["run.completed"]
+
+
+async def test_a_transient_failure_is_not_retried_once_a_cancel_was_asked(
+    quiet_sessions: async_sessionmaker[AsyncSession], quiet_db: asyncpg.Connection
+) -> None:
+    claimed = await _claimed_run(quiet_sessions, quiet_db)
+    run_id = claimed.run_id
+    async with quiet_sessions.begin() as session:
+        assert await claims.retry_later(session, claimed.claim, "deadlock detected", 60)
+    retried = await _row(quiet_db, run_id)
+    assert (retried["status"], retried["retries"]) == ("QUEUED", 1)
+    assert json.loads(retried["attempts"])[0]["error"] == "deadlock detected"
+
+    await quiet_db.execute("UPDATE report_runs SET not_before = now() WHERE id = $1", run_id)
+    again = await _claim(quiet_sessions, run_id)
+    assert isinstance(again, ClaimedRun)
+    assert again.retries == 1
+    await _ask_cancel(quiet_db, run_id)
+    async with quiet_sessions.begin() as session:
+        assert not await claims.retry_later(session, again.claim, "deadlock detected", 60)
+    assert (await _row(quiet_db, run_id))["status"] == "RUNNING"
