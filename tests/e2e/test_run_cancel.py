@@ -71,6 +71,7 @@ async def test_cancelling_a_running_sleep_stops_its_query_within_seconds_and_mai
         finished = await wait_for_status(scenario.db, uuid.UUID(run["id"]), {"CANCELLED"}, 5)
         took = time.monotonic() - asked
         backends = await _backends_running(scenario.source.admin_url, marker)
+        download = await client.get(f"/api/runs/{run['id']}/download")
         await asyncio.sleep(2)  # time for the notifier to (not) mail
         notifications = (await client.get(f"/api/runs/{run['id']}/notifications")).json()
         again = await client.post(f"/api/runs/{run['id']}/cancel")
@@ -81,6 +82,8 @@ async def test_cancelling_a_running_sleep_stops_its_query_within_seconds_and_mai
     assert took < 5
     assert backends == 0
     assert finished["output_path"] is None
+    assert download.status_code == 409
+    assert "CANCELLED" in download.json()["detail"]
     assert list(scenario.output_dir.iterdir()) == []
     assert smtp.handler.received == []
     assert {(row["channel"], row["status"]) for row in notifications} == {

@@ -140,7 +140,7 @@ async def list_run_notifications(run: RunDep, session: SessionDep) -> list[Notif
     responses={
         200: {"description": "The run's output file"},
         **RUN_NOT_FOUND,
-        409: documented("The run has no file (not finished, or failed)"),
+        409: documented("The run has no file (not finished, or failed, cancelled or skipped)"),
         410: documented("The file was removed from the output directory"),
     },
 )
@@ -149,6 +149,8 @@ async def download_run_output(run: RunDep, settings: SettingsDep) -> FileRespons
         raise RunHasNoFile(
             f"the run failed, so there is no file: {run.error_message}"
             if run.status == RunStatus.FAILED
+            else f"the run is {run.status}, so there is no file: {run.error_message}"
+            if run.status.is_finished
             else f"the run is {run.status}; its file is not ready yet"
         )
     # Only the file name is taken from the record: the file is always read from OUTPUT_DIR.
