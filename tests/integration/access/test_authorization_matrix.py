@@ -89,6 +89,9 @@ CASES = [
     Case("GET", "/api/runs/{run}", 200),
     Case("GET", "/api/runs/{run}/download", 409),  # the run failed: it has no file
     Case("GET", "/api/runs/{run}/notifications", 200),
+    # The planted run is the admin's and FAILED: editors own no report of it (their own runs:
+    # tests/integration/access/test_run_cancel_access.py), the admin is told it already ended.
+    Case("POST", "/api/runs/{run}/cancel", 409, NOT_ADMIN),
     Case("GET", "/api/schedule/preview?cron=0+7+*+*+*", 200),
     Case("POST", "/api/users", 201, NOT_ADMIN, body=_new_user),
     Case("GET", "/api/users", 200, NOT_ADMIN),
