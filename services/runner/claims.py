@@ -14,6 +14,7 @@ from enum import Enum
 
 from sqlalchemy import (
     ColumnElement,
+    Row,
     func,
     select,
     update,
@@ -147,20 +148,11 @@ async def claim_run(
         )
     )
     if candidate.trigger == RunTrigger.SCHEDULE and candidate.overlap != Overlap.ALLOW:
-        previous = await session.scalar(
-            select(ReportRun.id)
-            .where(
-                ReportRun.report_id == candidate.report_id,
-                ReportRun.status == RunStatus.RUNNING,
-                ReportRun.id != run_id,
-            )
-            .limit(1)
+        verdict = await _overlap_verdict(
+            session, run_id, candidate.report_id, candidate.overlap, overlap_wait_seconds
         )
-        if previous is not None:
-            if candidate.overlap == Overlap.SKIP:
-                return await _skip(session, run_id, previous)
-            await _hold_back(session, run_id, overlap_wait_seconds)
-            return NotClaimed.WAITING
+        if verdict is not None:
+            return verdict
     run = (
         await session.execute(
             update(ReportRun)
@@ -183,6 +175,16 @@ async def claim_run(
     ).one_or_none()
     if run is None:
         return NotClaimed.NOT_DUE
+    return await _claimed(session, run_id, worker_id, run)
+
+
+async def _claimed(
+    session: AsyncSession,
+    run_id: uuid.UUID,
+    worker_id: str,
+    run: Row[uuid.UUID, datetime | None, int, int],
+) -> ClaimedRun:
+    """The claimed run with what the export needs of its report, read at the claim."""
     report = (
         await session.execute(
             select(
@@ -217,6 +219,31 @@ async def claim_run(
         retries=run.retries,
         refusal=owner_refusal(report.owner_email, report.owner_role, report.owner_active),
     )
+
+
+async def _overlap_verdict(
+    session: AsyncSession,
+    run_id: uuid.UUID,
+    report_id: uuid.UUID,
+    overlap: Overlap,
+    wait_seconds: float,
+) -> NotClaimed | None:
+    """None when no other run of the report is RUNNING; else the slot is skipped or waits."""
+    previous = await session.scalar(
+        select(ReportRun.id)
+        .where(
+            ReportRun.report_id == report_id,
+            ReportRun.status == RunStatus.RUNNING,
+            ReportRun.id != run_id,
+        )
+        .limit(1)
+    )
+    if previous is None:
+        return None
+    if overlap == Overlap.SKIP:
+        return await _skip(session, run_id, previous)
+    await _hold_back(session, run_id, wait_seconds)
+    return NotClaimed.WAITING
 
 
 async def _skip(session: AsyncSession, run_id: uuid.UUID, previous: uuid.UUID) -> NotClaimed:
