@@ -8,9 +8,7 @@ attempt is listed in the run's `attempts` (opened at the claim, closed with its 
 """
 
 import uuid
-from dataclasses import dataclass
 from datetime import datetime, timedelta
-from enum import Enum
 
 from sqlalchemy import (
     ColumnElement,
@@ -22,12 +20,21 @@ from sqlalchemy import (
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.runner.attempt_log import closed_attempts, opened_attempt
+from services.runner.claim_records import (
+    CANCELLED,
+    Claim,
+    ClaimedRun,
+    FinishResult,
+    NotClaimed,
+    Renewal,
+    RunOutcome,
+    announcing,
+    due,
+)
+from services.runner.overlap import lock_report_claims, overlap_verdict
 from services.runner.owner_check import owner_refusal
-from shared.events import RunCompleted
 from shared.models import (
     FINISHED_STATUSES,
-    Compression,
-    OutputFormat,
     Overlap,
     Report,
     ReportRun,
@@ -39,89 +46,8 @@ from shared.outbox import add_event
 from shared.run_queue import request_runs
 
 
-@dataclass(frozen=True)
-class Claim:
-    """One claim of a run: a later claim of the same run, even by the same worker, is another."""
-
-    run_id: uuid.UUID
-    worker_id: str | None
-    attempt: int
-
-
-class NotClaimed(Enum):
-    NOT_DUE = "not QUEUED, or not due yet"
-    SKIPPED = "skipped: the report's previous run is still running"
-    WAITING = "waiting for the report's previous run to end"
-
-
-class Renewal(Enum):
-    CURRENT = "current"
-    CANCEL_REQUESTED = "cancel requested"
-    # The claim is no longer current: its lease expired and the run was taken over.
-    LOST = "lost"
-
-
-class FinishResult(Enum):
-    RECORDED = "recorded"
-    # An earlier try of this very claim committed although its answer was lost.
-    ALREADY_RECORDED = "already recorded"
-    TAKEN_OVER = "taken over"
-
-
-@dataclass(frozen=True)
-class ClaimedRun:
-    run_id: uuid.UUID
-    report_id: uuid.UUID
-    report_name: str
-    sql_query: str
-    started_at: datetime
-    attempt: int
-    output_format: OutputFormat
-    compression: Compression
-    worker_id: str
-    csv_formula_guard: bool = False
-    max_retries: int = 0
-    retry_delay_seconds: int = 60
-    retries: int = 0
-    # Set when the report may not run any more (services.runner.owner_check): the run is
-    # recorded as FAILED with this reason instead of exported.
-    refusal: str | None = None
-
-    @property
-    def claim(self) -> Claim:
-        return Claim(self.run_id, self.worker_id, self.attempt)
-
-
-@dataclass(frozen=True)
-class RunOutcome:
-    status: RunStatus
-    row_count: int | None = None
-    byte_size: int | None = None
-    output_path: str | None = None
-    error_message: str | None = None
-    sha256: str | None = None
-    notes: str | None = None
-    # A FAILED outcome whose cause may be gone at a later attempt (services.runner.retry_policy).
-    transient: bool = False
-
-
-CANCELLED = RunOutcome(RunStatus.CANCELLED, error_message="cancelled on request")
-# pg_advisory_xact_lock(class, key) class of the overlap decision: one report's claims are
-# decided one at a time, so two runners cannot both see "nothing else is RUNNING".
-OVERLAP_LOCK_CLASS = 0x52464F56
-
-
 def _lease_until(lease_seconds: float) -> ColumnElement[datetime]:
     return func.now() + timedelta(seconds=lease_seconds)
-
-
-def _due() -> ColumnElement[bool]:
-    """QUEUED, not cancelled, and not held back (a retry's delay, an overlap wait)."""
-    return (
-        (ReportRun.status == RunStatus.QUEUED)
-        & ReportRun.cancel_requested_at.is_(None)
-        & (ReportRun.not_before.is_(None) | (ReportRun.not_before <= func.now()))
-    )
 
 
 async def claim_run(
@@ -137,18 +63,14 @@ async def claim_run(
         await session.execute(
             select(ReportRun.report_id, ReportRun.trigger, Report.overlap)
             .join(Report, Report.id == ReportRun.report_id)
-            .where(ReportRun.id == run_id, _due())
+            .where(ReportRun.id == run_id, due())
         )
     ).one_or_none()
     if candidate is None:
         return NotClaimed.NOT_DUE
-    await session.execute(
-        select(
-            func.pg_advisory_xact_lock(OVERLAP_LOCK_CLASS, func.hashtext(str(candidate.report_id)))
-        )
-    )
+    await lock_report_claims(session, candidate.report_id)
     if candidate.trigger == RunTrigger.SCHEDULE and candidate.overlap != Overlap.ALLOW:
-        verdict = await _overlap_verdict(
+        verdict = await overlap_verdict(
             session, run_id, candidate.report_id, candidate.overlap, overlap_wait_seconds
         )
         if verdict is not None:
@@ -156,7 +78,7 @@ async def claim_run(
     run = (
         await session.execute(
             update(ReportRun)
-            .where(ReportRun.id == run_id, _due())
+            .where(ReportRun.id == run_id, due())
             .values(
                 status=RunStatus.RUNNING,
                 started_at=func.now(),
@@ -221,58 +143,6 @@ async def _claimed(
     )
 
 
-async def _overlap_verdict(
-    session: AsyncSession,
-    run_id: uuid.UUID,
-    report_id: uuid.UUID,
-    overlap: Overlap,
-    wait_seconds: float,
-) -> NotClaimed | None:
-    """None when no other run of the report is RUNNING; else the slot is skipped or waits."""
-    previous = await session.scalar(
-        select(ReportRun.id)
-        .where(
-            ReportRun.report_id == report_id,
-            ReportRun.status == RunStatus.RUNNING,
-            ReportRun.id != run_id,
-        )
-        .limit(1)
-    )
-    if previous is None:
-        return None
-    if overlap == Overlap.SKIP:
-        return await _skip(session, run_id, previous)
-    await _hold_back(session, run_id, wait_seconds)
-    return NotClaimed.WAITING
-
-
-async def _skip(session: AsyncSession, run_id: uuid.UUID, previous: uuid.UUID) -> NotClaimed:
-    """QUEUED → SKIPPED with the reason, and its run.completed (the notifier logs it)."""
-    reason = f"skipped: the report's previous run {previous} was still running (overlap: skip)"
-    outcome = RunOutcome(RunStatus.SKIPPED, error_message=reason)
-    report_id = (
-        await session.scalars(
-            update(ReportRun)
-            .where(ReportRun.id == run_id, _due())
-            .values(status=RunStatus.SKIPPED, finished_at=func.now(), error_message=reason)
-            .returning(ReportRun.report_id)
-        )
-    ).one_or_none()
-    if report_id is None:
-        return NotClaimed.NOT_DUE
-    add_event(session, _announcing(run_id, report_id, outcome))
-    return NotClaimed.SKIPPED
-
-
-async def _hold_back(session: AsyncSession, run_id: uuid.UUID, seconds: float) -> None:
-    """The run stays QUEUED; `request_due_runs` asks for it again once `seconds` passed."""
-    await session.execute(
-        update(ReportRun)
-        .where(ReportRun.id == run_id, _due())
-        .values(not_before=func.now() + timedelta(seconds=seconds))
-    )
-
-
 async def renew_lease(
     session: AsyncSession,
     claim: Claim,
@@ -334,7 +204,7 @@ async def finish_run(session: AsyncSession, claim: Claim, outcome: RunOutcome) -
         )
     ).one_or_none()
     if report_id is not None:
-        add_event(session, _announcing(claim.run_id, report_id, outcome))
+        add_event(session, announcing(claim.run_id, report_id, outcome))
         return FinishResult.RECORDED
     recorded_by_claim = await session.scalar(
         select(ReportRun.id).where(
@@ -345,11 +215,6 @@ async def finish_run(session: AsyncSession, claim: Claim, outcome: RunOutcome) -
         )
     )
     return FinishResult.ALREADY_RECORDED if recorded_by_claim else FinishResult.TAKEN_OVER
-
-
-def _announcing(run_id: uuid.UUID, report_id: uuid.UUID, outcome: RunOutcome) -> RunCompleted:
-    """The run.completed that recording `outcome` announces."""
-    return RunCompleted(run_id=run_id, report_id=report_id, status=outcome.status)
 
 
 async def retry_later(

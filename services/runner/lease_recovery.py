@@ -10,15 +10,8 @@ from datetime import timedelta
 from sqlalchemy import Select, any_, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from services.runner.claims import (
-    CANCELLED,
-    Claim,
-    FinishResult,
-    RunOutcome,
-    current,
-    finish_run,
-    requeue,
-)
+from services.runner.claim_records import CANCELLED, Claim, FinishResult, RunOutcome
+from services.runner.claims import current, finish_run, requeue
 from shared.models import ReportRun, RunStatus
 from shared.run_queue import request_runs
 

@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from services.runner import claims
 from services.runner.admission import hand_back_reason
-from services.runner.claims import (
+from services.runner.claim_records import (
     CANCELLED,
     Claim,
     ClaimedRun,

@@ -4,7 +4,7 @@ import asyncpg
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from services.runner import claims
-from services.runner.claims import Claim, FinishResult, Renewal, RunOutcome
+from services.runner.claim_records import Claim, FinishResult, Renewal, RunOutcome
 from shared.models import RunStatus
 from tests.support.reports import unique_name
 

@@ -9,7 +9,7 @@ import asyncpg
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from services.runner import claims
-from services.runner.claims import ClaimedRun, NotClaimed
+from services.runner.claim_records import ClaimedRun, NotClaimed
 from services.runner.recovery import recover_once
 from services.runner.settings import RunnerSettings
 from tests.support.reports import unique_name
