@@ -35,7 +35,7 @@ class _DigestingWriter:
         self.digest = hashlib.sha256()
         self.size = 0
 
-    def write(self, data: bytes) -> int:
+    def write(self, data: bytes | memoryview) -> int:
         self.digest.update(data)
         self.size += len(data)
         return self.raw.write(data)
@@ -86,18 +86,25 @@ class OutputFile:
         self._pending.append(data)
         self._pending_size += len(data)
         if self._pending_size >= FLUSH_BYTES:
-            await self._flush()
+            await self._flush(whole_pieces_only=True)
 
-    async def _flush(self) -> None:
-        if self._pending:
-            data = b"".join(self._pending)
-            self._pending.clear()
-            self._pending_size = 0
-            await asyncio.to_thread(self._write_now, data)
+    async def _flush(self, whole_pieces_only: bool = False) -> None:
+        """Writes what is pending in pieces of exactly FLUSH_BYTES (the rest at the end):
+        ISA-L's gzip output depends on where its input is cut, and the chunks COPY delivers
+        depend on the network, so the same rows must reach it cut at the same places."""
+        if not self._pending:
+            return
+        data = b"".join(self._pending)
+        cut = len(data) - len(data) % FLUSH_BYTES if whole_pieces_only else len(data)
+        self._pending = [data[cut:]] if cut < len(data) else []
+        self._pending_size = len(data) - cut
+        if cut:
+            await asyncio.to_thread(self._write_now, memoryview(data)[:cut])
 
-    def _write_now(self, data: bytes) -> None:
+    def _write_now(self, data: memoryview) -> None:
         assert self._stream is not None
-        self._stream.write(data)
+        for start in range(0, len(data), FLUSH_BYTES):
+            self._stream.write(data[start : start + FLUSH_BYTES])
 
     async def close(self) -> tuple[int, str]:
         """Flushes and closes the file; (size on disk, SHA-256 hex of its bytes)."""
