@@ -58,7 +58,8 @@ class RunRequested(Event):
 class RunCompleted(Event):
     """A run finished; `status` is its final status.
 
-    Written by the runner as it records the outcome. The notifier reads `run_id` and the run
+    Written by the runner as it records the outcome (SKIPPED included), and by the api when it
+    cancels a run that was still QUEUED. The notifier reads `run_id` and the run
     and its report from the tables. Version 2 dropped `row_count`, `byte_size`, `output_path`,
     `error_message`, `finished_at`, `sha256` and `notes`: the run's row has them.
     """

@@ -24,11 +24,19 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB, UUID
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-from shared.run_states import FINISHED_STATUSES, RunStatus, RunTrigger
+from shared.run_states import (
+    CANCELLABLE_STATUSES,
+    FINISHED_STATUSES,
+    MAILED_STATUSES,
+    RunStatus,
+    RunTrigger,
+)
 
 # The run states are defined without the ORM (the event contracts use them) and re-exported here.
 __all__ = [
+    "CANCELLABLE_STATUSES",
     "FINISHED_STATUSES",
+    "MAILED_STATUSES",
     "NAMING_CONVENTION",
     "Base",
     "Compression",
@@ -38,6 +46,7 @@ __all__ = [
     "NotifyOn",
     "OutboxMessage",
     "OutputFormat",
+    "Overlap",
     "Report",
     "ReportRun",
     "RunStatus",
@@ -72,6 +81,19 @@ class EmptyResult(StrEnum):
     SEND = "send"  # delivered like any other
     SKIP = "skip"  # not delivered: a SKIPPED ledger row per target says why
     FAIL = "fail"  # the run ends FAILED, saying so
+
+
+class Overlap(StrEnum):
+    """What a scheduled run does while the report's previous run is still RUNNING."""
+
+    SKIP = "skip"  # recorded SKIPPED with the reason
+    QUEUE = "queue"  # waits QUEUED until the previous run ended
+    ALLOW = "allow"  # runs alongside it
+
+
+# A report may ask for at most this many retries of a transient failure.
+MAX_RETRIES_CAP = 10
+MAX_RETRY_DELAY_SECONDS = 3600
 
 
 class NotificationChannel(StrEnum):
@@ -240,6 +262,13 @@ class Report(Base):
     # The run's statement timeout; null: STATEMENT_TIMEOUT_SECONDS. Never above
     # MAX_STATEMENT_TIMEOUT_SECONDS (the API refuses it, the runner caps it again).
     timeout_seconds: Mapped[int | None] = mapped_column()
+    # Transient failures (connection lost, deadlock, lock timeout...) are tried again up to
+    # max_retries times, after retry_delay_seconds doubling each time.
+    max_retries: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    retry_delay_seconds: Mapped[int] = mapped_column(Integer, default=60, server_default="60")
+    overlap: Mapped[Overlap] = mapped_column(
+        _enum_column(Overlap, "overlap"), default=Overlap.SKIP, server_default=Overlap.SKIP.value
+    )
     # Null only for reports written by SQL outside the API (demo data, reports older than
     # accounts): the bootstrap admin adopts them when the API starts.
     owner_id: Mapped[uuid.UUID | None] = mapped_column(
@@ -301,6 +330,20 @@ class ReportRun(Base):
     parameters: Mapped[dict[str, Any] | None] = mapped_column(JSONB)
     # When the retention sweep removed the run's file; the run stays listed.
     expired_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # Set by the api (POST /api/runs/{id}/cancel); the runner holding the run stops it.
+    cancel_requested_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # A QUEUED run is not claimed before this: a retry waiting its delay, or a run waiting for
+    # the report's previous run (overlap `queue`); the runner requests it again once it passed.
+    not_before: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # Retries granted so far (transient failures); lease recoveries are counted by `attempt`.
+    retries: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # Progress of a RUNNING run, renewed with its lease; rows are approximate until finished.
+    rows_exported: Mapped[int | None] = mapped_column(BigInteger)
+    bytes_written: Mapped[int | None] = mapped_column(BigInteger)
+    # Every attempt: [{"number", "started_at", "finished_at", "error"}], oldest first.
+    attempts: Mapped[list[dict[str, Any]]] = mapped_column(
+        JSONB, default=list, server_default=text("'[]'")
+    )
 
 
 class NotificationLog(Base):

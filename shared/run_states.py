@@ -13,6 +13,11 @@ class RunStatus(StrEnum):
     RUNNING = "RUNNING"
     SUCCESS = "SUCCESS"
     FAILED = "FAILED"
+    # Stopped on request (POST /api/runs/{id}/cancel); never mailed to recipients.
+    CANCELLED = "CANCELLED"
+    # A scheduled slot not run because the report's previous run was still running (overlap
+    # rule `skip`); never mailed to recipients.
+    SKIPPED = "SKIPPED"
 
     @property
     def is_finished(self) -> bool:
@@ -20,4 +25,8 @@ class RunStatus(StrEnum):
 
 
 # The one list of final statuses: a new final status is added here and nowhere else.
-FINISHED_STATUSES = (RunStatus.SUCCESS, RunStatus.FAILED)
+FINISHED_STATUSES = (RunStatus.SUCCESS, RunStatus.FAILED, RunStatus.CANCELLED, RunStatus.SKIPPED)
+# Final statuses recipients may be mailed about (notify_on); the others are only logged.
+MAILED_STATUSES = (RunStatus.SUCCESS, RunStatus.FAILED)
+# Statuses a run may be cancelled in.
+CANCELLABLE_STATUSES = (RunStatus.QUEUED, RunStatus.RUNNING)

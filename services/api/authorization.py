@@ -83,6 +83,7 @@ RULES: dict[tuple[str, str], Rule] = {
     ("GET", "/api/runs/{run_id}/signed-download"): SIGNED_LINK,
     ("GET", "/api/runs/{run_id}/notifications"): EVERYONE,
     ("POST", "/api/runs/{run_id}/resend"): RUN_OWNERS,
+    ("POST", "/api/runs/{run_id}/cancel"): RUN_OWNERS,
     ("GET", "/api/schedule/preview"): EVERYONE,
     ("GET", "/api/timezones"): EVERYONE,
     # Prepares SQL on the data source (connections, locks): only those who may save a report.

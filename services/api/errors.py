@@ -92,6 +92,12 @@ class RunHasNoFile(DetailError):
     status_code = status.HTTP_409_CONFLICT
 
 
+class RunFinished(DetailError):
+    """The run already ended, so there is nothing to cancel."""
+
+    status_code = status.HTTP_409_CONFLICT
+
+
 class RunFileRemoved(DetailError):
     """The run wrote a file, but it is no longer in the output directory."""
 

@@ -43,6 +43,9 @@ DEFINITION_FIELDS = (
     "deliver_if",
     "retention_days",
     "timeout_seconds",
+    "max_retries",
+    "retry_delay_seconds",
+    "overlap",
 )
 
 

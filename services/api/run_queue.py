@@ -1,4 +1,5 @@
-"""Queues manual runs in the request's transaction and wakes the outbox relay once it commits."""
+"""Queues and cancels runs in the request's transaction and wakes the outbox relay once it
+commits."""
 
 from typing import Any, Protocol
 
@@ -6,7 +7,8 @@ from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
 
-from services.api.errors import NotFound
+from services.api.errors import NotFound, RunFinished
+from services.api.run_cancel import CancelResult, cancel_run
 from shared.models import Report, ReportRun
 from shared.run_queue import queue_run
 
@@ -18,7 +20,8 @@ class Wakeable(Protocol):
 
 
 class RunQueue:
-    """Manual runs for one request: written in its session, announced after its commit."""
+    """Manual runs and cancels for one request: written in its session, announced after its
+    commit."""
 
     def __init__(self, session: AsyncSession, relay: Wakeable) -> None:
         self._session = session
@@ -33,6 +36,16 @@ class RunQueue:
             raise NotFound("report", report.id)
         self._wake_relay_after_commit()
         return run
+
+    async def cancel(self, run: ReportRun) -> CancelResult:
+        """Raises RunFinished (409) for a run that already ended."""
+        result = await cancel_run(self._session, run.id)
+        if result == CancelResult.FINISHED:
+            raise RunFinished(f"the run is {run.status}; only a QUEUED or RUNNING run is cancelled")
+        if result == CancelResult.CANCELLED:
+            self._wake_relay_after_commit()
+        await self._session.refresh(run)
+        return result
 
     def _wake_relay_after_commit(self) -> None:
         """Without the wake the event would wait for the relay's next poll; before the commit

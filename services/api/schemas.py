@@ -17,12 +17,15 @@ from pydantic import (
 from shared.cron import InvalidSchedule, validate_cron, validate_timezone
 from shared.models import (
     MAX_RETENTION_DAYS,
+    MAX_RETRIES_CAP,
+    MAX_RETRY_DELAY_SECONDS,
     Compression,
     EmptyResult,
     NotificationChannel,
     NotificationStatus,
     NotifyOn,
     OutputFormat,
+    Overlap,
     RunStatus,
     RunTrigger,
 )
@@ -244,6 +247,13 @@ class ReportCreate(_ReportFields):
     # The run's statement timeout, at most MAX_STATEMENT_TIMEOUT_SECONDS; null:
     # STATEMENT_TIMEOUT_SECONDS.
     timeout_seconds: TimeoutSeconds | None = None
+    # Transient failures (connection lost, deadlock, lock timeout, data source down) are tried
+    # again up to max_retries times, the first after retry_delay_seconds, then doubling.
+    max_retries: int = Field(default=0, ge=0, le=MAX_RETRIES_CAP)
+    retry_delay_seconds: int = Field(default=60, ge=1, le=MAX_RETRY_DELAY_SECONDS)
+    # A scheduled run while the previous run is RUNNING: skip (recorded SKIPPED), queue (waits
+    # until it ended) or allow. Manual runs always run.
+    overlap: Overlap = Overlap.SKIP
 
 
 class ReportUpdate(_ReportFields):
@@ -268,6 +278,9 @@ class ReportUpdate(_ReportFields):
     parameters: list[ParameterDeclaration] | None = None
     retention_days: int | None = Field(default=None, ge=1, le=MAX_RETENTION_DAYS)
     timeout_seconds: TimeoutSeconds | None = None
+    max_retries: int | None = Field(default=None, ge=0, le=MAX_RETRIES_CAP)
+    retry_delay_seconds: int | None = Field(default=None, ge=1, le=MAX_RETRY_DELAY_SECONDS)
+    overlap: Overlap | None = None
     # Admins only: hand the report to another active editor or admin.
     owner_id: uuid.UUID | None = None
 
@@ -309,6 +322,9 @@ class ReportOut(BaseModel):
     retention_days: int | None
     # Null: the run gets STATEMENT_TIMEOUT_SECONDS.
     timeout_seconds: int | None = None
+    max_retries: int
+    retry_delay_seconds: int
+    overlap: Overlap
     owner_id: uuid.UUID | None
     # The owner's e-mail; null only for a report no admin has adopted yet.
     owner_email: str | None = None
@@ -316,6 +332,15 @@ class ReportOut(BaseModel):
     updated_at: datetime
     next_run_at: datetime | None = None
     last_run: LastRun | None = None
+
+
+class AttemptOut(BaseModel):
+    """One attempt of a run: retries of transient failures and lease recoveries alike."""
+
+    number: int
+    started_at: datetime
+    finished_at: datetime | None
+    error: str | None
 
 
 class RunOut(BaseModel):
@@ -344,6 +369,23 @@ class RunOut(BaseModel):
     parameters: dict[str, Any] | None = None
     # When the retention sweep removed the file; the download then answers 410.
     expired_at: datetime | None
+    rows_exported: int | None = Field(
+        description="Rows written so far, renewed about every second while RUNNING. "
+        "Approximate while running (it counts lines of output: a header line or a value with "
+        "a line break counts too); once the run finished, the exact `row_count`."
+    )
+    bytes_written: int | None = Field(
+        description="Bytes of output produced so far while RUNNING (before gzip); once the "
+        "run finished, the file's `byte_size`."
+    )
+    attempts: list[AttemptOut] = Field(
+        description="Every attempt, oldest first: retries of transient failures and lease "
+        "recoveries (the runner stopped responding) alike, each with its error."
+    )
+    cancel_requested_at: datetime | None = Field(
+        description="When a cancel was asked (POST /api/runs/{id}/cancel); a RUNNING run then "
+        "ends CANCELLED within seconds."
+    )
     download_url: str | None = None
 
 

@@ -5,7 +5,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from shared.models import FINISHED_STATUSES, EmptyResult, NotifyOn, RunStatus
+from shared.models import MAILED_STATUSES, EmptyResult, NotifyOn, RunStatus
 
 COMPARISONS: dict[str, Callable[[Any, Any], bool]] = {
     "<": operator.lt,
@@ -16,8 +16,9 @@ COMPARISONS: dict[str, Callable[[Any, Any], bool]] = {
     "!=": operator.ne,
 }
 
+# CANCELLED and SKIPPED runs are never mailed, whatever notify_on says: somebody chose them.
 _WANTED: dict[NotifyOn, frozenset[RunStatus]] = {
-    NotifyOn.ALWAYS: frozenset(FINISHED_STATUSES),
+    NotifyOn.ALWAYS: frozenset(MAILED_STATUSES),
     NotifyOn.SUCCESS: frozenset({RunStatus.SUCCESS}),
     NotifyOn.FAILURE: frozenset({RunStatus.FAILED}),
     NotifyOn.NEVER: frozenset(),

@@ -59,6 +59,10 @@ def log_line(run: FinishedRun) -> str:
             f"Report '{run.report_name}' completed successfully. "
             f"Rows exported: {run.row_count}. Output: {output}"
         )
+    if run.status == RunStatus.CANCELLED:
+        return f"Report '{run.report_name}' was cancelled. {run.error_message or ''}".rstrip()
+    if run.status == RunStatus.SKIPPED:
+        return f"Report '{run.report_name}' was skipped: {run.error_message}"
     return f"Report '{run.report_name}' failed. Error: {run.error_message}"
 
 

@@ -10,7 +10,7 @@ from services.notifier.decisions import should_mail, withheld_because
 from services.notifier.finished_run import FinishedRun
 from services.notifier.notification_log import LedgerKey
 from services.notifier.rendering import is_mailable_address, subject
-from shared.models import NotificationChannel, NotificationStatus
+from shared.models import MAILED_STATUSES, NotificationChannel, NotificationStatus
 
 NOT_ALLOWED = "the recipient's domain is not in ALLOWED_RECIPIENT_DOMAINS; not sent"
 
@@ -78,6 +78,8 @@ def plan_delivery(
 
 
 def _withheld(run: FinishedRun) -> str | None:
+    if run.status not in MAILED_STATUSES:
+        return f"a {run.status} run is never delivered"
     if not should_mail(run.notify_on, run.status):
         return f"notify_on is {run.notify_on} and the run is {run.status}"
     return withheld_because(run.status, run.row_count, run.empty_result, run.deliver_if)

@@ -1,29 +1,47 @@
-"""The runner's state changes on report_runs: claim, renew, finish, hand back, recover.
+"""The runner's state changes on report_runs: claim, renew, finish, retry, hand back (lease
+recovery, built on these, is in lease_recovery.py).
 
 Each one is a conditional UPDATE, so a redelivered or duplicated message cannot run a report
 twice, and a runner that lost its lease cannot overwrite the outcome of the one that took over:
-every change after the claim is fenced on the claim itself (run, worker and attempt).
+every change after the claim is fenced on the claim itself (run, worker and attempt). Each
+attempt is listed in the run's `attempts` (opened at the claim, closed with its error).
 """
 
 import uuid
-from dataclasses import dataclass
 from datetime import datetime, timedelta
-from enum import Enum
+from typing import Any
 
-from sqlalchemy import ColumnElement, any_, func, select, update
+from sqlalchemy import (
+    ColumnElement,
+    Row,
+    func,
+    select,
+    update,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from services.runner.attempt_log import closed_attempts, opened_attempt
+from services.runner.claim_records import (
+    CANCELLED,
+    Claim,
+    ClaimedRun,
+    FinishResult,
+    NotClaimed,
+    Renewal,
+    RunOutcome,
+    announcing,
+    due,
+)
+from services.runner.overlap import lock_report_claims, overlap_verdict
 from services.runner.owner_check import owner_refusal
 from services.runner.run_parameters import ParameterRefusal, run_parameters
-from shared.events import RunCompleted
 from shared.models import (
     FINISHED_STATUSES,
-    Compression,
-    EmptyResult,
-    OutputFormat,
+    Overlap,
     Report,
     ReportRun,
     RunStatus,
+    RunTrigger,
     User,
 )
 from shared.outbox import add_event
@@ -31,84 +49,55 @@ from shared.report_parameters.resolution import ResolvedRun
 from shared.run_queue import request_runs
 
 
-@dataclass(frozen=True)
-class Claim:
-    """One claim of a run: a later claim of the same run, even by the same worker, is another."""
-
-    run_id: uuid.UUID
-    worker_id: str | None
-    attempt: int
-
-
-class FinishResult(Enum):
-    RECORDED = "recorded"
-    # An earlier try of this very claim committed although its answer was lost.
-    ALREADY_RECORDED = "already recorded"
-    TAKEN_OVER = "taken over"
-
-
-@dataclass(frozen=True)
-class ClaimedRun:
-    run_id: uuid.UUID
-    report_id: uuid.UUID
-    report_name: str
-    sql_query: str
-    started_at: datetime
-    attempt: int
-    output_format: OutputFormat
-    compression: Compression
-    worker_id: str
-    csv_formula_guard: bool = False
-    # (setting, value) pairs for set_config before `sql_query` (the SQL with its placeholders
-    # rewritten as references to them): shared/report_parameters.
-    parameter_settings: tuple[tuple[str, str], ...] = ()
-    # A successful export with no rows ends FAILED when this is `fail` (delivery_rules.py).
-    empty_result: EmptyResult = EmptyResult.SEND
-    # The report's own statement timeout; None: STATEMENT_TIMEOUT_SECONDS.
-    timeout_seconds: int | None = None
-    # Set when the report may not run any more (services.runner.owner_check): the run is
-    # recorded as FAILED with this reason instead of exported.
-    refusal: str | None = None
-
-    @property
-    def claim(self) -> Claim:
-        return Claim(self.run_id, self.worker_id, self.attempt)
-
-
-@dataclass(frozen=True)
-class RunOutcome:
-    status: RunStatus
-    row_count: int | None = None
-    byte_size: int | None = None
-    output_path: str | None = None
-    error_message: str | None = None
-    sha256: str | None = None
-    notes: str | None = None
-
-
 def _lease_until(lease_seconds: float) -> ColumnElement[datetime]:
     return func.now() + timedelta(seconds=lease_seconds)
 
 
 async def claim_run(
-    session: AsyncSession, run_id: uuid.UUID, worker_id: str, lease_seconds: float
-) -> ClaimedRun | None:
-    """QUEUED → RUNNING for this worker; None when the run is not (or no longer) QUEUED."""
+    session: AsyncSession,
+    run_id: uuid.UUID,
+    worker_id: str,
+    lease_seconds: float,
+    overlap_wait_seconds: float = 5.0,
+) -> ClaimedRun | NotClaimed:
+    """QUEUED → RUNNING for this worker, unless the run is not due or its report's overlap rule
+    says a scheduled run waits for (`queue`) or gives way to (`skip`) a run still RUNNING."""
+    candidate = (
+        await session.execute(
+            select(ReportRun.report_id, ReportRun.trigger, Report.overlap)
+            .join(Report, Report.id == ReportRun.report_id)
+            .where(ReportRun.id == run_id, due())
+        )
+    ).one_or_none()
+    if candidate is None:
+        return NotClaimed.NOT_DUE
+    await lock_report_claims(session, candidate.report_id)
+    if candidate.trigger == RunTrigger.SCHEDULE and candidate.overlap != Overlap.ALLOW:
+        verdict = await overlap_verdict(
+            session, run_id, candidate.report_id, candidate.overlap, overlap_wait_seconds
+        )
+        if verdict is not None:
+            return verdict
     run = (
         await session.execute(
             update(ReportRun)
-            .where(ReportRun.id == run_id, ReportRun.status == RunStatus.QUEUED)
+            .where(ReportRun.id == run_id, due())
             .values(
                 status=RunStatus.RUNNING,
                 started_at=func.now(),
                 attempt=ReportRun.attempt + 1,
                 worker_id=worker_id,
                 lease_expires_at=_lease_until(lease_seconds),
+                not_before=None,
+                rows_exported=0,
+                bytes_written=0,
+                attempts=ReportRun.attempts.op("||")(opened_attempt()),
             )
             .returning(
                 ReportRun.report_id,
                 ReportRun.started_at,
                 ReportRun.attempt,
+                ReportRun.retries,
                 ReportRun.scheduled_for,
                 ReportRun.queued_at,
                 ReportRun.requested_parameters,
@@ -116,7 +105,19 @@ async def claim_run(
         )
     ).one_or_none()
     if run is None:
-        return None
+        return NotClaimed.NOT_DUE
+    return await _claimed(session, run_id, worker_id, run)
+
+
+async def _claimed(
+    session: AsyncSession,
+    run_id: uuid.UUID,
+    worker_id: str,
+    run: Row[
+        uuid.UUID, datetime | None, int, int, datetime | None, datetime, dict[str, Any] | None
+    ],
+) -> ClaimedRun:
+    """The claimed run with what the export needs of its report, read at the claim."""
     report = (
         await session.execute(
             select(
@@ -129,6 +130,8 @@ async def claim_run(
                 Report.timezone,
                 Report.empty_result,
                 Report.timeout_seconds,
+                Report.max_retries,
+                Report.retry_delay_seconds,
                 User.email.label("owner_email"),
                 User.role.label("owner_role"),
                 User.is_active.label("owner_active"),
@@ -168,22 +171,40 @@ async def claim_run(
         parameter_settings=tuple(resolved.settings),
         empty_result=report.empty_result,
         timeout_seconds=report.timeout_seconds,
+        max_retries=report.max_retries,
+        retry_delay_seconds=report.retry_delay_seconds,
+        retries=run.retries,
         refusal=refusal,
     )
 
 
-async def renew_lease(session: AsyncSession, claim: Claim, lease_seconds: float) -> bool:
-    """False when the claim is no longer current (its lease expired and the run was taken over)."""
-    result = await session.execute(
-        update(ReportRun)
-        .where(_current(claim))
-        .values(lease_expires_at=_lease_until(lease_seconds))
-        .returning(ReportRun.id)
-    )
-    return result.one_or_none() is not None
+async def renew_lease(
+    session: AsyncSession,
+    claim: Claim,
+    lease_seconds: float,
+    rows_exported: int | None = None,
+    bytes_written: int | None = None,
+) -> Renewal:
+    """Renews the lease and records the progress so far; says whether a cancel was asked."""
+    progress = {}
+    if rows_exported is not None:
+        progress["rows_exported"] = rows_exported
+    if bytes_written is not None:
+        progress["bytes_written"] = bytes_written
+    cancel_requested_at = (
+        await session.execute(
+            update(ReportRun)
+            .where(current(claim))
+            .values(lease_expires_at=_lease_until(lease_seconds), **progress)
+            .returning(ReportRun.cancel_requested_at)
+        )
+    ).one_or_none()
+    if cancel_requested_at is None:
+        return Renewal.LOST
+    return Renewal.CURRENT if cancel_requested_at[0] is None else Renewal.CANCEL_REQUESTED
 
 
-def _current(claim: Claim) -> ColumnElement[bool]:
+def current(claim: Claim) -> ColumnElement[bool]:
     return (
         (ReportRun.id == claim.run_id)
         & (ReportRun.status == RunStatus.RUNNING)
@@ -197,7 +218,7 @@ async def finish_run(session: AsyncSession, claim: Claim, outcome: RunOutcome) -
     report_id = (
         await session.scalars(
             update(ReportRun)
-            .where(_current(claim))
+            .where(current(claim))
             .values(
                 status=outcome.status,
                 finished_at=func.now(),
@@ -208,12 +229,17 @@ async def finish_run(session: AsyncSession, claim: Claim, outcome: RunOutcome) -
                 sha256=outcome.sha256,
                 notes=outcome.notes,
                 lease_expires_at=None,
+                rows_exported=outcome.row_count,
+                bytes_written=outcome.byte_size,
+                attempts=closed_attempts(
+                    None if outcome.status == RunStatus.SUCCESS else outcome.error_message
+                ),
             )
             .returning(ReportRun.report_id)
         )
     ).one_or_none()
     if report_id is not None:
-        add_event(session, _announcing(claim.run_id, report_id, outcome))
+        add_event(session, announcing(claim.run_id, report_id, outcome))
         return FinishResult.RECORDED
     recorded_by_claim = await session.scalar(
         select(ReportRun.id).where(
@@ -226,30 +252,52 @@ async def finish_run(session: AsyncSession, claim: Claim, outcome: RunOutcome) -
     return FinishResult.ALREADY_RECORDED if recorded_by_claim else FinishResult.TAKEN_OVER
 
 
-def _announcing(run_id: uuid.UUID, report_id: uuid.UUID, outcome: RunOutcome) -> RunCompleted:
-    """The run.completed that recording `outcome` announces."""
-    return RunCompleted(run_id=run_id, report_id=report_id, status=outcome.status)
-
-
-async def hand_back(session: AsyncSession, claim: Claim) -> None:
-    """RUNNING → QUEUED with a new request, for a run this worker stops before it finished;
-    nothing when the claim is no longer current."""
-    await _requeue(session, _current(claim))
-
-
-async def _requeue(session: AsyncSession, condition: ColumnElement[bool]) -> int:
-    """The runs matching `condition` back to QUEUED, each with a new run.requested, in one
-    statement; returns how many."""
-    requeued = (
+async def retry_later(
+    session: AsyncSession, claim: Claim, error: str | None, delay_seconds: float
+) -> bool:
+    """RUNNING → QUEUED for a further attempt after `delay_seconds` (asked for again by
+    `request_due_runs`); False when the claim is not current or a cancel was asked meanwhile."""
+    retried = (
         await session.execute(
             update(ReportRun)
-            .where(condition)
+            .where(current(claim), ReportRun.cancel_requested_at.is_(None))
             .values(
                 status=RunStatus.QUEUED,
                 worker_id=None,
                 lease_expires_at=None,
                 started_at=None,
+                not_before=func.now() + timedelta(seconds=delay_seconds),
+                retries=ReportRun.retries + 1,
+                attempts=closed_attempts(error),
+            )
+            .returning(ReportRun.id)
+        )
+    ).one_or_none()
+    return retried is not None
+
+
+async def hand_back(session: AsyncSession, claim: Claim) -> None:
+    """RUNNING → QUEUED with a new request, for a run this worker stops before it finished
+    (CANCELLED instead when a cancel was asked); nothing when the claim is no longer current."""
+    if await requeue(session, current(claim), "handed back: the runner was stopping") == 0:
+        await finish_run(session, claim, CANCELLED)
+
+
+async def requeue(session: AsyncSession, condition: ColumnElement[bool], error: str) -> int:
+    """The runs matching `condition` and not being cancelled back to QUEUED, each with a new
+    run.requested, in one statement; returns how many."""
+    requeued = (
+        await session.execute(
+            update(ReportRun)
+            .where(condition, ReportRun.cancel_requested_at.is_(None))
+            .values(
+                status=RunStatus.QUEUED,
+                worker_id=None,
+                lease_expires_at=None,
+                started_at=None,
+                not_before=None,
                 requested_at=func.now(),
+                attempts=closed_attempts(error),
             )
             .returning(ReportRun.id, ReportRun.report_id)
         )
@@ -260,52 +308,3 @@ async def _requeue(session: AsyncSession, condition: ColumnElement[bool]) -> int
 
 async def run_status(session: AsyncSession, run_id: uuid.UUID) -> RunStatus | None:
     return await session.scalar(select(ReportRun.status).where(ReportRun.id == run_id))
-
-
-@dataclass(frozen=True)
-class Recovered:
-    """Runs whose expired lease was recovered: how many queued again, how many FAILED."""
-
-    run_ids: list[uuid.UUID]
-    requeued: int
-    failed: int
-
-
-async def recover_expired_leases(session: AsyncSession, max_attempts: int) -> Recovered:
-    """Runs whose runner died: queued again, or FAILED after max_attempts. Their rows stay
-    locked until the transaction ends, so no new attempt of them starts before that."""
-    expired = (
-        await session.execute(
-            select(ReportRun.id, ReportRun.attempt, ReportRun.worker_id)
-            .where(ReportRun.status == RunStatus.RUNNING, ReportRun.lease_expires_at < func.now())
-            .with_for_update(skip_locked=True)
-        )
-    ).all()
-    requeued = failed = 0
-    for run in expired:
-        stale = Claim(run.id, run.worker_id, run.attempt)
-        if run.attempt < max_attempts:
-            requeued += await _requeue(session, _current(stale))
-        else:
-            message = (
-                f"the runner stopped responding (lease expired) on attempt {run.attempt} "
-                f"of {max_attempts}; giving up"
-            )
-            outcome = RunOutcome(RunStatus.FAILED, error_message=message)
-            failed += await finish_run(session, stale, outcome) == FinishResult.RECORDED
-    return Recovered([run.id for run in expired], requeued, failed)
-
-
-async def rerequest_stale_queued(session: AsyncSession, older_than_seconds: float) -> int:
-    """Writes run.requested again for QUEUED runs whose last request is older than the limit."""
-    stale = (
-        select(ReportRun.id)
-        .where(
-            ReportRun.status == RunStatus.QUEUED,
-            ReportRun.requested_at < func.now() - timedelta(seconds=older_than_seconds),
-        )
-        .limit(500)
-        .with_for_update(skip_locked=True)
-    )
-    # = ANY(ARRAY(…)): each id is looked up by its key; IN (…) may be planned as a scan.
-    return await _requeue(session, ReportRun.id == any_(func.array(stale.scalar_subquery())))

@@ -6,7 +6,7 @@ only `fail` changes the run, and the runner is the one writer of runs.
 
 from dataclasses import replace
 
-from services.runner.claims import RunOutcome
+from services.runner.claim_records import RunOutcome
 from shared.models import EmptyResult, RunStatus
 
 NO_ROWS = "the query returned no rows (the report's empty_result is fail)"

@@ -5,7 +5,7 @@ import logging
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from services.runner import claims
+from services.runner import lease_recovery
 from services.runner.exporters.output_file import remove_leftovers
 from services.runner.settings import RunnerSettings
 from shared.lifecycle import wait_for_stop
@@ -17,14 +17,18 @@ log = logging.getLogger(__name__)
 async def recover_once(
     sessions: async_sessionmaker[AsyncSession], settings: RunnerSettings
 ) -> tuple[int, int, int]:
-    """(requeued after an expired lease, failed after max attempts, re-requested)."""
+    """(requeued after an expired lease, failed after max attempts, re-requested: stale or due
+    after a retry delay or an overlap wait)."""
     async with sessions.begin() as session:
-        recovered = await claims.recover_expired_leases(session, settings.max_attempts)
+        recovered = await lease_recovery.recover_expired_leases(session, settings.max_attempts)
         # The dead attempts' `.part` files, and files they published but never recorded: removed
         # while the rows are still locked, so no new attempt of these runs has begun its own.
         for run_id in recovered.run_ids:
             await asyncio.to_thread(remove_leftovers, settings.output_dir, str(run_id), None)
-        rerequested = await claims.rerequest_stale_queued(session, settings.rerequest_after_seconds)
+        rerequested = await lease_recovery.rerequest_stale_queued(
+            session, settings.rerequest_after_seconds
+        )
+        rerequested += await lease_recovery.request_due_runs(session)
     return recovered.requeued, recovered.failed, rerequested
 
 

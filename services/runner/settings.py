@@ -26,6 +26,12 @@ class RunnerSettings(WorkerSettings, OutputSettings, RunTimeoutSettings):
     # lease expired (its runner died) is queued again, or FAILED after max_attempts claims.
     lease_seconds: float = Field(default=60.0, gt=0)
     max_attempts: int = Field(default=3, ge=1)
+    # How often a RUNNING run's progress is recorded and a cancel request looked for (with
+    # the lease renewal, which happens at least every third of the lease).
+    progress_interval_seconds: float = Field(default=1.0, gt=0)
+    # A scheduled run of a report with `overlap: queue` whose previous run is still RUNNING
+    # is looked at again after this long.
+    overlap_wait_seconds: float = Field(default=5.0, gt=0)
     # How long a delivery may wait for a free slot before it goes back to the queue, well
     # below RabbitMQ's 30-minute consumer timeout.
     slot_wait_seconds: float = Field(default=60.0, gt=0)

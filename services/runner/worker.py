@@ -10,10 +10,18 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from services.runner import claims
 from services.runner.admission import hand_back_reason
-from services.runner.claims import Claim, ClaimedRun, FinishResult, RunOutcome
+from services.runner.claim_records import (
+    CANCELLED,
+    Claim,
+    ClaimedRun,
+    FinishResult,
+    NotClaimed,
+    Renewal,
+    RunOutcome,
+)
 from services.runner.empty_result import apply_empty_result
 from services.runner.exporters.output_file import remove_leftovers, remove_published
-from services.runner.exporters.request import ExportFailed, ExportRequest
+from services.runner.exporters.request import ExportFailed, ExportProgress, ExportRequest
 from services.runner.exporters.selector import Exporter
 from services.runner.metrics import (
     BYTES_EXPORTED,
@@ -22,6 +30,7 @@ from services.runner.metrics import (
     RUNS_FINISHED,
     RUNS_STARTED,
 )
+from services.runner.retry_policy import retry_delay_seconds, should_retry
 from services.runner.settings import RunnerSettings
 from shared.event_publisher import EventPublisher
 from shared.events import Event, RunRequested
@@ -82,9 +91,11 @@ class RunWorker:
         except BaseException:
             self._slots.release()
             raise
-        if claimed is None:
+        if isinstance(claimed, NotClaimed):
             self._slots.release()
-            log.info("run is not QUEUED any more; skipping", extra=context)
+            if claimed == NotClaimed.SKIPPED:
+                self._relay.wake()
+            log.info("run not claimed: %s", claimed.value, extra=context)
             return
         task = asyncio.create_task(self._execute(claimed))
         self._in_flight[claimed.claim] = task
@@ -98,19 +109,25 @@ class RunWorker:
         async with self._sessions.begin() as session:
             return await claims.run_status(session, run_id)
 
-    async def _claim(self, run_id: uuid.UUID) -> ClaimedRun | None:
+    async def _claim(self, run_id: uuid.UUID) -> ClaimedRun | NotClaimed:
         async with self._sessions.begin() as session:
             return await claims.claim_run(
-                session, run_id, self._settings.worker_id, self._settings.lease_seconds
+                session,
+                run_id,
+                self._settings.worker_id,
+                self._settings.lease_seconds,
+                self._settings.overlap_wait_seconds,
             )
 
     async def _execute(self, run: ClaimedRun) -> None:
-        """Exports while the lease is renewed; a lost lease abandons the export at once."""
+        """Exports while the lease is renewed; a lost lease abandons the export at once, and a
+        cancel request stops it and records the run CANCELLED."""
         context = {"run_id": run.run_id, "report_id": run.report_id}
         log.info("run started (attempt %d)", run.attempt, extra=context)
         RUNS_STARTED.inc()
-        heartbeat = asyncio.create_task(self._renew_lease(run.claim))
-        export = asyncio.create_task(self._export(run))
+        progress = ExportProgress()
+        heartbeat = asyncio.create_task(self._renew_lease(run.claim, progress))
+        export = asyncio.create_task(self._export(run, progress))
         try:
             await asyncio.wait({export, heartbeat}, return_when=asyncio.FIRST_COMPLETED)
         except asyncio.CancelledError:
@@ -120,14 +137,48 @@ class RunWorker:
             raise
         if not export.done():
             await _cancel(export)
+            if heartbeat.result() == Renewal.CANCEL_REQUESTED:
+                log.info("cancel requested; export stopped", extra=context)
+                await self._finish(run, CANCELLED)
+                return
             log.warning("lease lost; export abandoned to the runner that took over", extra=context)
             return
         try:
-            await self._finish(run, export.result())
+            outcome = export.result()
+            if not await self._retried(run, outcome):
+                await self._finish(run, outcome)
         finally:
             heartbeat.cancel()
 
-    async def _export(self, run: ClaimedRun) -> RunOutcome:
+    async def _retried(self, run: ClaimedRun, outcome: RunOutcome) -> bool:
+        """A transient failure with retries left goes back to the queue, delayed; a cancel
+        asked meanwhile turns it into CANCELLED instead."""
+        if not should_retry(outcome.transient, run.retries, run.max_retries):
+            return False
+        delay = retry_delay_seconds(run.retry_delay_seconds, run.retries)
+        context = {"run_id": run.run_id, "report_id": run.report_id}
+        try:
+            async with self._sessions.begin() as session:
+                retried = await claims.retry_later(session, run.claim, outcome.error_message, delay)
+        except Exception:
+            log.exception("could not queue the retry; recording the failure", extra=context)
+            return False
+        if not retried:
+            await self._finish(run, CANCELLED)
+            return True
+        log.warning(
+            "transient failure on attempt %d; retry %d of %d in %.0fs: %s",
+            run.attempt,
+            run.retries + 1,
+            run.max_retries,
+            delay,
+            outcome.error_message,
+            extra=context,
+        )
+        await asyncio.to_thread(remove_leftovers, self._settings.output_dir, str(run.run_id), None)
+        return True
+
+    async def _export(self, run: ClaimedRun, progress: ExportProgress) -> RunOutcome:
         if run.refusal is not None:
             log.warning("%s", run.refusal, extra={"run_id": run.run_id})
             return RunOutcome(RunStatus.FAILED, error_message=run.refusal)
@@ -142,11 +193,12 @@ class RunWorker:
             run.parameter_settings,
             # Capped again here: MAX_STATEMENT_TIMEOUT_SECONDS may have been lowered since.
             self._settings.run_timeout(run.timeout_seconds),
+            progress,
         )
         try:
             result = await self._exporter.export(request)
         except ExportFailed as error:
-            return RunOutcome(RunStatus.FAILED, error_message=str(error))
+            return RunOutcome(RunStatus.FAILED, error_message=str(error), transient=error.transient)
         except Exception as error:
             log.exception("run crashed", extra={"run_id": run.run_id})
             return RunOutcome(RunStatus.FAILED, error_message=f"internal error: {error!r}")
@@ -167,22 +219,30 @@ class RunWorker:
             )
         return outcome
 
-    async def _renew_lease(self, claim: Claim) -> None:
-        """Returns only when the claim is no longer current."""
-        interval = self._settings.lease_seconds / 3
+    async def _renew_lease(self, claim: Claim, progress: ExportProgress) -> Renewal:
+        """Renews the lease and records the progress every tick; returns only when the claim
+        is no longer current or a cancel was asked."""
+        interval = min(self._settings.lease_seconds / 3, self._settings.progress_interval_seconds)
         while True:
             await asyncio.sleep(interval)
             try:
                 async with self._sessions.begin() as session:
-                    current = await claims.renew_lease(session, claim, self._settings.lease_seconds)
+                    renewal = await claims.renew_lease(
+                        session,
+                        claim,
+                        self._settings.lease_seconds,
+                        progress.rows,
+                        progress.bytes,
+                    )
             except Exception:
                 log.exception("could not renew the lease; retrying", extra={"run_id": claim.run_id})
                 continue
-            if not current:
+            if renewal == Renewal.LOST:
                 log.warning(
                     "lease lost; another runner took the run", extra={"run_id": claim.run_id}
                 )
-                return
+            if renewal != Renewal.CURRENT:
+                return renewal
 
     async def _finish(self, run: ClaimedRun, outcome: RunOutcome) -> None:
         """Retries while the database is unreachable (the lease is still renewed meanwhile)."""

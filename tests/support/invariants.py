@@ -20,7 +20,7 @@ from pathlib import Path
 
 import asyncpg
 
-FINAL_STATUSES = ("SUCCESS", "FAILED")
+FINAL_STATUSES = ("SUCCESS", "FAILED", "CANCELLED", "SKIPPED")
 OUTBOX_GRACE = timedelta(minutes=1)
 # A lease is renewed well before it ends; a little slack for a renewal under way.
 LEASE_GRACE = timedelta(seconds=1)

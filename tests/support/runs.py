@@ -9,6 +9,7 @@ import asyncpg
 from shared.events import Event, RunRequested
 from shared.messaging import Broker
 from shared.settings import BrokerSettings
+from tests.support.invariants import FINAL_STATUSES
 
 
 async def queued_run(
@@ -65,15 +66,23 @@ async def publish_in(amqp_url: str, namespace: str, event: Event) -> None:
 async def wait_until_all_finished(
     db: asyncpg.Connection, run_ids: Sequence[uuid.UUID | str], within: float = 60
 ) -> list[asyncpg.Record]:
-    """Every run in a final state (SUCCESS or FAILED), or an AssertionError naming the rest."""
+    """Every run in a final state, or an AssertionError naming the rest."""
     ids = [uuid.UUID(str(run_id)) for run_id in run_ids]
     deadline = asyncio.get_running_loop().time() + within
     while True:
         runs = await db.fetch("SELECT * FROM report_runs WHERE id = ANY($1::uuid[])", ids)
-        waiting = [run for run in runs if run["status"] not in {"SUCCESS", "FAILED"}]
+        waiting = [run for run in runs if run["status"] not in FINAL_STATUSES]
         if len(runs) == len(ids) and not waiting:
             return list(runs)
         if asyncio.get_running_loop().time() > deadline:
             states = [(str(run["id"]), run["status"], run["attempt"]) for run in waiting]
             raise AssertionError(f"{len(waiting)} runs unfinished after {within}s: {states}")
         await asyncio.sleep(0.2)
+
+
+async def outbox_events(db: asyncpg.Connection, run_id: uuid.UUID | str) -> list[str]:
+    """Routing keys of the outbox rows about one run, oldest first."""
+    rows = await db.fetch(
+        "SELECT routing_key FROM outbox WHERE payload->>'run_id' = $1 ORDER BY id", str(run_id)
+    )
+    return [row["routing_key"] for row in rows]

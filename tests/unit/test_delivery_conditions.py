@@ -4,7 +4,7 @@ pure decisions, as tables."""
 import pytest
 
 from services.notifier.decisions import withheld_because
-from services.runner.claims import RunOutcome
+from services.runner.claim_records import RunOutcome
 from services.runner.empty_result import NO_ROWS, apply_empty_result
 from shared.models import EmptyResult, RunStatus
 

@@ -28,6 +28,10 @@ POLICY = RetryPolicy(max_attempts=4, base_seconds=30.0, max_seconds=100.0)
         (NotifyOn.FAILURE, RunStatus.FAILED, True),
         (NotifyOn.NEVER, RunStatus.SUCCESS, False),
         (NotifyOn.NEVER, RunStatus.FAILED, False),
+        (NotifyOn.ALWAYS, RunStatus.CANCELLED, False),
+        (NotifyOn.ALWAYS, RunStatus.SKIPPED, False),
+        (NotifyOn.FAILURE, RunStatus.CANCELLED, False),
+        (NotifyOn.FAILURE, RunStatus.SKIPPED, False),
     ],
 )
 def test_notify_on_selects_the_runs_that_are_mailed(

@@ -123,6 +123,30 @@ async def get_run(run: RunDep) -> RunOut:
     return run_view(run)
 
 
+@router.post(
+    "/api/runs/{run_id}/cancel",
+    status_code=status.HTTP_202_ACCEPTED,
+    responses={**RUN_NOT_FOUND, 409: documented("The run already ended")},
+)
+async def cancel_run(
+    run: RunDep, caller: CallerDep, run_queue: RunQueueDep, session: SessionDep
+) -> RunOut:
+    """Cancels a QUEUED or RUNNING run (202): a QUEUED run is CANCELLED at once; a RUNNING one
+    is stopped by its runner within seconds (its query cancelled, its partial file removed),
+    then CANCELLED. Recipients are not mailed. A run that already ended answers 409."""
+    status_before = run.status
+    result = await run_queue.cancel(run)
+    audit.record(
+        session,
+        caller,
+        "run.cancelled",
+        "run",
+        run.id,
+        {"report_id": str(run.report_id), "status": status_before.value, "result": result.value},
+    )
+    return run_view(run)
+
+
 @router.get("/api/runs/{run_id}/notifications", responses=RUN_NOT_FOUND)
 async def list_run_notifications(run: RunDep, session: SessionDep) -> list[NotificationOut]:
     """The run's notification log: its LOG line and one row per e-mail recipient."""
@@ -196,6 +220,8 @@ async def _output_file(run: ReportRun, settings: ApiSettings) -> FileResponse:
         raise RunHasNoFile(
             f"the run failed, so there is no file: {run.error_message}"
             if run.status == RunStatus.FAILED
+            else f"the run is {run.status}, so there is no file: {run.error_message}"
+            if run.status.is_finished
             else f"the run is {run.status}; its file is not ready yet"
         )
     # Only the file name is taken from the record: the file is always read from OUTPUT_DIR.

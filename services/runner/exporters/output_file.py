@@ -20,6 +20,7 @@ from typing import BinaryIO
 from isal.igzip import IGzipFile
 
 from services.runner.exporters.limits import NO_LIMITS, RunLimits
+from services.runner.exporters.request import ExportProgress
 
 FLUSH_BYTES = 1 << 20
 PUBLISHING_DIR = ".publishing"
@@ -52,6 +53,7 @@ class OutputFile:
         extension: str,
         compress: bool,
         limits: RunLimits = NO_LIMITS,
+        progress: ExportProgress | None = None,
     ) -> None:
         # Unique per attempt: two claims of one run never write the same file.
         self.partial = directory / f".{run_id}.{secrets.token_hex(4)}.{extension}.part"
@@ -65,6 +67,7 @@ class OutputFile:
         self.bytes_written = 0
         self._writer: _DigestingWriter | None = None
         self._stream: _DigestingWriter | IGzipFile | None = None
+        self.progress = progress or ExportProgress()
 
     async def open(self, streamed: bool = True) -> None:
         """`streamed=False` only prepares the directory, for a library that writes `partial`."""
@@ -86,6 +89,8 @@ class OutputFile:
     async def write(self, data: bytes) -> None:
         self.bytes_written += len(data)
         self.limits.check_bytes(self.bytes_written)
+        self.progress.bytes += len(data)
+        self.progress.rows += data.count(b"\n")
         self._pending.append(data)
         self._pending_size += len(data)
         if self._pending_size >= FLUSH_BYTES:

@@ -1,6 +1,6 @@
 """What the worker asks of an export engine and what it gets back."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
@@ -8,7 +8,27 @@ from shared.models import Compression, OutputFormat
 
 
 class ExportFailed(Exception):
-    """The report could not be exported; the message is PostgreSQL's own where there is one."""
+    """The report could not be exported; the message is PostgreSQL's own where there is one.
+
+    `transient`: the cause (a lost connection, a deadlock, a lock timeout...) may be gone at a
+    later attempt, so the run may be retried.
+    """
+
+    def __init__(self, message: str, transient: bool = False) -> None:
+        super().__init__(message)
+        self.transient = transient
+
+
+@dataclass
+class ExportProgress:
+    """What an export produced so far, read by the lease renewal while the export runs.
+
+    `rows` counts lines of output while the export streams (approximate: a header, or a value
+    with a line break, is counted too); the final row count comes from the export's result.
+    """
+
+    rows: int = 0
+    bytes: int = 0
 
 
 @dataclass(frozen=True)
@@ -27,6 +47,7 @@ class ExportRequest:
     # This run's statement timeout (the report's timeout_seconds, capped); None: the
     # exporter's default.
     timeout_seconds: float | None = None
+    progress: ExportProgress = field(default_factory=ExportProgress)
 
 
 @dataclass(frozen=True)

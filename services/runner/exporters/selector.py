@@ -62,7 +62,9 @@ class Exporter:
             raise ExportFailed(problem)
         extension = file_extension(request.output_format, request.compression)
         compress = request.compression == Compression.GZIP
-        output = OutputFile(self._output_dir, request.run_id, extension, compress, self._limits)
+        output = OutputFile(
+            self._output_dir, request.run_id, extension, compress, self._limits, request.progress
+        )
         timeout_ms = int((request.timeout_seconds or self._default_timeout) * 1000)
         try:
             streamed = request.output_format != OutputFormat.XLSX  # XlsxBook writes its own zip

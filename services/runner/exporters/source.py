@@ -13,6 +13,7 @@ import asyncpg
 
 from services.runner.exporters.limits import LimitExceeded
 from services.runner.exporters.request import ExportFailed
+from services.runner.retry_policy import is_transient_sqlstate
 from shared.report_parameters.references import SET_PARAMETER
 from shared.sql_guard import InvalidReportSql, check_single_statement
 
@@ -22,6 +23,9 @@ STRICTER_STATEMENT_TIMEOUT = """
 SELECT set_config('statement_timeout', least(nullif(setting::bigint, 0), $1::bigint)::text, true)
   FROM pg_settings WHERE name = 'statement_timeout'
 """
+
+
+CLOSE_TIMEOUT_SECONDS = 5.0
 
 
 @dataclass(frozen=True)
@@ -75,8 +79,12 @@ async def checked_query(
             statement_cache_size=0,
             server_settings={"application_name": "reportflow-runner"},
         )
-    except (OSError, asyncpg.PostgresError) as error:
-        raise ExportFailed(f"cannot connect to the data source: {error}") from error
+    except OSError as error:
+        raise ExportFailed(f"cannot connect to the data source: {error}", True) from error
+    except asyncpg.PostgresError as error:
+        raise ExportFailed(
+            f"cannot connect to the data source: {error}", _transient(error)
+        ) from error
     try:
         async with connection.transaction(readonly=True):
             await connection.execute(STRICTER_STATEMENT_TIMEOUT, statement_timeout_ms)
@@ -89,11 +97,19 @@ async def checked_query(
     except asyncpg.QueryCanceledError as error:
         raise ExportFailed(_cancelled(error, statement_timeout_ms)) from error
     except asyncpg.PostgresError as error:
-        raise ExportFailed(str(error)) from error
-    except asyncpg.InterfaceError as error:  # e.g. the server closed the connection mid-COPY
+        raise ExportFailed(str(error), _transient(error)) from error
+    except (asyncpg.InterfaceError, OSError) as error:  # e.g. the server closed it mid-COPY
         limit = _limit_behind(error)
         if limit is not None:
             raise limit from None
-        raise ExportFailed(f"lost the connection to the data source: {error}") from error
+        # Ending the transaction on a closed connection fails too, hiding the first error.
+        cause = error.__context__ if isinstance(error.__context__, asyncpg.PostgresError) else error
+        raise ExportFailed(f"lost the connection to the data source: {cause}", True) from error
     finally:
-        await connection.close()
+        # A cancelled export: asyncpg has sent PostgreSQL a cancel request for the running
+        # query; a close that gets no answer in time drops the connection instead.
+        await connection.close(timeout=CLOSE_TIMEOUT_SECONDS)
+
+
+def _transient(error: asyncpg.PostgresError) -> bool:
+    return is_transient_sqlstate(getattr(error, "sqlstate", None))

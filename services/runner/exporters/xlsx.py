@@ -36,6 +36,7 @@ async def write_xlsx(
         rows = batch if guarded is None else guarded_rows(batch, guarded)
         await asyncio.to_thread(book.write_rows, rows)
         await output.check_written_file()
+        output.progress.rows += len(rows)
 
     try:
         await each_batch(await statement.cursor(), batch_rows, write_batch, output.limits)

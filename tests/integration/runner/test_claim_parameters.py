@@ -10,6 +10,7 @@ import asyncpg
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from services.runner import claims
+from services.runner.claim_records import ClaimedRun
 from tests.support.reports import unique_name
 
 DECLARED = [{"name": "n", "type": "integer", "default": 3}]
@@ -48,7 +49,7 @@ async def test_old_slot_claimed_today_uses_its_own_dates(
     )
     async with quiet_sessions.begin() as session:
         claimed = await claims.claim_run(session, run_id, "host:1", 60)
-    assert claimed is not None
+    assert isinstance(claimed, ClaimedRun)
     assert claimed.refusal is None
     assert claimed.parameter_settings == (
         ("reportflow.param.n", "3"),
@@ -70,7 +71,7 @@ async def test_requested_value_the_report_no_longer_takes_refuses_the_run(
     run_id = await _queued_run(quiet_db, "SELECT {{ n }} AS n", None, {"gone": 1})
     async with quiet_sessions.begin() as session:
         claimed = await claims.claim_run(session, run_id, "host:1", 60)
-    assert claimed is not None
+    assert isinstance(claimed, ClaimedRun)
     assert claimed.refusal is not None
     assert "unknown parameter 'gone'" in claimed.refusal
     recorded = await quiet_db.fetchval("SELECT parameters FROM report_runs WHERE id = $1", run_id)

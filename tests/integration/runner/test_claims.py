@@ -4,7 +4,7 @@ import asyncpg
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from services.runner import claims
-from services.runner.claims import Claim, FinishResult, RunOutcome
+from services.runner.claim_records import Claim, FinishResult, Renewal, RunOutcome
 from shared.models import RunStatus
 from tests.support.reports import unique_name
 
@@ -52,11 +52,11 @@ async def test_an_earlier_claim_by_the_same_worker_cannot_finish_or_renew(
     current = await _running_run(quiet_db, "host:1", 2)
     stale = Claim(current.run_id, current.worker_id, 1)
     async with quiet_sessions.begin() as session:
-        assert not await claims.renew_lease(session, stale, 60)
+        assert await claims.renew_lease(session, stale, 60) == Renewal.LOST
         assert await claims.finish_run(session, stale, SUCCESS) == FinishResult.TAKEN_OVER
         await claims.hand_back(session, stale)
     async with quiet_sessions.begin() as session:
-        assert await claims.renew_lease(session, current, 60)
+        assert await claims.renew_lease(session, current, 60) == Renewal.CURRENT
     status = await quiet_db.fetchval("SELECT status FROM report_runs WHERE id = $1", current.run_id)
     assert status == "RUNNING"
     handed_back = await quiet_db.fetchval(

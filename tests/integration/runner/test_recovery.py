@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from services.runner.recovery import recover_once
 from services.runner.settings import RunnerSettings
 from tests.support.reports import unique_name
+from tests.support.runs import outbox_events
 
 SETTINGS = RunnerSettings(max_attempts=3, rerequest_after_seconds=600)
 
@@ -31,13 +32,6 @@ async def _run_row(quiet_db: asyncpg.Connection, **columns: object) -> asyncpg.R
     return run
 
 
-async def _events_for(quiet_db: asyncpg.Connection, run_id: object) -> list[str]:
-    rows = await quiet_db.fetch(
-        "SELECT routing_key FROM outbox WHERE payload->>'run_id' = $1 ORDER BY id", str(run_id)
-    )
-    return [row["routing_key"] for row in rows]
-
-
 async def test_expired_lease_puts_the_run_back_in_the_queue(
     quiet_sessions: async_sessionmaker[AsyncSession], quiet_db: asyncpg.Connection
 ) -> None:
@@ -52,7 +46,7 @@ async def test_expired_lease_puts_the_run_back_in_the_queue(
     after = await quiet_db.fetchrow("SELECT * FROM report_runs WHERE id = $1", run["id"])
     assert after is not None
     assert (after["status"], after["worker_id"]) == ("QUEUED", None)
-    assert await _events_for(quiet_db, run["id"]) == ["run.requested"]
+    assert await outbox_events(quiet_db, run["id"]) == ["run.requested"]
 
 
 async def test_expired_lease_on_the_last_attempt_fails_the_run_with_the_reason(
@@ -71,7 +65,7 @@ async def test_expired_lease_on_the_last_attempt_fails_the_run_with_the_reason(
     assert after["status"] == "FAILED"
     assert "lease expired" in after["error_message"]
     assert after["finished_at"] is not None
-    assert await _events_for(quiet_db, run["id"]) == ["run.completed"]
+    assert await outbox_events(quiet_db, run["id"]) == ["run.completed"]
 
 
 async def test_live_lease_is_left_alone(
@@ -90,7 +84,7 @@ async def test_live_lease_is_left_alone(
     )
     assert after is not None
     assert (after["status"], after["worker_id"]) == ("RUNNING", "alive:1")
-    assert await _events_for(quiet_db, run["id"]) == []
+    assert await outbox_events(quiet_db, run["id"]) == []
 
 
 async def test_queued_run_with_a_lost_request_is_requested_again(
@@ -101,8 +95,8 @@ async def test_queued_run_with_a_lost_request_is_requested_again(
     )
     fresh = await _run_row(quiet_db)
     await recover_once(quiet_sessions, SETTINGS)
-    assert await _events_for(quiet_db, stale["id"]) == ["run.requested"]
-    assert await _events_for(quiet_db, fresh["id"]) == []
+    assert await outbox_events(quiet_db, stale["id"]) == ["run.requested"]
+    assert await outbox_events(quiet_db, fresh["id"]) == []
 
 
 async def test_a_recovered_lease_removes_what_the_dead_attempt_left_in_the_output_folder(
