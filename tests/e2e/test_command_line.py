@@ -2,6 +2,7 @@
 
 import json
 import stat
+import time
 from pathlib import Path
 
 import httpx
@@ -134,17 +135,34 @@ def test_delete_asks_first_and_yes_skips_the_question(
     assert api_get(api_url, f"/api/reports/{report['id']}").status_code == 404
 
 
-def test_cancel_and_resend_say_clearly_when_the_api_lacks_them(
+def test_cancel_stops_a_running_report_and_resend_delivers_a_finished_one_again(
     api_url: str, reportflow: CommandLine
 ) -> None:
-    report = create_report(api_url)
-    run = json.loads(reportflow("run", str(report["name"]), "--json").stdout)
-    for action in ("cancel", "resend"):
-        answer = reportflow(action, run["id"])
-        if answer.returncode == EXIT_API_ERROR:  # an API without the route
-            assert "does not support" in answer.stderr
-        else:
-            assert answer.returncode == 0, answer.stderr
+    slow = create_report(api_url, sql_query="SELECT pg_sleep(30) AS slept")
+    queued = json.loads(reportflow("run", str(slow["name"]), "--json").stdout)
+
+    cancelled = reportflow("cancel", queued["id"])
+    status = _final_status(api_url, queued["id"])
+    cancelled_again = reportflow("cancel", queued["id"])
+
+    assert cancelled.returncode == 0, cancelled.stderr
+    assert status == "CANCELLED"
+    assert cancelled_again.returncode == EXIT_API_ERROR
+    assert "409" in cancelled_again.stderr
+    quick = create_report(api_url)
+    assert reportflow("run", str(quick["name"]), "--wait").returncode == 0
+    finished = api_get(api_url, f"/api/reports/{quick['id']}/runs").json()[0]
+    resent = reportflow("resend", finished["id"])
+    assert resent.returncode == 0, resent.stderr
+
+
+def _final_status(api_url: str, run_id: str) -> str:
+    for _ in range(150):
+        status = str(api_get(api_url, f"/api/runs/{run_id}").json()["status"])
+        if status not in {"QUEUED", "RUNNING"}:
+            return status
+        time.sleep(0.1)
+    return status
 
 
 def test_without_a_token_the_command_says_how_to_sign_in(api_url: str, tmp_path: Path) -> None:

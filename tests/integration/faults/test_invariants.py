@@ -88,15 +88,21 @@ async def test_each_broken_promise_is_named(db: asyncpg.Connection, tmp_path: Pa
 async def test_an_event_waiting_longer_than_the_scenarios_grace_is_named(
     db: asyncpg.Connection,
 ) -> None:
-    report_id = await _report(db)
-    await db.execute(
-        "INSERT INTO outbox (event_id, routing_key, payload, created_at) "
-        "VALUES (gen_random_uuid(), 'run.requested', $1::jsonb, now() - interval '5 seconds')",
-        f'{{"report_id": "{report_id}"}}',
-    )
-
-    within_a_minute = await check_invariants(db, [report_id])
-    short_scale = await check_invariants(db, [report_id], outbox_grace=timedelta(seconds=2))
+    # Planted in a transaction never committed: a relay of another test's process on this
+    # database (the session's API, say) would otherwise publish the row before it is checked.
+    planted = db.transaction()
+    await planted.start()
+    try:
+        report_id = await _report(db)
+        await db.execute(
+            "INSERT INTO outbox (event_id, routing_key, payload, created_at) "
+            "VALUES (gen_random_uuid(), 'run.requested', $1::jsonb, now() - interval '5 seconds')",
+            f'{{"report_id": "{report_id}"}}',
+        )
+        within_a_minute = await check_invariants(db, [report_id])
+        short_scale = await check_invariants(db, [report_id], outbox_grace=timedelta(seconds=2))
+    finally:
+        await planted.rollback()
 
     assert within_a_minute.problems == []
     (problem,) = short_scale.problems

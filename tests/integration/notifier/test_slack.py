@@ -147,7 +147,8 @@ async def test_a_file_too_large_to_attach_is_linked_in_a_message(
     assert slack.requests_to(GET_URL) == []
     (message,) = slack.requests_to(POST_MESSAGE)
     text = json.loads(message.body)["text"]
-    assert f"/api/runs/{run.run_id}/download|Download the output>" in text
+    assert f"/api/runs/{run.run_id}/signed-download?expires=" in text
+    assert "|Download the output>" in text
 
 
 async def test_an_upload_whose_outcome_is_unknown_is_not_repeated(

@@ -69,7 +69,7 @@ async def test_a_webhook_gets_the_run_as_signed_json(
     assert document["run"]["status"] == "SUCCESS"
     assert document["run"]["row_count"] == 150
     assert document["run"]["scheduled_for"] is not None
-    assert document["download_url"].endswith(f"/api/runs/{run.run_id}/download")
+    assert f"/api/runs/{run.run_id}/signed-download?expires=" in document["download_url"]
 
 
 async def test_a_webhook_answered_500_is_retried_with_the_same_delivery_id_until_accepted(
@@ -84,7 +84,11 @@ async def test_a_webhook_answered_500_is_retried_with_the_same_delivery_id_until
     assert {request.headers["x-reportflow-delivery"] for request in receiver.received} == {
         str(rows[LABEL]["id"])
     }
-    assert len({request.body for request in receiver.received}) == 1
+    # The same document each time, but for its download link, signed afresh at each attempt.
+    documents = [json.loads(request.body) for request in receiver.received]
+    assert (
+        len({json.dumps({**doc, "download_url": None}, sort_keys=True) for doc in documents}) == 1
+    )
     assert all(_signed_correctly(request) for request in receiver.received)
 
 
@@ -202,4 +206,4 @@ async def test_a_teams_channel_gets_an_adaptive_card(
     assert card["body"][0]["text"] == f"{run.report_name} — SUCCESS"
     facts = {fact["title"]: fact["value"] for fact in card["body"][1]["facts"]}
     assert facts["Rows"] == "150"
-    assert card["actions"][0]["url"].endswith(f"/api/runs/{run.run_id}/download")
+    assert f"/api/runs/{run.run_id}/signed-download?expires=" in card["actions"][0]["url"]
