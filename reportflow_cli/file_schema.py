@@ -27,6 +27,11 @@ def entry_fields() -> list[str]:
     return list(_properties())
 
 
+def write_only_fields() -> frozenset[str]:
+    """Fields the API never shows (webhook URLs and secrets): a reports file cannot hold them."""
+    return frozenset(name for name, spec in _properties().items() if spec.get("writeOnly"))
+
+
 def report_fields() -> list[str]:
     """What a report's definition is, in the schema's order; secrets (`writeOnly`) are never
     read back from the API, so never exported."""

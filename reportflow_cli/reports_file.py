@@ -11,7 +11,12 @@ from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.error import MarkedYAMLError
 
-from reportflow_cli.file_schema import entry_fields, field_problem, normalized
+from reportflow_cli.file_schema import (
+    entry_fields,
+    field_problem,
+    normalized,
+    write_only_fields,
+)
 
 # `${NAME}` is the environment's NAME; `$${NAME}` is the text `${NAME}` (how export writes it).
 ENV_REFERENCE = re.compile(r"\$(\$?)\{([A-Za-z_][A-Za-z0-9_]*)\}")
@@ -79,6 +84,11 @@ def _definition(path: Path, reports: CommentedSeq, index: int) -> Definition:
     for key, raw in entry.items():
         if key not in known:
             raise ReportsFileError(f"{path}:{lines[str(key)]}: unknown field {key!r}")
+        if key in write_only_fields():
+            raise ReportsFileError(
+                f"{path}:{lines[str(key)]}: {key} is write-only and not managed by reports files "
+                "(set it with the API or the web UI; apply leaves it as it is)"
+            )
         try:
             value = _resolved(_plain(raw))
         except KeyError as missing:

@@ -142,6 +142,8 @@ async def resolve_checked(host: str, port: int, allow: AllowList) -> list[IpAddr
         )
     except OSError as error:
         raise RefusedTarget(f"{host} does not resolve: {error}") from None
+    except UnicodeError:  # the IDNA codec refuses an empty or over-long label ("a..com")
+        raise RefusedTarget(f"{host} is not a valid host name") from None
     addresses = list(dict.fromkeys(ipaddress.ip_address(info[4][0]) for info in infos))
     if not addresses:
         raise RefusedTarget(f"{host} does not resolve")

@@ -108,3 +108,9 @@ def test_a_host_name_resolving_to_a_listed_address_is_accepted() -> None:
 def test_a_host_that_does_not_resolve_is_refused() -> None:
     with pytest.raises(RefusedTarget, match="does not resolve"):
         asyncio.run(resolve_checked("no-such-host.invalid", 443, NOTHING_LISTED))
+
+
+@pytest.mark.parametrize("host", ["a..com", f"{'a' * 64}.example.com", ".x"])
+def test_a_host_with_an_empty_or_over_long_label_is_refused_not_crashed_on(host: str) -> None:
+    with pytest.raises(RefusedTarget, match="not a valid host name"):
+        asyncio.run(resolve_checked(host, 443, NOTHING_LISTED))

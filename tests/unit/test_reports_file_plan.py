@@ -108,3 +108,14 @@ def test_an_exported_file_reads_back_as_the_same_definition(tmp_path: Path, text
     report = stored("Awkward: name #1", description=text, sql_query="SELECT 1\n  -- two lines")
     exported = reports_yaml([report], "http://reportflow.test")
     assert make_plan(definitions_of(tmp_path, exported), [report]).is_empty
+
+
+def test_write_only_channels_in_a_file_are_refused_at_their_line(tmp_path: Path) -> None:
+    text = (
+        "reports:\n"
+        "  - name: Hooked\n"
+        "    sql_query: SELECT 1\n"
+        "    channels: [{type: webhook, url: 'https://hooks.example.com/x', secret: s}]\n"
+    )
+    with pytest.raises(ReportsFileError, match=r"reports.yaml:4: channels is write-only"):
+        definitions_of(tmp_path, text)
