@@ -92,7 +92,10 @@ async def test_a_runner_cut_off_from_postgresql_by_a_black_hole_times_out_and_re
     hole_closed = time.monotonic()
     runs = await wait_until_all_finished(db, [event.run_id for event in during], within=60)
     recovery_seconds = time.monotonic() - hole_closed
-    assert (health, answered_in < CHECK_TIMEOUT_SECONDS + 1) == (503, True)
+    # Within the check's own timeout plus scheduling slack (the runner is also timing out its
+    # claims meanwhile): it answers, where an unbounded check would hang for the whole hole.
+    assert health == 503
+    assert answered_in < CHECK_TIMEOUT_SECONDS + 3, f"/healthz took {answered_in:.1f} s"
     assert {run["status"] for run in runs} == {"SUCCESS"}
     report_ids = [event.report_id for event in [before, *during]]
     verdict = await assert_invariants(
