@@ -9,6 +9,7 @@ from typing import Any
 
 import asyncpg
 import httpx
+import pytest
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from services.api.run_finishes import RunFinishes
@@ -30,6 +31,16 @@ async def _run(db: asyncpg.Connection, report_id: str, status: str) -> uuid.UUID
 
 async def _set_status(db: asyncpg.Connection, run_id: uuid.UUID, status: str) -> None:
     await db.execute("UPDATE report_runs SET status = $2 WHERE id = $1", run_id, status)
+
+
+@pytest.fixture
+def finishes(database_url: str, sessions: async_sessionmaker[AsyncSession]) -> RunFinishes:
+    return RunFinishes(database_url, sessions)
+
+
+@pytest.fixture
+async def report_id(client: httpx.AsyncClient) -> str:
+    return await create_report(client, "SELECT 1 AS one")
 
 
 @asynccontextmanager
@@ -56,13 +67,9 @@ async def _listening_pid(finishes: RunFinishes, other_than: int | None = None) -
 
 
 async def test_a_finished_run_wakes_its_waiter_through_the_notification(
-    database_url: str,
-    sessions: async_sessionmaker[AsyncSession],
-    client: httpx.AsyncClient,
-    db: asyncpg.Connection,
+    finishes: RunFinishes, report_id: str, db: asyncpg.Connection
 ) -> None:
-    finishes = RunFinishes(database_url, sessions)
-    run_id = await _run(db, await create_report(client, "SELECT 1 AS one"), "RUNNING")
+    run_id = await _run(db, report_id, "RUNNING")
     async with _running(finishes, RunFinishes.listen):  # no sweep: only NOTIFY can wake it
         await _listening_pid(finishes)
         woken = finishes.expect(run_id)
@@ -71,13 +78,8 @@ async def test_a_finished_run_wakes_its_waiter_through_the_notification(
 
 
 async def test_a_claim_is_no_finish_and_wakes_nobody(
-    database_url: str,
-    sessions: async_sessionmaker[AsyncSession],
-    client: httpx.AsyncClient,
-    db: asyncpg.Connection,
+    finishes: RunFinishes, report_id: str, db: asyncpg.Connection
 ) -> None:
-    finishes = RunFinishes(database_url, sessions)
-    report_id = await create_report(client, "SELECT 1 AS one")
     claimed, finished = await _run(db, report_id, "QUEUED"), await _run(db, report_id, "RUNNING")
     async with _running(finishes, RunFinishes.listen):
         await _listening_pid(finishes)
@@ -89,13 +91,9 @@ async def test_a_claim_is_no_finish_and_wakes_nobody(
 
 
 async def test_a_killed_listening_connection_is_replaced_and_wakes_waiters_again(
-    database_url: str,
-    sessions: async_sessionmaker[AsyncSession],
-    client: httpx.AsyncClient,
-    db: asyncpg.Connection,
+    finishes: RunFinishes, report_id: str, db: asyncpg.Connection
 ) -> None:
-    finishes = RunFinishes(database_url, sessions)
-    run_id = await _run(db, await create_report(client, "SELECT 1 AS one"), "RUNNING")
+    run_id = await _run(db, report_id, "RUNNING")
     async with _running(finishes, RunFinishes.listen):
         killed = await _listening_pid(finishes)
         assert await db.fetchval("SELECT pg_terminate_backend($1)", killed)
@@ -106,13 +104,8 @@ async def test_a_killed_listening_connection_is_replaced_and_wakes_waiters_again
 
 
 async def test_the_sweep_wakes_a_waiter_whose_notification_never_came(
-    database_url: str,
-    sessions: async_sessionmaker[AsyncSession],
-    client: httpx.AsyncClient,
-    db: asyncpg.Connection,
+    finishes: RunFinishes, report_id: str, db: asyncpg.Connection
 ) -> None:
-    finishes = RunFinishes(database_url, sessions)
-    report_id = await create_report(client, "SELECT 1 AS one")
     finished, deleted, running = [await _run(db, report_id, "RUNNING") for _ in range(3)]
     async with _running(finishes, RunFinishes.sweep):  # nobody listens
         woken = [finishes.expect(run_id) for run_id in (finished, deleted, running)]
