@@ -247,7 +247,7 @@ async def _add_due_reports(url: str, count: int) -> datetime:
         await connection.execute(
             "INSERT INTO reports (id, name, sql_query, schedule_cron, timezone, owner_id) "
             "SELECT gen_random_uuid(), 'bench ' || n, $3, $1, 'UTC', "
-            "(SELECT id FROM users ORDER BY created_at LIMIT 1) "
+            "(SELECT id FROM accounts ORDER BY created_at LIMIT 1) "
             "FROM generate_series(1, $2) AS n",
             f"{slot.minute} {slot.hour} * * *",
             count,
