@@ -61,6 +61,7 @@ faults: check-services
 bench: check-services
 	$(BIN)/python -m bench.scheduler_lateness
 	$(BIN)/python -m bench.export
+	$(BIN)/python -m bench.throughput
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache

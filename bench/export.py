@@ -292,7 +292,7 @@ def running_systems(source_url: str, output_dir: Path) -> Iterator[dict[str, Run
             system.stop()
 
 
-def machine() -> str:
+def machine(dsn: str = BENCH_DSN) -> str:
     cpu = next(
         (
             line.split(":", 1)[1].strip()
@@ -303,7 +303,7 @@ def machine() -> str:
     )
     memory = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
     server = subprocess.run(
-        ["psql", BENCH_DSN, "-Atc", "SHOW server_version"],
+        ["psql", dsn, "-Atc", "SHOW server_version"],
         capture_output=True,
         text=True,
         check=True,

@@ -3,7 +3,8 @@
 Each request gets one session in one transaction (`SessionDep`): it commits when the route
 returns, before the answer is sent, so a client that got a 201 reads its own write; it rolls back
 when the route raises. `ReportDep`, `RunDep` and `RunQueueDep` share that session. A route that
-needs several transactions (`?wait` polls the run in its own) uses the sessionmaker instead.
+needs several transactions (`?wait` reads the run in its own when woken) uses the sessionmaker
+instead.
 """
 
 import uuid
@@ -80,8 +81,8 @@ def get_run_queue(request: Request, session: SessionDep) -> RunQueue:
     return RunQueue(session, _runtime(request).relay)
 
 
-def get_run_waiter(sessions: SessionMakerDep, settings: SettingsDep) -> RunWaiter:
-    return RunWaiter(sessions, settings.max_run_wait_seconds)
+def get_run_waiter(request: Request, sessions: SessionMakerDep, settings: SettingsDep) -> RunWaiter:
+    return RunWaiter(sessions, _runtime(request).finishes, settings.max_run_wait_seconds)
 
 
 RunQueueDep = Annotated[RunQueue, Depends(get_run_queue)]

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from services.api.accounts import retry_bootstrap_admin, try_bootstrap_admin
+from services.api.run_finishes import RunFinishes
 from services.api.settings import ApiSettings
 from services.api.sql_check import SqlChecker
 from shared.database import REQUEST_COMMAND_TIMEOUT_SECONDS, create_engine, create_sessionmaker
@@ -24,6 +25,7 @@ class Runtime:
     broker: Broker
     relay: OutboxRelay
     sql_checker: SqlChecker
+    finishes: RunFinishes
     stop: asyncio.Event = field(default_factory=asyncio.Event)
     tasks: list[asyncio.Task[None]] = field(default_factory=list)
 
@@ -39,6 +41,7 @@ class Runtime:
             broker=broker,
             relay=OutboxRelay(sessions, broker, settings.outbox_retention),
             sql_checker=SqlChecker(settings, settings.sql_check_timeout_seconds),
+            finishes=RunFinishes(settings.database_dsn, sessions),
         )
 
     async def start(self) -> None:
@@ -47,6 +50,8 @@ class Runtime:
         in the background while PostgreSQL does not answer."""
         self.tasks = [
             asyncio.create_task(self._connect_then_relay()),
+            asyncio.create_task(self.finishes.listen(self.stop)),
+            asyncio.create_task(self.finishes.sweep(self.stop)),
         ]
         if not await try_bootstrap_admin(self.sessions, self.settings):
             self.tasks.append(
