@@ -18,7 +18,7 @@ export async function reportPage(context, reportId) {
   let offset = 0;
 
   const showHistory = async () => {
-    const { node, total } = await runHistory(report.id, { offset, allowed });
+    const { node, total } = await runHistory(report.id, { offset, allowed, onChanged: () => showHistory() });
     if (context.signal.aborted) return;
     const pager = h("div", { class: "pager" },
       offset > 0 ? h("button", { type: "button", class: "button secondary small", onclick: () => { offset = Math.max(0, offset - HISTORY_PAGE); showHistory(); } }, "Newer runs") : null,
@@ -36,7 +36,7 @@ export async function reportPage(context, reportId) {
       try {
         const run = await startRun(report.id);
         showHistory();
-        await followRun(run, live, { signal: context.signal, allowed, onFinished: showHistory });
+        await followRun(run, live, { signal: context.signal, allowed, onFinished: showHistory, onChanged: showHistory });
       } catch (error) { fail(error); } finally { button.disabled = false; }
     } }, "Run now"),
     h("a", { class: "button secondary", href: `#/reports/${segment(report.id)}/edit` }, "Edit"),
@@ -59,7 +59,7 @@ export async function reportPage(context, reportId) {
   if (report.last_run) {
     // The latest run in the live line; one still going is followed until it ends.
     get(`api/runs/${segment(report.last_run.id)}`)
-      .then((run) => followRun(run, live, { signal: context.signal, allowed, onFinished: showHistory }))
+      .then((run) => followRun(run, live, { signal: context.signal, allowed, onFinished: showHistory, onChanged: showHistory }))
       .catch(() => {});
   }
   return [
