@@ -4,6 +4,8 @@ import { del, get, put, segment } from "../api.js";
 import { confirmAction } from "../confirm.js";
 import { fill, h } from "../dom.js";
 import { formatTime, viewerZone } from "../format.js";
+import { valueText } from "../parameter_values.js";
+import { runWithParameters } from "../run_dialog.js";
 import { followRun, HISTORY_PAGE, runHistory, startRun } from "../runs.js";
 import { scheduleInWords } from "../schedule.js";
 import { canChangeReport } from "../session.js";
@@ -34,7 +36,10 @@ export async function reportPage(context, reportId) {
       problem.hidden = true;
       const button = event.currentTarget;
       try {
-        const run = await startRun(report.id);
+        const run = report.parameters.length
+          ? await runWithParameters(report.parameters, (values) => startRun(report.id, values))
+          : await startRun(report.id);
+        if (!run) return;  // the parameter form was cancelled
         showHistory();
         await followRun(run, live, { signal: context.signal, allowed, onFinished: showHistory, onChanged: showHistory });
       } catch (error) { fail(error); } finally { button.disabled = false; }
@@ -91,6 +96,8 @@ function definition(report, schedule) {
     item("Recipients", report.recipients.length ? h("ul", { class: "plain" }, report.recipients.map((r) => h("li", {}, r))) : "nobody"),
     item("Notify on", report.notify_on),
     item("Formula guard", report.csv_formula_guard ? "on" : "off"),
+    report.parameters.length ? item("Parameters", h("ul", { class: "plain" }, report.parameters.map((p) =>
+      h("li", {}, h("code", {}, p.name), ` (${p.type})`, p.default === null ? " — no default" : ` = ${valueText(p.default)}`)))) : null,
     item("SQL query", h("pre", { class: "code" }, report.sql_query)),
   );
 }
