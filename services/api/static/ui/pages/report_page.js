@@ -96,6 +96,13 @@ function definition(report, schedule) {
     item("Recipients", report.recipients.length ? h("ul", { class: "plain" }, report.recipients.map((r) => h("li", {}, r))) : "nobody"),
     item("Notify on", report.notify_on),
     item("Formula guard", report.csv_formula_guard ? "on" : "off"),
+    item("Retries", report.max_retries ? `${report.max_retries}, first after ${report.retry_delay_seconds} s (then doubling)` : "none"),
+    item("Overlap", report.overlap),
+    item("Timeout", report.timeout_seconds ? `${report.timeout_seconds} s` : "the deployment's"),
+    item("Keep files for", report.retention_days ? `${report.retention_days} days` : "the deployment's retention"),
+    item("When empty", report.empty_result),
+    item("Deliver only if", report.deliver_if.length ? report.deliver_if.map((c) => `${c.metric.replace("_", " ")} ${c.op} ${c.value}`).join(" and ") : "always"),
+    item("Channels", report.channels.length ? h("ul", { class: "plain" }, report.channels.map((c) => h("li", {}, `${c.type} · ${c.label}`))) : "none"),
     report.parameters.length ? item("Parameters", h("ul", { class: "plain" }, report.parameters.map((p) =>
       h("li", {}, h("code", {}, p.name), ` (${p.type})`, p.default === null ? " — no default" : ` = ${valueText(p.default)}`)))) : null,
     item("SQL query", h("pre", { class: "code" }, report.sql_query)),
