@@ -9,6 +9,7 @@ import { runWithParameters } from "../run_dialog.js";
 import { followRun, HISTORY_PAGE, runHistory, startRun } from "../runs.js";
 import { scheduleInWords } from "../schedule.js";
 import { canChangeReport } from "../session.js";
+import { versionHistory } from "../versions.js";
 
 export async function reportPage(context, reportId) {
   const report = await get(`api/reports/${segment(reportId)}`);
@@ -61,6 +62,8 @@ export async function reportPage(context, reportId) {
   ) : null;
 
   await showHistory();
+  const reload = () => dispatchEvent(new HashChangeEvent("hashchange"));
+  const versions = h("div", { id: "versions" }, await versionHistory(report, { allowed, onRestored: reload, onProblem: fail }));
   if (report.last_run) {
     // The latest run in the live line; one still going is followed until it ends.
     get(`api/runs/${segment(report.last_run.id)}`)
@@ -78,6 +81,7 @@ export async function reportPage(context, reportId) {
     live,
     h("section", { class: "card" }, h("h2", {}, "Definition"), definition(report, schedule)),
     h("section", {}, h("h2", {}, "Run history"), history),
+    h("section", { class: "card" }, h("h2", {}, "History of changes"), versions),
   ];
 }
 
@@ -105,6 +109,6 @@ function definition(report, schedule) {
     item("Channels", report.channels.length ? h("ul", { class: "plain" }, report.channels.map((c) => h("li", {}, `${c.type} · ${c.label}`))) : "none"),
     report.parameters.length ? item("Parameters", h("ul", { class: "plain" }, report.parameters.map((p) =>
       h("li", {}, h("code", {}, p.name), ` (${p.type})`, p.default === null ? " — no default" : ` = ${valueText(p.default)}`)))) : null,
-    item("SQL query", h("pre", { class: "code" }, report.sql_query)),
+    item("SQL query", h("pre", { class: "code", "data-testid": "sql-query" }, report.sql_query)),
   );
 }
