@@ -13,7 +13,7 @@ export async function versionHistory(report, { allowed, onRestored, onProblem })
   const versions = await get(`api/reports/${segment(report.id)}/versions`);
   if (!versions.length) return h("p", { class: "empty" }, "No recorded changes.");
   const newest = versions[0].version;
-  return h("ol", { class: "versions plain" }, versions.map((version) => h("li", { class: "version", "data-version": version.version },
+  return h("ol", { class: "versions" }, versions.map((version) => h("li", { class: "version", "data-version": version.version },
     h("div", { class: "version-head" },
       h("strong", {}, `Version ${version.version}`),
       h("span", {}, ` · ${ACTIONS[version.action] ?? version.action}`,
@@ -28,14 +28,15 @@ export async function versionHistory(report, { allowed, onRestored, onProblem })
           } catch (error) { onProblem(error); }
         } }, "Restore")
         : null),
-    changeList(version.changes))));
+    changeList(version))));
 }
 
-function changeList(changes) {
+function changeList({ action, changes }) {
   const fields = Object.keys(changes);
   if (!fields.length) return null;
+  const words = action === "report.created" ? "The first definition" : fields.map((name) => name.replaceAll("_", " ")).join(", ");
   return h("details", { class: "small" },
-    h("summary", {}, fields.map((name) => name.replaceAll("_", " ")).join(", ")),
+    h("summary", {}, words),
     h("dl", { class: "changes" }, fields.flatMap((name) => [
       h("dt", {}, name.replaceAll("_", " ")),
       h("dd", {}, valueBlock("was", changes[name]?.old), valueBlock("now", changes[name]?.new)),
