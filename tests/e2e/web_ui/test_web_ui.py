@@ -307,7 +307,8 @@ async def test_statuses_and_run_fields_this_page_does_not_know_render_sensibly(
         """async () => {
             const load = (path) => import(new URL(`static/ui/${path}`, location.href).href);
             const { statusBadge, isActive } = await load("statuses.js");
-            const { runSummary } = await load("runs.js");
+            const { runActions, runSummary } = await load("runs.js");
+            const actionWords = (run) => runActions(run, true).map((node) => node.textContent);
             const badge = (status) => {
                 const node = statusBadge(status);
                 return [node.textContent, node.className];
@@ -324,6 +325,20 @@ async def test_statuses_and_run_fields_this_page_does_not_know_render_sensibly(
                     started_at: "2026-01-01T00:00:00Z", finished_at: "2026-01-01T00:00:02.5Z",
                 }),
                 bare: runSummary({status: "CANCELLED"}),
+                running: runSummary(
+                    {status: "RUNNING", rows_exported: 10, bytes_written: 1500,
+                     started_at: "2026-01-01T00:00:00Z"},
+                    Date.parse("2026-01-01T00:00:03Z"),
+                ),
+                expiredActions: actionWords({
+                    id: "x", status: "SUCCESS", output_path: "f.csv",
+                    expired_at: "2026-01-02T00:00:00Z", download_url: null,
+                }),
+                keptActions: actionWords({
+                    id: "x", status: "SUCCESS", output_path: "f.csv", expired_at: null,
+                    download_url: "/api/runs/x/download",
+                }),
+                runningActions: actionWords({id: "x", status: "RUNNING"}),
             };
         }"""
     )
@@ -335,3 +350,7 @@ async def test_statuses_and_run_fields_this_page_does_not_know_render_sensibly(
     assert rendered["runningRows"] == "1,200 rows so far"
     assert rendered["finishedNewFields"] == "5 rows · 2.0\u00a0KB · in 2.5 s"
     assert rendered["bare"] == ""
+    assert rendered["running"] == "10 rows so far · 1.5\u00a0KB · 3.0 s elapsed"
+    assert rendered["expiredActions"] == ["expired"]
+    assert rendered["keptActions"] == ["Download", "Resend"]
+    assert rendered["runningActions"] == ["Cancel"]
