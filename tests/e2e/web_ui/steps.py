@@ -25,3 +25,15 @@ async def fill_new_report(page: Page, **labelled: str) -> None:
     await page.get_by_role("link", name="New report").click()
     for label, value in labelled.items():
         await page.get_by_label(label.replace("_", " "), exact=True).fill(value)
+
+
+async def expect_latest_run_sent(page: Page, item: str) -> None:
+    """The notifier mails after the API answered: reload until the newest run's notification
+    `item` (a CSS selector of its <li>) shows SENT."""
+    sent = page.locator("tr[data-run-id]").first.locator(item)
+    for _ in range(30):
+        if await sent.locator("[data-status=SENT]").count():
+            return
+        await page.wait_for_timeout(500)
+        await page.reload()
+    await expect(sent.locator(".status")).to_have_attribute("data-status", "SENT")

@@ -7,7 +7,7 @@ import uuid
 from playwright.async_api import Page, expect
 
 from tests.e2e.web_ui.conftest import WebSystem
-from tests.e2e.web_ui.steps import fill_new_report, open_report, sign_in
+from tests.e2e.web_ui.steps import expect_latest_run_sent, fill_new_report, open_report, sign_in
 from tests.support.accounts import ADMIN_EMAIL, ADMIN_PASSWORD, create_account
 from tests.support.browser import PHONE, screenshot
 from tests.support.reports import report_body, unique_name
@@ -100,24 +100,13 @@ async def test_report_created_in_the_form_runs_to_success_and_downloads_the_apis
     assert from_browser == from_api.content
     assert download.suggested_filename.endswith(".csv")
 
-    await expect_mail_outcome_shown(page, "ana@example.com")
+    await expect_latest_run_sent(page, "li:has-text('ana@example.com')")
     await screenshot(page, "report-page")
     await page.get_by_role("navigation", name="Main").get_by_role("link", name="Reports").click()
     row = page.locator("tr", has_text=name)
     await expect(row.locator(".status")).to_have_attribute("data-status", "SUCCESS")
     await expect(row).to_contain_text("America/New_York")
     await screenshot(page, "reports-list")
-
-
-async def expect_mail_outcome_shown(page: Page, recipient: str) -> None:
-    """The notifier mails after the run finished: reload until the history shows the outcome."""
-    sent = page.locator("tr[data-run-id]").first.locator("li", has_text=recipient)
-    for _ in range(30):
-        if await sent.count() and await sent.locator("[data-status=SENT]").count():
-            return
-        await page.wait_for_timeout(500)
-        await page.reload()
-    await expect(sent.locator(".status")).to_have_attribute("data-status", "SENT")
 
 
 async def test_failed_run_shows_postgresqls_message(page: Page, web_system: WebSystem) -> None:
@@ -318,7 +307,8 @@ async def test_statuses_and_run_fields_this_page_does_not_know_render_sensibly(
         """async () => {
             const load = (path) => import(new URL(`static/ui/${path}`, location.href).href);
             const { statusBadge, isActive } = await load("statuses.js");
-            const { runSummary } = await load("runs.js");
+            const { runActions, runSummary } = await load("runs.js");
+            const actionWords = (run) => runActions(run, true).map((node) => node.textContent);
             const badge = (status) => {
                 const node = statusBadge(status);
                 return [node.textContent, node.className];
@@ -335,14 +325,32 @@ async def test_statuses_and_run_fields_this_page_does_not_know_render_sensibly(
                     started_at: "2026-01-01T00:00:00Z", finished_at: "2026-01-01T00:00:02.5Z",
                 }),
                 bare: runSummary({status: "CANCELLED"}),
+                running: runSummary(
+                    {status: "RUNNING", rows_exported: 10, bytes_written: 1500,
+                     started_at: "2026-01-01T00:00:00Z"},
+                    Date.parse("2026-01-01T00:00:03Z"),
+                ),
+                expiredActions: actionWords({
+                    id: "x", status: "SUCCESS", output_path: "f.csv",
+                    expired_at: "2026-01-02T00:00:00Z", download_url: null,
+                }),
+                keptActions: actionWords({
+                    id: "x", status: "SUCCESS", output_path: "f.csv", expired_at: null,
+                    download_url: "/api/runs/x/download",
+                }),
+                runningActions: actionWords({id: "x", status: "RUNNING"}),
             };
         }"""
     )
-    assert rendered["cancelled"] == ["Cancelled", "status status-muted"]
-    assert rendered["skipped"] == ["Skipped", "status status-muted"]
+    assert rendered["cancelled"] == ["Cancelled", "status status-cancelled"]
+    assert rendered["skipped"] == ["Skipped", "status status-skipped"]
     assert rendered["unknown"] == ["Paused for lunch", "status status-other"]
     assert rendered["none"] == ["Never run", "status status-none"]
     assert rendered["unknownIsActive"] is False  # an unknown status is final: polling stops
     assert rendered["runningRows"] == "1,200 rows so far"
     assert rendered["finishedNewFields"] == "5 rows · 2.0\u00a0KB · in 2.5 s"
     assert rendered["bare"] == ""
+    assert rendered["running"] == "10 rows so far · 1.5\u00a0KB · 3.0 s elapsed"
+    assert rendered["expiredActions"] == ["expired"]
+    assert rendered["keptActions"] == ["Download", "Resend"]
+    assert rendered["runningActions"] == ["Cancel"]

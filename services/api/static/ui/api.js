@@ -10,6 +10,17 @@ export class ApiError extends Error {
     super(describeDetail(status, detail));
     this.status = status;
     this.fields = fieldMessages(detail);
+    this.detail = detail;
+  }
+
+  /** Messages about the parts of one field, by the key under it: loc body.parameters.n → {n: …}. */
+  partsOf(name) {
+    const parts = {};
+    for (const item of Array.isArray(this.detail) ? this.detail : []) {
+      const [, field, part] = item.loc ?? [];
+      if (field === name && part !== undefined && !(part in parts)) parts[part] = item.msg;
+    }
+    return parts;
   }
 }
 

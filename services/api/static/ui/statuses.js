@@ -8,8 +8,8 @@ const KNOWN = {
   RUNNING: { label: "Running", tone: "running", active: true },
   SUCCESS: { label: "Success", tone: "ok" },
   FAILED: { label: "Failed", tone: "bad" },
-  CANCELLED: { label: "Cancelled", tone: "muted" },
-  SKIPPED: { label: "Skipped", tone: "muted" },
+  CANCELLED: { label: "Cancelled", tone: "cancelled" },
+  SKIPPED: { label: "Skipped", tone: "skipped" },
 };
 
 // A notification's outcome (notification_log.status), in the same colours.

@@ -4,6 +4,8 @@
 import { ApiError, get, post, put, segment } from "../api.js";
 import { debounce, field, fill, h, setFieldError } from "../dom.js";
 import { formatTime } from "../format.js";
+import { parameterEditor } from "../parameter_editor.js";
+import { reportSettings } from "../report_settings.js";
 import { schedulePreview } from "../schedule.js";
 import { canChangeReport, canCreateReports } from "../session.js";
 
@@ -13,7 +15,7 @@ const NOTIFY_ON = [["ALWAYS", "Every run"], ["FAILURE", "Failed runs"], ["SUCCES
 const BLANK = {
   name: "", description: "", sql_query: "", schedule_cron: "", timezone: "UTC",
   recipients: [], output_format: "CSV", compression: "none", notify_on: "ALWAYS",
-  is_active: true, csv_formula_guard: false,
+  is_active: true, csv_formula_guard: false, parameters: [],
 };
 
 const options = (pairs, selected) =>
@@ -27,6 +29,8 @@ export async function reportForm(context, reportId) {
       : "Only editors and admins create reports.");
   }
   const controls = buildControls(report);
+  const parameters = await parameterEditor(report.parameters ?? []);
+  const settings = reportSettings(report);
   const zones = h("datalist", { id: "timezone-list" });
   get("api/timezones").then((names) => fill(zones, names.map((name) => h("option", { value: name }))), () => {});
 
@@ -44,6 +48,7 @@ export async function reportForm(context, reportId) {
     field("Description", controls.description),
     field("SQL query", controls.sql_query, "One SELECT; it runs read-only on the data source."),
     sqlOutput,
+    parameters.node,
     h("div", { class: "row" },
       h("div", {}, field("Schedule", controls.schedule_cron, "Cron: minute hour day month weekday, e.g. 0 8 * * 1. Empty: run by hand only.")),
       h("div", {}, field("Time zone", controls.timezone, "Type to search, e.g. Europe/Berlin."), zones)),
@@ -56,6 +61,7 @@ export async function reportForm(context, reportId) {
     h("div", { class: "checks" },
       checkbox("Active", controls.is_active),
       checkbox("Formula guard: quote cells a spreadsheet would run", controls.csv_formula_guard)),
+    settings.node,
     problem,
     h("div", { class: "actions" }, save, h("a", { class: "button secondary", href: cancelHref }, "Cancel")),
   );
@@ -71,9 +77,9 @@ export async function reportForm(context, reportId) {
     event.preventDefault();
     save.disabled = true;
     problem.hidden = true;
-    for (const name of Object.keys(controls)) setFieldError(form, name, null);
+    for (const name of [...Object.keys(controls), "parameters", ...settings.fieldNames]) setFieldError(form, name, null);
     try {
-      const body = readForm(controls);
+      const body = { ...readForm(controls), parameters: parameters.read(), ...settings.read() };
       const saved = reportId
         ? await put(`api/reports/${segment(reportId)}`, body)
         : await post("api/reports", body);
@@ -167,6 +173,10 @@ async function checkSql(controls, output, form, signal) {
   const sql = controls.sql_query.value.trim();
   setFieldError(form, "sql_query", null);
   if (!sql) return fill(output);
+  if (sql.includes("{{")) {
+    // The check prepares the SQL alone; its {{ parameters }} are checked with their types on Save.
+    return fill(output, h("p", { class: "muted small" }, "The query uses parameters: it is checked with them when you save."));
+  }
   fill(output, h("p", { class: "muted small" }, "Checking the query…"));
   try {
     await post("api/sql/check", { sql_query: sql });

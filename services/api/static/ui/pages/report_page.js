@@ -4,9 +4,12 @@ import { del, get, put, segment } from "../api.js";
 import { confirmAction } from "../confirm.js";
 import { fill, h } from "../dom.js";
 import { formatTime, viewerZone } from "../format.js";
+import { valueText } from "../parameter_values.js";
+import { runWithParameters } from "../run_dialog.js";
 import { followRun, HISTORY_PAGE, runHistory, startRun } from "../runs.js";
 import { scheduleInWords } from "../schedule.js";
 import { canChangeReport } from "../session.js";
+import { versionHistory } from "../versions.js";
 
 export async function reportPage(context, reportId) {
   const report = await get(`api/reports/${segment(reportId)}`);
@@ -18,7 +21,7 @@ export async function reportPage(context, reportId) {
   let offset = 0;
 
   const showHistory = async () => {
-    const { node, total } = await runHistory(report.id, { offset, allowed });
+    const { node, total } = await runHistory(report.id, { offset, allowed, onChanged: () => showHistory() });
     if (context.signal.aborted) return;
     const pager = h("div", { class: "pager" },
       offset > 0 ? h("button", { type: "button", class: "button secondary small", onclick: () => { offset = Math.max(0, offset - HISTORY_PAGE); showHistory(); } }, "Newer runs") : null,
@@ -34,9 +37,12 @@ export async function reportPage(context, reportId) {
       problem.hidden = true;
       const button = event.currentTarget;
       try {
-        const run = await startRun(report.id);
+        const run = report.parameters.length
+          ? await runWithParameters(report.parameters, (values) => startRun(report.id, values))
+          : await startRun(report.id);
+        if (!run) return;  // the parameter form was cancelled
         showHistory();
-        await followRun(run, live, { signal: context.signal, allowed, onFinished: showHistory });
+        await followRun(run, live, { signal: context.signal, allowed, onFinished: showHistory, onChanged: showHistory });
       } catch (error) { fail(error); } finally { button.disabled = false; }
     } }, "Run now"),
     h("a", { class: "button secondary", href: `#/reports/${segment(report.id)}/edit` }, "Edit"),
@@ -56,10 +62,12 @@ export async function reportPage(context, reportId) {
   ) : null;
 
   await showHistory();
+  const reload = () => dispatchEvent(new HashChangeEvent("hashchange"));
+  const versions = h("div", { id: "versions" }, await versionHistory(report, { allowed, onRestored: reload, onProblem: fail }));
   if (report.last_run) {
     // The latest run in the live line; one still going is followed until it ends.
     get(`api/runs/${segment(report.last_run.id)}`)
-      .then((run) => followRun(run, live, { signal: context.signal, allowed, onFinished: showHistory }))
+      .then((run) => followRun(run, live, { signal: context.signal, allowed, onFinished: showHistory, onChanged: showHistory }))
       .catch(() => {});
   }
   return [
@@ -73,6 +81,7 @@ export async function reportPage(context, reportId) {
     live,
     h("section", { class: "card" }, h("h2", {}, "Definition"), definition(report, schedule)),
     h("section", {}, h("h2", {}, "Run history"), history),
+    h("section", { class: "card" }, h("h2", {}, "History of changes"), versions),
   ];
 }
 
@@ -91,6 +100,15 @@ function definition(report, schedule) {
     item("Recipients", report.recipients.length ? h("ul", { class: "plain" }, report.recipients.map((r) => h("li", {}, r))) : "nobody"),
     item("Notify on", report.notify_on),
     item("Formula guard", report.csv_formula_guard ? "on" : "off"),
-    item("SQL query", h("pre", { class: "code" }, report.sql_query)),
+    item("Retries", report.max_retries ? `${report.max_retries}, first after ${report.retry_delay_seconds} s (then doubling)` : "none"),
+    item("Overlap", report.overlap),
+    item("Timeout", report.timeout_seconds ? `${report.timeout_seconds} s` : "the deployment's"),
+    item("Keep files for", report.retention_days ? `${report.retention_days} days` : "the deployment's retention"),
+    item("When empty", report.empty_result),
+    item("Deliver only if", report.deliver_if.length ? report.deliver_if.map((c) => `${c.metric.replace("_", " ")} ${c.op} ${c.value}`).join(" and ") : "always"),
+    item("Channels", report.channels.length ? h("ul", { class: "plain" }, report.channels.map((c) => h("li", {}, `${c.type} · ${c.label}`))) : "none"),
+    report.parameters.length ? item("Parameters", h("ul", { class: "plain" }, report.parameters.map((p) =>
+      h("li", {}, h("code", {}, p.name), ` (${p.type})`, p.default === null ? " — no default" : ` = ${valueText(p.default)}`)))) : null,
+    item("SQL query", h("pre", { class: "code", "data-testid": "sql-query" }, report.sql_query)),
   );
 }
