@@ -149,11 +149,17 @@ def test_cancel_stops_a_running_report_and_resend_delivers_a_finished_one_again(
     assert status == "CANCELLED"
     assert cancelled_again.returncode == EXIT_API_ERROR
     assert "409" in cancelled_again.stderr
-    quick = create_report(api_url)
+    quick = create_report(api_url, recipients=["ana@example.com"])
     assert reportflow("run", str(quick["name"]), "--wait").returncode == 0
     finished = api_get(api_url, f"/api/reports/{quick['id']}/runs").json()[0]
     resent = reportflow("resend", finished["id"])
     assert resent.returncode == 0, resent.stderr
+    nobody = create_report(api_url)
+    assert reportflow("run", str(nobody["name"]), "--wait").returncode == 0
+    to_nobody = api_get(api_url, f"/api/reports/{nobody['id']}/runs").json()[0]
+    refused = reportflow("resend", to_nobody["id"])
+    assert refused.returncode == EXIT_API_ERROR
+    assert "no recipients or channels" in refused.stderr
 
 
 def _final_status(api_url: str, run_id: str) -> str:

@@ -8,6 +8,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Response, status
 from fastapi.responses import FileResponse
 from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.api import audit
 from services.api.dependencies import (
@@ -23,6 +24,7 @@ from services.api.errors import (
     REPORT_NOT_FOUND,
     RUN_NOT_FOUND,
     BadLinkSignature,
+    Conflict,
     FieldError,
     LinkExpired,
     NotFound,
@@ -37,7 +39,7 @@ from services.api.schemas import NotificationOut, ResendOut, ResendRequest, RunO
 from services.api.settings import ApiSettings
 from shared.download_links import SIGNATURE_HEX_CHARS, LinkCheck, check_download_link
 from shared.events import ResendRequested, utc_now
-from shared.models import NotificationLog, ReportRun, RunStatus
+from shared.models import NotificationLog, Report, ReportRun, RunStatus
 from shared.outbox import add_event
 from shared.output_files import output_media_type, stored_output_path
 
@@ -247,7 +249,10 @@ async def _output_file(run: ReportRun, settings: ApiSettings) -> FileResponse:
     status_code=status.HTTP_202_ACCEPTED,
     responses={
         **RUN_NOT_FOUND,
-        409: documented("The run has no file to send (it failed, or its file expired)"),
+        409: documented(
+            "The run has no file to send (it failed, or its file expired), or its report has "
+            "no recipients or channels and none were named"
+        ),
     },
 )
 async def resend_run(
@@ -267,6 +272,8 @@ async def resend_run(
         if not recipients:
             raise FieldError(422, "recipients", "name at least one recipient, or omit it", "empty")
         recipients = checked_report_fields({"recipients": recipients}, settings)["recipients"]
+    else:
+        await _ensure_targets(session, run.report_id)
     resend_id = uuid.uuid4()
     add_event(session, ResendRequested(run_id=run.id, resend_id=resend_id, recipients=recipients))
     audit.record(
@@ -278,6 +285,14 @@ async def resend_run(
         {"resend_id": str(resend_id), "recipients": recipients},
     )
     return ResendOut(run_id=run.id, resend_id=resend_id, recipients=recipients)
+
+
+async def _ensure_targets(session: AsyncSession, report_id: uuid.UUID) -> None:
+    """A resend to the report's own targets needs some: otherwise it would be accepted and
+    deliver nothing."""
+    report = await session.get(Report, report_id)
+    if report is not None and not report.recipients and not report.channels:
+        raise Conflict("the report has no recipients or channels; name recipients to resend to")
 
 
 async def _ensure_file(run: ReportRun, settings: ApiSettings) -> None:

@@ -143,3 +143,18 @@ async def test_a_resend_to_a_refused_recipient_is_a_422_naming_it(
     )
     assert response.status_code == 422, response.text
     assert response.json()["detail"][0]["loc"] == ["body", "recipients", 1]
+
+
+async def test_a_resend_of_a_report_without_targets_is_refused_unless_recipients_are_named(
+    arrange_run: ArrangeRun, client: httpx.AsyncClient
+) -> None:
+    run = await arrange_run([])
+
+    to_nobody = await client.post(f"/api/runs/{run.run_id}/resend")
+    to_someone = await client.post(
+        f"/api/runs/{run.run_id}/resend", json={"recipients": ["ana@example.com"]}
+    )
+
+    assert to_nobody.status_code == 409, to_nobody.text
+    assert "no recipients or channels" in to_nobody.text
+    assert to_someone.status_code == 202, to_someone.text
