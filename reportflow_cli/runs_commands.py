@@ -1,6 +1,7 @@
 """`reportflow run | runs | cancel | resend`: start a run and follow it, its history, and the
 actions on one run."""
 
+import json
 from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Any
@@ -22,21 +23,66 @@ RunIdArgument = Annotated[
 ]
 
 
-def parse_parameters(pairs: list[str]) -> dict[str, str]:
-    parameters: dict[str, str] = {}
+ParameterValue = str | list[Any]
+
+
+def parse_parameters(pairs: list[str]) -> dict[str, list[str]]:
+    """Each `KEY=VALUE`, keeping every value of a key given more than once."""
+    parameters: dict[str, list[str]] = {}
     for pair in pairs:
         key, separator, value = pair.partition("=")
         if not separator or not key.strip():
             raise typer.BadParameter(f"{pair!r} is not key=value", param_hint="--param")
-        parameters[key.strip()] = value
+        parameters.setdefault(key.strip(), []).append(value)
     return parameters
+
+
+def run_parameters(
+    given: dict[str, list[str]], declared: list[dict[str, Any]]
+) -> dict[str, ParameterValue]:
+    """The request's `parameters`: a list parameter (type `…[]`) takes every value given for it
+    (`-p ids=1 -p ids=2`) or one JSON array (`-p 'ids=[1, 2]'`); any other takes one value. The
+    API checks the values themselves."""
+    lists = {str(item.get("name")) for item in declared if str(item.get("type")).endswith("[]")}
+    parameters: dict[str, ParameterValue] = {}
+    for key, values in given.items():
+        if key in lists:
+            parameters[key] = _list_value(key, values)
+        elif len(values) > 1:
+            raise typer.BadParameter(
+                f"{key} is given {len(values)} times, but the report does not declare it as a list",
+                param_hint="--param",
+            )
+        else:
+            parameters[key] = values[0]
+    return parameters
+
+
+def _list_value(key: str, values: list[str]) -> list[Any]:
+    if len(values) != 1 or not values[0].lstrip().startswith("["):
+        return values
+    try:
+        parsed = json.loads(values[0])
+    except json.JSONDecodeError as error:
+        raise typer.BadParameter(
+            f"{key}: {values[0]!r} is not a JSON array ({error.msg})", param_hint="--param"
+        ) from error
+    if not isinstance(parsed, list):
+        raise typer.BadParameter(f"{key}: expected a JSON array", param_hint="--param")
+    return parsed
 
 
 def run_report(
     name: ReportName,
     param: Annotated[
         list[str] | None,
-        typer.Option("--param", "-p", metavar="KEY=VALUE", help="A run parameter (repeatable)."),
+        typer.Option(
+            "--param",
+            "-p",
+            metavar="KEY=VALUE",
+            help="A run parameter (repeatable; repeat a list parameter's key for each item, "
+            "or give a JSON array).",
+        ),
     ] = None,
     wait: Annotated[
         bool, typer.Option("--wait", "-w", help="Follow the run until it ends; exit 0 on SUCCESS.")
@@ -51,9 +97,10 @@ def run_report(
 ) -> None:
     """Runs a report now. Exit status with --wait: 0 SUCCESS, 1 FAILED, 3 CANCELLED, 4 SKIPPED,
     2 when the command itself could not be carried out."""
-    parameters = parse_parameters(param or [])
+    given = parse_parameters(param or [])
     with open_api() as api:
         report = report_named(api, name)
+        parameters = run_parameters(given, list(report.get("parameters") or []))
         body = {"json": {"parameters": parameters}} if parameters else {}
         run = api.call("POST", f"/api/reports/{report['id']}/run", feature="run parameters", **body)
         if parameters and "parameters" not in run:

@@ -215,15 +215,36 @@ def test_versions_are_listed_and_restore_brings_back_the_old_sql(
     assert [version["version"] for version in versions] == [3, 2, 1]
 
 
-def test_run_parameters_are_sent_or_their_absence_in_the_api_is_said(
+def test_run_parameters_are_sent_and_a_list_takes_every_value_of_its_key(
     api_url: str, reportflow: CommandLine
 ) -> None:
-    report = create_report(api_url)
-    ran = reportflow("run", str(report["name"]), "--param", "region=EU", "--json")
-    bad = reportflow("run", str(report["name"]), "--param", "no-equals-sign")
-    assert bad.returncode == EXIT_API_ERROR
-    assert "is not key=value" in bad.stderr
-    if ran.returncode == 0 and "parameters" in json.loads(ran.stdout):
-        assert json.loads(ran.stdout)["parameters"] == {"region": "EU"}
-    else:  # an API without run parameters queues the run without them, and says so
-        assert "run parameters" in ran.stderr
+    report = create_report(
+        api_url,
+        sql_query="SELECT {{ region }} AS region, {{ ids }} AS ids",
+        parameters=[
+            {"name": "region", "type": "text", "default": "EU"},
+            {"name": "ids", "type": "integer[]", "default": [1]},
+        ],
+    )
+    name = str(report["name"])
+
+    repeated = reportflow("run", name, "-p", "region=US", "-p", "ids=4", "-p", "ids=7", "--json")
+    as_json = reportflow("run", name, "--param", "ids=[5, 6]", "--json")
+    twice = reportflow("run", name, "-p", "region=US", "-p", "region=EU")
+    not_a_pair = reportflow("run", name, "--param", "no-equals-sign")
+    broken_array = reportflow("run", name, "--param", "ids=[5,")
+
+    assert repeated.returncode == 0, repeated.stderr
+    assert json.loads(repeated.stdout)["requested_parameters"] == {
+        "region": "US",
+        "ids": [4, 7],
+    }
+    assert as_json.returncode == 0, as_json.stderr
+    assert json.loads(as_json.stdout)["requested_parameters"] == {"ids": [5, 6]}
+    for refused, says in (
+        (twice, "region is given 2 times"),
+        (not_a_pair, "is not key=value"),
+        (broken_array, "is not a JSON array"),
+    ):
+        assert refused.returncode == EXIT_API_ERROR, refused.stdout
+        assert says in " ".join(refused.stderr.split()), refused.stderr
