@@ -9,7 +9,17 @@ QUERY_EXPECTED = "SQL query must return rows (a SELECT, VALUES, TABLE or WITH qu
 
 
 class InvalidReportSql(ValueError):
-    """The report's SQL is empty, not one statement, or rejected by PostgreSQL (its message)."""
+    """The report's SQL is empty, not one statement, or rejected by PostgreSQL (its message and,
+    where PostgreSQL gives one, the 1-based character `position` in the SQL it prepared)."""
+
+    def __init__(self, message: str, position: int | None = None) -> None:
+        super().__init__(f"{message} (at character {position})" if position else message)
+        self.message = message
+        self.position = position
+
+    def at(self, position: int) -> "InvalidReportSql":
+        """The same error with its position moved, e.g. into the SQL as the user wrote it."""
+        return InvalidReportSql(self.message, position)
 
 
 def normalize_report_sql(sql: str) -> str:
@@ -35,7 +45,7 @@ async def check_single_statement(
     try:
         statement = await connection.prepare(normalized)
     except asyncpg.PostgresError as error:
-        raise InvalidReportSql(_postgres_message(error)) from error
+        raise InvalidReportSql(str(error), _position(error)) from error
     except asyncpg.InterfaceError as error:
         raise InvalidReportSql(str(error)) from error
     except asyncpg.InternalClientError as error:
@@ -60,7 +70,6 @@ async def _ensure_query_expression(
         raise InvalidReportSql(QUERY_EXPECTED) from error
 
 
-def _postgres_message(error: asyncpg.PostgresError) -> str:
-    message = str(error)
+def _position(error: asyncpg.PostgresError) -> int | None:
     position = getattr(error, "position", None)
-    return f"{message} (at character {position})" if position else message
+    return int(position) if position else None

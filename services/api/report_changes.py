@@ -21,6 +21,7 @@ from services.api.sql_check import SqlChecker
 from shared.export_formats import compression_problem
 from shared.models import AuditEntry, Compression, OutputFormat, Report
 from shared.report_parameters.declarations import Declaration
+from shared.report_parameters.resolution import position_in_report_sql
 from shared.sql_guard import InvalidReportSql, normalize_report_sql
 
 # The fields a version holds: the definition, not its owner (an admin's hand-over is audited
@@ -170,6 +171,8 @@ async def checked_sql(
         normalized = normalize_report_sql(sql)
         await sql_checker.check(statement_to_check(normalized, declarations))
     except InvalidReportSql as error:
+        if error.position is not None:
+            error = error.at(position_in_report_sql(normalized, declarations, error.position))
         raise FieldError(422, "sql_query", str(error), "invalid_sql") from error
     return normalized
 

@@ -128,3 +128,20 @@ def replace_placeholders(
         last = placeholder.end
     parts.append(sql[last:])
     return "".join(parts)
+
+
+def original_position(
+    sql: str, replacements: Mapping[str, str], position: int, refuse_inside: bool = True
+) -> int:
+    """Where 1-based `position` of the replaced SQL lies in `sql`: a position inside a
+    replacement is its placeholder's start."""
+    shift = 0  # how much longer the replaced SQL is, up to the current placeholder
+    for placeholder in find_placeholders(sql, refuse_inside):
+        start = placeholder.start + shift
+        replacement = replacements[placeholder.name]
+        if position - 1 < start:
+            break
+        if position - 1 < start + len(replacement):
+            return placeholder.start + 1
+        shift += len(replacement) - (placeholder.end - placeholder.start)
+    return position - shift

@@ -11,6 +11,7 @@ from shared.report_parameters.declarations import Declaration, ParameterProblem
 from shared.report_parameters.placeholders import (
     PlaceholderProblem,
     find_placeholders,
+    original_position,
     replace_placeholders,
 )
 from shared.report_parameters.references import setting_name, typed_reference
@@ -31,19 +32,23 @@ def used_macros(sql: str) -> list[str]:
     return sorted({placeholder.name for placeholder in placeholders} & RESERVED_NAMES)
 
 
-def report_statement(
-    sql: str, declarations: Sequence[Declaration], refuse_inside: bool = True
-) -> str:
-    """The SQL with every placeholder as a typed reference; raises PlaceholderProblem for one
-    that names no parameter or macro and, with `refuse_inside` (a report being saved), for a
-    placeholder inside a literal or comment."""
+def _references(declarations: Sequence[Declaration]) -> dict[str, str]:
     references = {
         declaration.name: typed_reference(
             declaration.name, declaration.item_type, declaration.is_list
         )
         for declaration in declarations
     }
-    references |= {name: typed_reference(name, "date", False) for name in RESERVED_NAMES}
+    return references | {name: typed_reference(name, "date", False) for name in RESERVED_NAMES}
+
+
+def report_statement(
+    sql: str, declarations: Sequence[Declaration], refuse_inside: bool = True
+) -> str:
+    """The SQL with every placeholder as a typed reference; raises PlaceholderProblem for one
+    that names no parameter or macro and, with `refuse_inside` (a report being saved), for a
+    placeholder inside a literal or comment."""
+    references = _references(declarations)
     for placeholder in find_placeholders(sql, refuse_inside):
         if placeholder.name not in references:
             raise PlaceholderProblem(
@@ -51,6 +56,12 @@ def report_statement(
                 "names no declared parameter and no date macro"
             )
     return replace_placeholders(sql, references, refuse_inside)
+
+
+def position_in_report_sql(sql: str, declarations: Sequence[Declaration], position: int) -> int:
+    """Where a character position PostgreSQL gave for `report_statement(sql, ...)` lies in
+    `sql` as the user wrote it."""
+    return original_position(sql, _references(declarations), position)
 
 
 def checked_overrides(

@@ -6,6 +6,7 @@ import pytest
 from shared.report_parameters.placeholders import (
     PlaceholderProblem,
     find_placeholders,
+    original_position,
     replace_placeholders,
 )
 
@@ -79,3 +80,19 @@ def test_runner_reads_a_placeholder_inside_a_literal_as_its_text() -> None:
     assert replace_placeholders(sql, {"n": "(ref)"}, refuse_inside=False) == (
         "SELECT '{{ n }}' AS t, (ref) AS n -- {{ n }}"
     )
+
+
+@pytest.mark.parametrize(
+    ("position", "original"),
+    [(1, 1), (7, 7), (8, 8), (12, 8), (13, 15), (16, 18), (17, 18), (25, 26), (31, 32)],
+)
+def test_a_position_in_the_replaced_sql_maps_back_to_the_sql_as_written(
+    position: int, original: int
+) -> None:
+    sql = "SELECT {{ a }} + {{ bb }} FROM t"  # replaced: "SELECT AAAAA + BBBBBBBBB FROM t"
+    replacements = {"a": "AAAAA", "bb": "BBBBBBBBB"}
+    replaced = replace_placeholders(sql, replacements)
+    assert replaced == "SELECT AAAAA + BBBBBBBBB FROM t"
+    assert original_position(sql, replacements, position) == original
+    if replaced[position - 1] not in "AB":
+        assert sql[original - 1] == replaced[position - 1]

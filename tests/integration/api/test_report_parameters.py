@@ -85,6 +85,18 @@ async def test_report_with_bad_parameters_is_refused_naming_the_field(
     assert message in got_message
 
 
+async def test_sql_error_position_is_in_the_sql_as_written(client: httpx.AsyncClient) -> None:
+    # after two placeholders whose typed references are far longer than they are
+    sql = "SELECT {{ n }} AS a, {{ last_week_start }} AS b FROM nowhere"
+    response = await client.post(
+        "/api/reports",
+        json=report_body(sql_query=sql, parameters=[{"name": "n", "type": "integer"}]),
+    )
+    loc, message = _refusal(response)
+    assert loc == ["body", "sql_query"]
+    assert message.endswith(f"(at character {sql.index('nowhere') + 1})"), message
+
+
 async def test_scheduled_report_needs_a_default_for_every_parameter(
     client: httpx.AsyncClient,
 ) -> None:
