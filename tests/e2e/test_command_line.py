@@ -193,6 +193,21 @@ def test_login_stores_a_token_only_its_owner_can_read_and_uses_it(
     assert listed.returncode == 0, listed.stderr
 
 
+def test_login_without_a_terminal_reads_the_password_from_standard_input(
+    api_url: str, tmp_path: Path
+) -> None:
+    anonymous = CommandLine(api_url, None, tmp_path / "config")
+
+    piped = anonymous("login", "--email", ADMIN_EMAIL, input_text=ADMIN_PASSWORD + "\n")
+    empty = anonymous("login", "--email", ADMIN_EMAIL, input_text="")
+
+    assert piped.returncode == 0, piped.stderr
+    assert "Warning" not in piped.stderr  # getpass's "password may be echoed" is not used
+    assert "signed in to" in piped.stdout
+    assert empty.returncode == EXIT_API_ERROR
+    assert "no password" in empty.stderr
+
+
 def test_versions_are_listed_and_restore_brings_back_the_old_sql(
     api_url: str, reportflow: CommandLine
 ) -> None:
