@@ -29,7 +29,8 @@ class ApiSettings(
     DownloadLinkSettings,
     RunTimeoutSettings,
 ):
-    api_host: str = "0.0.0.0"
+    # Loopback unless told otherwise: the container image listens on every interface.
+    api_host: str = "127.0.0.1"
     api_port: int = Field(default=8000, ge=1, le=65535)
     # Upper bound for `POST /api/reports/{id}/run?wait=N`.
     max_run_wait_seconds: float = Field(default=300.0, gt=0)
