@@ -16,12 +16,11 @@ import asyncpg
 import httpx
 import pytest
 
-from services.api.settings import ApiSettings
-from tests.support.api import api_client, create_report, run_and_wait
+from tests.e2e.conftest import LimitedSystem
+from tests.support.api import create_report, run_and_wait
 from tests.support.metrics import free_port
 from tests.support.sandbox import SandboxSource
-from tests.support.scenarios import Scenario, isolated_scenario
-from tests.support.services import FAST_RECOVERY
+from tests.support.scenarios import Scenario
 from tests.support.smtp_server import ReceivedMail, SmtpServer
 from tests.support.webhook_receiver import WebhookReceiver
 
@@ -51,27 +50,17 @@ class DeliverySystem:
 
 
 @pytest.fixture(scope="module")
-async def system(
-    run_id: str,
-    service_env: dict[str, str],
-    extra_namespaces: list[str],
-    data_source: SandboxSource,
-    api_settings: ApiSettings,
-    tmp_path_factory: pytest.TempPathFactory,
-) -> AsyncIterator[DeliverySystem]:
-    """One per module: its own database and namespace, a runner, a notifier and SMTP server."""
+async def system(limited_system: LimitedSystem) -> AsyncIterator[DeliverySystem]:
+    """The module's own system (database, namespace, runner, API client) with a notifier
+    mailing a real SMTP server, and a webhook receiver."""
     smtp = SmtpServer(free_port())
     smtp.start()
     receiver = WebhookReceiver()
     await receiver.start()
-    directory = tmp_path_factory.mktemp("first-rows")
     try:
-        async with isolated_scenario(run_id, service_env, directory, data_source) as scenario:
-            extra_namespaces.append(scenario.namespace)
-            await asyncio.to_thread(scenario.start, "runner", **FAST_RECOVERY)
-            await asyncio.to_thread(scenario.start, "notifier", **smtp.notifier_env())
-            async with api_client(scenario.api_settings(api_settings)) as client:
-                yield DeliverySystem(scenario, client, smtp, receiver)
+        scenario = limited_system.scenario
+        await asyncio.to_thread(scenario.start, "notifier", **smtp.notifier_env())
+        yield DeliverySystem(scenario, limited_system.client, smtp, receiver)
     finally:
         await receiver.stop()
         smtp.stop()
