@@ -4,12 +4,14 @@ aligned plain-text table, both parts of the same message, the file still attache
 import email
 import email.policy
 import uuid
+from dataclasses import replace
 from datetime import UTC, datetime
 from email.message import EmailMessage
 
 from services.notifier.finished_run import FinishedRun
 from services.notifier.inline_table import html_table, text_table
 from services.notifier.rendering import OutputFile, RunNotice, build_message
+from services.notifier.slack_message import MAX_TEXT_CHARS, slack_text
 from shared.models import NotifyOn, RunStatus
 
 NOW = datetime(2024, 3, 4, 9, 0, 5, tzinfo=UTC)
@@ -80,3 +82,14 @@ def test_both_parts_of_the_mail_hold_the_table_and_the_file_stays_attached() -> 
     assert "1  | <script>alert('x')</script>" in text.get_content()
     assert "&lt;script&gt;" in html.get_content()
     assert [part.get_filename() for part in message.iter_attachments()] == ["Weekly.csv"]
+
+
+def test_a_slack_message_shows_the_rows_as_an_escaped_code_block_within_its_limit() -> None:
+    notice = RunNotice(_run(), "https://x/download", OutputFile("Weekly.csv", 3, b"a\n"))
+    text = slack_text(notice)
+    assert text.endswith("3  |\n```")
+    assert "1  | &lt;script&gt;alert('x')&lt;/script&gt;" in text
+    many = {**KEPT, "rows": [[str(index), "y" * 50] for index in range(100)]}
+    long = slack_text(RunNotice(replace(_run(100), first_rows=many), "https://x/d", None))
+    assert len(long) <= MAX_TEXT_CHARS
+    assert long.endswith("\n```")
