@@ -102,11 +102,25 @@ def test_no_rows_wanted_keeps_nothing() -> None:
 def test_json_rows_keep_column_order_exact_numbers_and_nested_values_as_text() -> None:
     line = (
         '{"id":1,"price":12.50,"big":1e400,"ok":true,"none":null,'
-        '"tags":["a","b"],"doc":{"k":{}},"id":2}'
+        '"tags":["a","b"],"doc":{"k":{},"n":[1.10,null,"\\u00fc"]},"id":2}'
     )
     names, values = json_row(line)
     assert names == ["id", "price", "big", "ok", "none", "tags", "doc", "id"]
-    assert values == [1, "12.50", "1e400", True, None, '["a","b"]', '{"k":{}}', 2]
+    assert values == [
+        1,
+        "12.50",
+        "1e400",
+        True,
+        None,
+        '["a","b"]',
+        '{"k":{},"n":[1.10,null,"ü"]}',
+        2,
+    ]
+
+
+def test_a_numeric_with_more_digits_than_python_reads_stays_text() -> None:
+    digits = "9" * 10_000
+    assert json_row(f'{{"n":{digits},"m":-12}}') == (["n", "m"], [digits, -12])
 
 
 def test_json_lines_from_copy_are_kept_up_to_the_rows_wanted() -> None:

@@ -14,6 +14,7 @@ _LINE_FEED = ord("\n")
 _UNQUOTED_END = re.compile(rb"[,\n]")
 # Bytes kept of one field: enough for MAX_VALUE_CHARS characters of UTF-8 and the cut to show.
 MAX_FIELD_BYTES = 4 * MAX_VALUE_CHARS + 4
+MAX_EXACT_INT_DIGITS = 18
 
 _FIELD_START, _UNQUOTED, _QUOTED, _QUOTE_IN_QUOTED = range(4)
 
@@ -99,30 +100,40 @@ class _Pairs(list[tuple[str, Any]]):
     """A JSON object as its (name, value) pairs: duplicate names and their order kept."""
 
 
+class _NumberText(str):
+    """A JSON number kept as the text PostgreSQL wrote (a fraction, an exponent, many digits)."""
+
+    __slots__ = ()
+
+
 def json_row(text: str | bytes) -> tuple[list[str], list[KeptValue]]:
     """One `row_to_json` object as (column names, values), in the query's column order.
 
-    Numbers with a fraction or exponent stay the text PostgreSQL wrote (no float rounding);
-    nested arrays and objects become their compact JSON text.
+    Numbers with a fraction or exponent, or over 18 digits, stay the text PostgreSQL wrote (no
+    rounding, no limit on digits); nested arrays and objects become their compact JSON text.
     """
-    pairs: _Pairs = json.loads(text, object_pairs_hook=_Pairs, parse_float=str)
+    pairs: _Pairs = json.loads(
+        text, object_pairs_hook=_Pairs, parse_float=_NumberText, parse_int=_integer
+    )
     names = [name for name, _ in pairs]
-    return names, [_scalar(value) for _, value in pairs]
+    return names, [_compact(value) if isinstance(value, list) else value for _, value in pairs]
 
 
-def _scalar(value: Any) -> KeptValue:
-    if isinstance(value, list):
-        return json.dumps(_plain(value), ensure_ascii=False, separators=(",", ":"))
-    return value  # type: ignore[no-any-return]
+def _integer(text: str) -> int | str:
+    """A numeric can have far more digits than Python reads as an int (4,300): those stay text."""
+    return int(text) if len(text) <= MAX_EXACT_INT_DIGITS else _NumberText(text)
 
 
-def _plain(value: Any) -> Any:
-    """A nested value parsed into _Pairs back to dicts, to be written out again."""
+def _compact(value: Any) -> str:
+    """A parsed JSON value written out again, numbers exactly as they were read."""
+    if isinstance(value, _NumberText):
+        return str(value)
     if isinstance(value, _Pairs):
-        return {name: _plain(item) for name, item in value}
+        members = (f"{_compact(name)}:{_compact(item)}" for name, item in value)
+        return "{" + ",".join(members) + "}"
     if isinstance(value, list):
-        return [_plain(item) for item in value]
-    return value
+        return "[" + ",".join(map(_compact, value)) + "]"
+    return json.dumps(value, ensure_ascii=False)
 
 
 def add_json_rows(rows: FirstRows, lines: list[str] | list[bytes]) -> None:
