@@ -37,12 +37,10 @@ def inline_rows(run: FinishedRun) -> InlineRows | None:
         return None
     columns = [str(name) for name in kept.get("columns", [])]
     rows = [[_text(value) for value in row] for row in kept.get("rows", [])[: run.inline_rows]]
-    if not columns:
+    if not columns or not rows:  # no rows: the facts above already say so
         return None
     total = run.row_count if run.row_count is not None else len(rows)
     caption = f"The first {len(rows)} of {total} rows" if total > len(rows) else "All the rows"
-    if total == 0:
-        caption = "The query returned no rows"
     if kept.get("cut"):
         caption += " (long values, and columns past the 50th, are cut short: the file has them)"
     return InlineRows(columns, rows, caption + ":")
@@ -69,7 +67,7 @@ def html_table(run: FinishedRun) -> str:
     )
     return (
         f'<p style="font-family:Arial,Helvetica,sans-serif">{_html(shown.caption)}</p>'
-        f'<table role="presentation" cellpadding="0" cellspacing="0" border="1" '
+        f'<table cellpadding="0" cellspacing="0" border="1" '
         f'style="{_TABLE_STYLE}"><thead><tr>{header}</tr></thead><tbody>{body}</tbody></table>'
     )
 

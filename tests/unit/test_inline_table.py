@@ -68,6 +68,8 @@ def test_only_inline_rows_are_shown_and_none_when_off_or_failed() -> None:
     assert text_table(_run(inline_rows=1)).splitlines()[-1] == "1  | <script>alert('x')</script>"
     assert html_table(_run(inline_rows=0)) == ""
     assert text_table(_run(status=RunStatus.FAILED)) == ""
+    no_rows = replace(_run(), row_count=0, first_rows={**KEPT, "rows": []})
+    assert (html_table(no_rows), text_table(no_rows)) == ("", "")
 
 
 def test_both_parts_of_the_mail_hold_the_table_and_the_file_stays_attached() -> None:
