@@ -197,6 +197,8 @@ class BrowserSession(Base):
     expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
 
 
+# The most first rows a report may show in its mail (reports.inline_rows); the API's limit too.
+MAX_INLINE_ROWS = 100
 # The most days a report may keep its files (reports.retention_days); the API's limit too.
 MAX_RETENTION_DAYS = 3650
 
@@ -208,6 +210,7 @@ class Report(Base):
             f"retention_days BETWEEN 1 AND {MAX_RETENTION_DAYS}", name="retention_days_range"
         ),
         CheckConstraint("timeout_seconds > 0", name="timeout_seconds_positive"),
+        CheckConstraint(f"inline_rows BETWEEN 0 AND {MAX_INLINE_ROWS}", name="inline_rows_range"),
     )
 
     id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True, default=uuid.uuid4)
@@ -248,6 +251,9 @@ class Report(Base):
     deliver_if: Mapped[list[dict[str, Any]]] = mapped_column(
         JSONB, default=list, server_default=text("'[]'::jsonb")
     )
+    # The first rows a delivery shows as a table in the mail (0: none); the runner keeps them
+    # with the run (report_runs.first_rows).
+    inline_rows: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     # Delivery targets beside e-mail: [{"type": "webhook", "label": <host>, "sealed": <Fernet
     # token of the URL and secret>}]; written by the API, opened only by the notifier.
     channels: Mapped[list[dict[str, Any]]] = mapped_column(
@@ -344,6 +350,10 @@ class ReportRun(Base):
     attempts: Mapped[list[dict[str, Any]]] = mapped_column(
         JSONB, default=list, server_default=text("'[]'")
     )
+    # The first rows of a successful export, kept by the runner for the mail's table and for
+    # deliver_if's first_value: {"columns": [...], "rows": [[...]], "cut": bool}, bounded
+    # (services/runner/exporters/first_rows.py); null when the report asked for none.
+    first_rows: Mapped[dict[str, Any] | None] = mapped_column(JSONB(none_as_null=True))
 
 
 class NotificationLog(Base):

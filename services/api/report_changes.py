@@ -42,6 +42,7 @@ DEFINITION_FIELDS = (
     "parameters",
     "empty_result",
     "deliver_if",
+    "inline_rows",
     "retention_days",
     "timeout_seconds",
     "max_retries",

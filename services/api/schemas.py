@@ -1,5 +1,6 @@
 """Request and response bodies of the API, with the validation that names the offending field."""
 
+import math
 import uuid
 from datetime import datetime
 from typing import Annotated, Any, Literal
@@ -10,12 +11,14 @@ from pydantic import (
     Field,
     JsonValue,
     StringConstraints,
+    ValidationInfo,
     field_validator,
     model_validator,
 )
 
 from shared.cron import InvalidSchedule, validate_cron, validate_timezone
 from shared.models import (
+    MAX_INLINE_ROWS,
     MAX_RETENTION_DAYS,
     MAX_RETRIES_CAP,
     MAX_RETRY_DELAY_SECONDS,
@@ -152,14 +155,37 @@ class ChannelOut(BaseModel):
 MAX_DELIVERY_CONDITIONS = 10
 
 
+MAX_CONDITION_TEXT = 200
+
+
 class DeliveryCondition(BaseModel):
-    """Deliver a successful run only if its row count compares so with `value`."""
+    """Deliver a successful run only if its metric compares so with `value`: `row_count` with
+    a whole number; `first_value` (the first column of the first row) with a number, compared
+    as numbers when the value reads as one, or with a text, compared as text."""
 
     model_config = ConfigDict(extra="forbid")
 
-    metric: Literal["row_count"]
+    metric: Literal["row_count", "first_value"]
     op: Literal["<", "<=", ">", ">=", "==", "!="]
-    value: int = Field(ge=0, le=2**63 - 1)
+    value: int | float | str
+
+    @field_validator("value", mode="before")
+    @classmethod
+    def _comparable(cls, value: object, info: ValidationInfo) -> object:
+        """One message naming `value`, rather than one per member of the union."""
+        if info.data.get("metric") == "row_count":
+            if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value < 2**63:
+                raise ValueError("row_count compares with a whole number from 0 to 2**63-1")
+            return value
+        number = isinstance(value, int | float) and not isinstance(value, bool)
+        if number and math.isfinite(value):  # type: ignore[arg-type]
+            return value
+        if isinstance(value, str) and len(value) <= MAX_CONDITION_TEXT:
+            return value
+        raise ValueError(
+            f"first_value compares with a finite number or a text of at most "
+            f"{MAX_CONDITION_TEXT} characters"
+        )
 
 
 class ResendRequest(BaseModel):
@@ -235,6 +261,9 @@ class ReportCreate(_ReportFields):
     deliver_if: list[DeliveryCondition] = Field(
         default_factory=list, max_length=MAX_DELIVERY_CONDITIONS
     )
+    # The first rows the mail shows as a table (HTML and plain text), the file still attached
+    # or linked; 0: none.
+    inline_rows: int = Field(default=0, ge=0, le=MAX_INLINE_ROWS)
     # On: text cells starting with = + - @ tab or CR get a leading ' (CSV and XLSX), so a
     # spreadsheet shows them instead of evaluating them. Off: CSV is byte-identical to psql's.
     csv_formula_guard: bool = False
@@ -274,6 +303,7 @@ class ReportUpdate(_ReportFields):
     deliver_if: list[DeliveryCondition] | None = Field(
         default=None, max_length=MAX_DELIVERY_CONDITIONS
     )
+    inline_rows: int | None = Field(default=None, ge=0, le=MAX_INLINE_ROWS)
     csv_formula_guard: bool | None = None
     parameters: list[ParameterDeclaration] | None = None
     retention_days: int | None = Field(default=None, ge=1, le=MAX_RETENTION_DAYS)
@@ -317,6 +347,7 @@ class ReportOut(BaseModel):
     notify_on: NotifyOn
     empty_result: EmptyResult = EmptyResult.SEND
     deliver_if: list[DeliveryCondition] = Field(default_factory=list)
+    inline_rows: int = 0
     csv_formula_guard: bool
     parameters: list[ParameterDeclaration]
     retention_days: int | None

@@ -5,6 +5,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from services.notifier.first_value import first_value_miss
 from shared.models import MAILED_STATUSES, EmptyResult, NotifyOn, RunStatus
 
 COMPARISONS: dict[str, Callable[[Any, Any], bool]] = {
@@ -44,9 +45,11 @@ def withheld_because(
     row_count: int | None,
     empty_result: EmptyResult,
     deliver_if: list[dict[str, Any]],
+    first_rows: dict[str, Any] | None = None,
 ) -> str | None:
     """Why a successful run is not delivered (its report's empty_result and deliver_if), or
-    None. A failed run is not judged here: notify_on decides."""
+    None. A failed run is not judged here: notify_on decides. `first_rows`: the rows the run
+    kept (report_runs.first_rows), which first_value reads."""
     if status != RunStatus.SUCCESS:
         return None
     if row_count == 0 and empty_result == EmptyResult.SKIP:
@@ -54,6 +57,11 @@ def withheld_because(
     for condition in deliver_if:
         metric, op, expected = condition.get("metric"), condition.get("op"), condition.get("value")
         compare = COMPARISONS.get(str(op))
+        if metric == "first_value" and compare is not None:
+            miss = first_value_miss(first_rows, str(op), compare, expected)
+            if miss is not None:
+                return f"deliver_if not met: {miss}"
+            continue
         if metric != "row_count" or compare is None:
             return f"deliver_if has a condition this notifier does not know: {condition}"
         if row_count is None or not compare(row_count, expected):

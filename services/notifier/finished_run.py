@@ -29,3 +29,7 @@ class FinishedRun:
     channels: list[dict[str, Any]] = field(default_factory=list)
     empty_result: EmptyResult = EmptyResult.SEND
     deliver_if: list[dict[str, Any]] = field(default_factory=list)
+    # The report's inline_rows, and the first rows the runner kept with the run
+    # ({"columns", "rows", "cut"}; None when it kept none).
+    inline_rows: int = 0
+    first_rows: dict[str, Any] | None = None

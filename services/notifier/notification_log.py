@@ -80,6 +80,8 @@ async def load_run(session: AsyncSession, run_id: uuid.UUID) -> FinishedRun | No
         channels=list(report.channels),
         empty_result=report.empty_result,
         deliver_if=list(report.deliver_if),
+        inline_rows=report.inline_rows,
+        first_rows=run.first_rows,
     )
 
 

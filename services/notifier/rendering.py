@@ -10,6 +10,7 @@ from email.message import EmailMessage
 from email.utils import format_datetime
 
 from services.notifier.finished_run import FinishedRun
+from services.notifier.inline_table import html_table, text_table
 from shared.models import RunStatus
 from shared.output_files import output_file_name, output_media_type
 
@@ -128,7 +129,10 @@ def _has_download(notice: RunNotice) -> bool:
 
 def text_body(notice: RunNotice, max_attachment_bytes: int) -> str:
     lines = [f"{label}: {value}" for label, value in facts(notice)]
-    return "\n".join([*lines, "", _file_note(notice, max_attachment_bytes), ""])
+    table = text_table(notice.run)
+    return "\n".join(
+        [*lines, "", *([table] if table else []), _file_note(notice, max_attachment_bytes), ""]
+    )
 
 
 def html_body(notice: RunNotice, max_attachment_bytes: int) -> str:
@@ -141,7 +145,7 @@ def html_body(notice: RunNotice, max_attachment_bytes: int) -> str:
     download = f'<p><a href="{link}">Download the output</a></p>' if _has_download(notice) else ""
     return (
         f"<html><body><h2>{html.escape(header_safe(notice.run.report_name))}</h2>"
-        f"<table>{rows}</table>"
+        f"<table>{rows}</table>{html_table(notice.run)}"
         f"{download}<p>{html.escape(_file_note(notice, max_attachment_bytes))}</p></body></html>"
     )
 

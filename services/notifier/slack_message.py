@@ -1,8 +1,10 @@
 """The text of a Slack message about a run, in Slack's mrkdwn with user text escaped (pure)."""
 
+from services.notifier.inline_table import text_table
 from services.notifier.rendering import RunNotice, header_safe
 
 MAX_TEXT_CHARS = 3000
+FENCE = "```"
 
 
 def _escaped(text: str) -> str:
@@ -19,4 +21,14 @@ def slack_text(notice: RunNotice) -> str:
         lines.append(f"Error: {_escaped(header_safe(run.error_message, 500))}")
     if notice.output is not None:
         lines.append(f"<{_escaped(notice.download_url)}|Download the output>")
-    return "\n".join(lines)[:MAX_TEXT_CHARS]
+    text = "\n".join(lines)[:MAX_TEXT_CHARS]
+    return text + _table_block(notice, MAX_TEXT_CHARS - len(text))
+
+
+def _table_block(notice: RunNotice, room: int) -> str:
+    """The report's inline_rows as a code block, cut to whole lines that fit the message."""
+    table = _escaped(text_table(notice.run)).replace(FENCE, "'''")
+    room -= len(FENCE) * 2 + 2
+    if len(table) > room:
+        table = table[: table.rfind("\n", 0, max(room, 0)) + 1]
+    return f"\n{FENCE}\n{table}{FENCE}" if table.strip() else ""

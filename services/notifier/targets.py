@@ -82,4 +82,6 @@ def _withheld(run: FinishedRun) -> str | None:
         return f"a {run.status} run is never delivered"
     if not should_mail(run.notify_on, run.status):
         return f"notify_on is {run.notify_on} and the run is {run.status}"
-    return withheld_because(run.status, run.row_count, run.empty_result, run.deliver_if)
+    return withheld_because(
+        run.status, run.row_count, run.empty_result, run.deliver_if, run.first_rows
+    )

@@ -6,6 +6,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime
 from enum import Enum
+from typing import Any
 
 from sqlalchemy import ColumnElement, func
 
@@ -64,6 +65,9 @@ class ClaimedRun:
     max_retries: int = 0
     retry_delay_seconds: int = 60
     retries: int = 0
+    # How many first rows the export keeps with the run (inline_rows, at least 1 for a
+    # deliver_if first_value condition): rows_to_keep.
+    keep_rows: int = 0
     # Set when the report may not run any more (services.runner.owner_check): the run is
     # recorded as FAILED with this reason instead of exported.
     refusal: str | None = None
@@ -84,9 +88,17 @@ class RunOutcome:
     notes: str | None = None
     # A FAILED outcome whose cause may be gone at a later attempt (services.runner.retry_policy).
     transient: bool = False
+    # report_runs.first_rows: {"columns", "rows", "cut"} (services.runner.exporters.first_rows).
+    first_rows: dict[str, Any] | None = None
 
 
 CANCELLED = RunOutcome(RunStatus.CANCELLED, error_message="cancelled on request")
+
+
+def rows_to_keep(inline_rows: int, deliver_if: list[dict[str, Any]]) -> int:
+    """The first rows a run keeps: those the mail shows, and the one first_value reads."""
+    reads_first_value = any(condition.get("metric") == "first_value" for condition in deliver_if)
+    return max(inline_rows, 1 if reads_first_value else 0)
 
 
 def due() -> ColumnElement[bool]:

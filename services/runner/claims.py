@@ -31,6 +31,7 @@ from services.runner.claim_records import (
     RunOutcome,
     announcing,
     due,
+    rows_to_keep,
 )
 from services.runner.overlap import lock_report_claims, overlap_verdict
 from services.runner.owner_check import owner_refusal
@@ -132,6 +133,8 @@ async def _claimed(
                 Report.timeout_seconds,
                 Report.max_retries,
                 Report.retry_delay_seconds,
+                Report.inline_rows,
+                Report.deliver_if,
                 User.email.label("owner_email"),
                 User.role.label("owner_role"),
                 User.is_active.label("owner_active"),
@@ -174,6 +177,7 @@ async def _claimed(
         max_retries=report.max_retries,
         retry_delay_seconds=report.retry_delay_seconds,
         retries=run.retries,
+        keep_rows=rows_to_keep(report.inline_rows, report.deliver_if),
         refusal=refusal,
     )
 
@@ -228,6 +232,7 @@ async def finish_run(session: AsyncSession, claim: Claim, outcome: RunOutcome) -
                 error_message=outcome.error_message,
                 sha256=outcome.sha256,
                 notes=outcome.notes,
+                first_rows=outcome.first_rows,
                 lease_expires_at=None,
                 rows_exported=outcome.row_count,
                 bytes_written=outcome.byte_size,

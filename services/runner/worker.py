@@ -194,6 +194,7 @@ class RunWorker:
             # Capped again here: MAX_STATEMENT_TIMEOUT_SECONDS may have been lowered since.
             self._settings.run_timeout(run.timeout_seconds),
             progress,
+            run.keep_rows,
         )
         try:
             result = await self._exporter.export(request)
@@ -210,6 +211,7 @@ class RunWorker:
                 str(result.path),
                 sha256=result.sha256,
                 notes=result.notes,
+                first_rows=result.first_rows,
             ),
             run.empty_result,
         )

@@ -47,10 +47,82 @@ def test_a_failed_run_is_left_to_notify_on() -> None:
 
 def test_an_unknown_condition_withholds_the_delivery() -> None:
     reason = withheld_because(
-        RunStatus.SUCCESS, 5, EmptyResult.SEND, [{"metric": "first_value", "op": ">", "value": 1}]
+        RunStatus.SUCCESS, 5, EmptyResult.SEND, [{"metric": "byte_size", "op": ">", "value": 1}]
     )
     assert reason is not None
     assert "does not know" in reason
+
+
+def _kept(*first_values: object) -> dict[str, object]:
+    return {"columns": ["v", "w"], "rows": [[value, "x"] for value in first_values], "cut": False}
+
+
+@pytest.mark.parametrize(
+    ("first_value", "op", "value", "delivered"),
+    [
+        ("12.50", ">", 12, True),  # text that reads as a number, compared as numbers
+        ("9", ">", 10, False),  # as text "9" > "10"; as numbers it is not
+        (9, "<", 10, True),
+        ("-3e2", "==", -300, True),
+        (12.5, "==", 12.5, True),
+        ("100", "!=", 100.0, False),
+        ("abc", ">", 10, True),  # not a number: compared as text, "abc" > "10"
+        ("open", "==", "open", True),
+        ("open", "==", "Open", False),
+        ("9", ">", "10", True),  # a text value: compared as text
+        (True, "==", "true", True),
+        ("b", "<", "a", False),
+    ],
+)
+def test_first_value_compares_as_numbers_when_both_are_numbers_else_as_text(
+    first_value: object, op: str, value: object, delivered: bool
+) -> None:
+    condition = [{"metric": "first_value", "op": op, "value": value}]
+    reason = withheld_because(RunStatus.SUCCESS, 3, EmptyResult.SEND, condition, _kept(first_value))
+    assert (reason is None) is delivered, reason
+
+
+@pytest.mark.parametrize(
+    ("row_count", "first_rows", "reason"),
+    [
+        (
+            0,
+            {"columns": ["v"], "rows": [], "cut": False},
+            "deliver_if not met: first_value > 10 cannot hold: the run has no rows",
+        ),
+        (
+            1,
+            _kept(None),
+            "deliver_if not met: first_value > 10 cannot hold: the first value is NULL",
+        ),
+        (
+            1,
+            None,
+            "deliver_if not met: first_value > 10 cannot hold: the run kept no first rows "
+            "(it ran before the condition was set)",
+        ),
+        (
+            2,
+            _kept("7"),
+            "deliver_if not met: first_value 7 > 10 is false (compared as numbers)",
+        ),
+    ],
+)
+def test_a_run_without_a_first_value_does_not_meet_the_condition_and_says_why(
+    row_count: int, first_rows: dict[str, object] | None, reason: str
+) -> None:
+    condition = [{"metric": "first_value", "op": ">", "value": 10}]
+    assert (
+        withheld_because(RunStatus.SUCCESS, row_count, EmptyResult.SEND, condition, first_rows)
+        == reason
+    )
+
+
+def test_a_text_comparison_says_so() -> None:
+    condition = [{"metric": "first_value", "op": "==", "value": "open"}]
+    assert withheld_because(RunStatus.SUCCESS, 1, EmptyResult.SEND, condition, _kept("closed")) == (
+        "deliver_if not met: first_value 'closed' == 'open' is false (compared as text)"
+    )
 
 
 SUCCESS_WITH_FILE = RunOutcome(RunStatus.SUCCESS, 0, 10, "/out/x.csv", sha256="ab")

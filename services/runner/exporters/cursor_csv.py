@@ -12,6 +12,7 @@ from asyncpg import Record
 
 from services.runner.exporters.batches import each_batch
 from services.runner.exporters.csv_text import csv_header, csv_rows
+from services.runner.exporters.first_rows import NO_FIRST_ROWS, FirstRows
 from services.runner.exporters.formula_guard import guarded_columns, guarded_names, guarded_rows
 from services.runner.exporters.output_file import OutputFile
 from services.runner.exporters.request import Written
@@ -24,7 +25,11 @@ def _encoded_csv(rows: Sequence[Record], guarded: Sequence[bool] | None) -> byte
 
 
 async def write_csv_by_cursor(
-    query: CheckedQuery, output: OutputFile, batch_rows: int, formula_guard: bool = False
+    query: CheckedQuery,
+    output: OutputFile,
+    batch_rows: int,
+    formula_guard: bool = False,
+    first_rows: FirstRows = NO_FIRST_ROWS,
 ) -> Written:
     connection = query.connection
     columns = (await connection.prepare(query.sql)).get_attributes()
@@ -33,8 +38,10 @@ async def write_csv_by_cursor(
     names = [column.name for column in columns]
     guarded = guarded_columns(columns) if formula_guard else None
     await output.write(csv_header(guarded_names(names) if formula_guard else names).encode())
+    first_rows.set_columns(names)  # the query's own values: the guard is for spreadsheets
 
     async def write_batch(batch: list[Record]) -> None:
+        first_rows.add_all(batch)
         await output.write(await asyncio.to_thread(_encoded_csv, batch, guarded))
 
     cursor = await statement.cursor()

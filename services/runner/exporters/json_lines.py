@@ -12,6 +12,8 @@ from asyncpg import Record
 
 from services.runner.exporters.batches import each_batch
 from services.runner.exporters.copy_csv import closing_on_limit, copy_row_count
+from services.runner.exporters.first_rows import NO_FIRST_ROWS, FirstRows
+from services.runner.exporters.first_rows_streams import add_json_rows, add_json_text
 from services.runner.exporters.json_text import CopyTextLines, JsonFraming, json_lines_text
 from services.runner.exporters.output_file import OutputFile
 from services.runner.exporters.request import Written
@@ -20,13 +22,17 @@ from services.runner.exporters.source import CheckedQuery
 ROW_AS_JSON = "row_to_json(q)"
 
 
-async def write_json_by_copy(query: CheckedQuery, output: OutputFile, as_array: bool) -> Written:
+async def write_json_by_copy(
+    query: CheckedQuery, output: OutputFile, as_array: bool, first_rows: FirstRows = NO_FIRST_ROWS
+) -> Written:
     framing = JsonFraming(as_array)
     lines = CopyTextLines()
     await output.write(framing.start())
 
     async def write_chunk(chunk: bytes) -> None:
-        await output.write(framing.lines(lines.feed(chunk)))
+        whole_lines = lines.feed(chunk)
+        add_json_text(first_rows, whole_lines)
+        await output.write(framing.lines(whole_lines))
 
     status = await query.connection.copy_from_query(
         query.as_subquery(ROW_AS_JSON),
@@ -45,7 +51,11 @@ def _json_lines(rows: list[str]) -> bytes:
 
 
 async def write_json_by_cursor(
-    query: CheckedQuery, output: OutputFile, as_array: bool, batch_rows: int
+    query: CheckedQuery,
+    output: OutputFile,
+    as_array: bool,
+    batch_rows: int,
+    first_rows: FirstRows = NO_FIRST_ROWS,
 ) -> Written:
     """The same bytes as `write_json_by_copy`, for a data source without COPY ... TO STDOUT."""
     connection = query.connection
@@ -56,6 +66,8 @@ async def write_json_by_cursor(
     await output.write(framing.start())
 
     async def write_batch(batch: list[Record]) -> None:
+        if first_rows.wants_more:
+            add_json_rows(first_rows, [row[0] for row in batch[: first_rows.wanted]])
         lines = await asyncio.to_thread(_json_lines, [row[0] for row in batch])
         await output.write(framing.lines(lines))
 

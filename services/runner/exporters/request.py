@@ -3,6 +3,7 @@
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 from shared.models import Compression, OutputFormat
 
@@ -48,6 +49,8 @@ class ExportRequest:
     # exporter's default.
     timeout_seconds: float | None = None
     progress: ExportProgress = field(default_factory=ExportProgress)
+    # How many of the first rows to keep with the run (services.runner.exporters.first_rows).
+    keep_rows: int = 0
 
 
 @dataclass(frozen=True)
@@ -65,3 +68,5 @@ class ExportResult:
     path: Path
     sha256: str
     notes: str | None = None
+    # The kept first rows (report_runs.first_rows); None when none were asked for.
+    first_rows: dict[str, Any] | None = None

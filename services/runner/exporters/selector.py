@@ -5,6 +5,7 @@ from pathlib import Path
 
 from services.runner.exporters.copy_csv import write_csv_by_copy
 from services.runner.exporters.cursor_csv import write_csv_by_cursor
+from services.runner.exporters.first_rows import FirstRows
 from services.runner.exporters.json_lines import write_json_by_copy, write_json_by_cursor
 from services.runner.exporters.limits import NO_LIMITS, RunLimits
 from services.runner.exporters.output_file import OutputFile
@@ -69,10 +70,11 @@ class Exporter:
         try:
             streamed = request.output_format != OutputFormat.XLSX  # XlsxBook writes its own zip
             await output.open(streamed)
+            first_rows = FirstRows(request.keep_rows)
             async with checked_query(
                 self._dsn, request.sql_query, timeout_ms, request.parameter_settings
             ) as query:
-                written = await self._write(query, request, output)
+                written = await self._write(query, request, output, first_rows)
             size, sha256 = await (output.close() if streamed else output.seal_written_file())
             final = await output.publish(
                 lambda attempt: output_filename(
@@ -82,23 +84,32 @@ class Exporter:
         except BaseException:
             output.discard()
             raise
-        return ExportResult(written.row_count, size, final, sha256, written.notes)
+        return ExportResult(
+            written.row_count, size, final, sha256, written.notes, first_rows.kept()
+        )
 
     async def _write(
-        self, query: CheckedQuery, request: ExportRequest, output: OutputFile
+        self,
+        query: CheckedQuery,
+        request: ExportRequest,
+        output: OutputFile,
+        first_rows: FirstRows,
     ) -> Written:
         by_cursor = self._csv_engine == CsvEngine.CURSOR
         guard = request.csv_formula_guard
         output_format = request.output_format
         match output_format:
             case OutputFormat.CSV if by_cursor or guard:  # COPY cannot change a value
-                return await write_csv_by_cursor(query, output, self._batch_rows, guard)
+                return await write_csv_by_cursor(query, output, self._batch_rows, guard, first_rows)
             case OutputFormat.CSV:
-                return await write_csv_by_copy(query, output)
+                return await write_csv_by_copy(query, output, first_rows)
             case OutputFormat.JSON | OutputFormat.JSONL if by_cursor:
                 as_array = output_format == OutputFormat.JSON
-                return await write_json_by_cursor(query, output, as_array, self._batch_rows)
+                return await write_json_by_cursor(
+                    query, output, as_array, self._batch_rows, first_rows
+                )
             case OutputFormat.JSON | OutputFormat.JSONL:
-                return await write_json_by_copy(query, output, output_format == OutputFormat.JSON)
+                as_array = output_format == OutputFormat.JSON
+                return await write_json_by_copy(query, output, as_array, first_rows)
             case OutputFormat.XLSX:
-                return await write_xlsx(query, output, self._batch_rows, guard)
+                return await write_xlsx(query, output, self._batch_rows, guard, first_rows)

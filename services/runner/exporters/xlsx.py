@@ -4,6 +4,7 @@ import asyncio
 from typing import Any
 
 from services.runner.exporters.batches import each_batch
+from services.runner.exporters.first_rows import NO_FIRST_ROWS, FirstRows, native_text
 from services.runner.exporters.formula_guard import guarded_columns, guarded_names, guarded_rows
 from services.runner.exporters.output_file import OutputFile
 from services.runner.exporters.request import ExportFailed, Written
@@ -13,7 +14,11 @@ from services.runner.exporters.xlsx_book import MAX_COLUMNS, NATIVE_TYPES, XlsxB
 
 
 async def write_xlsx(
-    query: CheckedQuery, output: OutputFile, batch_rows: int, formula_guard: bool = False
+    query: CheckedQuery,
+    output: OutputFile,
+    batch_rows: int,
+    formula_guard: bool = False,
+    first_rows: FirstRows = NO_FIRST_ROWS,
 ) -> Written:
     connection = query.connection
     columns = (await connection.prepare(query.sql)).get_attributes()
@@ -32,7 +37,14 @@ async def write_xlsx(
         XlsxBook, output.partial, guarded_names(names) if formula_guard else names, native
     )
 
+    first_rows.set_columns(names)
+
     async def write_batch(batch: list[Any]) -> None:  # Records, which XlsxBook reads by index
+        if first_rows.wants_more:
+            first_rows.add_all(
+                [native_text(value, kind) for value, kind in zip(row, native, strict=True)]
+                for row in batch
+            )
         rows = batch if guarded is None else guarded_rows(batch, guarded)
         await asyncio.to_thread(book.write_rows, rows)
         await output.check_written_file()

@@ -1,5 +1,6 @@
 """The report form's run and delivery settings saved and shown again: retries, overlap,
-timeout, retention, an empty result, a row-count condition and a write-only webhook."""
+timeout, retention, an empty result, a row-count or first-value condition, the rows shown in
+the mail, and a write-only webhook."""
 
 from playwright.async_api import Page, expect
 
@@ -23,7 +24,8 @@ async def test_settings_save_and_come_back_with_the_webhook_shown_as_set_and_kep
         "Retry delay (seconds)": "30",
         "Timeout (seconds)": "120",
         "Keep files for (days)": "7",
-        "Row count value": "10",
+        "Condition value": "10",
+        "Rows in the mail": "5",
         "Webhook URL": WEBHOOK_URL,
         "Webhook secret": WEBHOOK_SECRET,
     }
@@ -31,7 +33,7 @@ async def test_settings_save_and_come_back_with_the_webhook_shown_as_set_and_kep
         await page.get_by_label(label, exact=True).fill(value)
     await page.get_by_label("Overlap", exact=True).select_option("queue")
     await page.get_by_label("When empty", exact=True).select_option("skip")
-    await page.get_by_label("Deliver only if row count", exact=True).select_option(">=")
+    await page.get_by_label("Condition", exact=True).select_option(">=")
     assert await page.get_by_label("Webhook secret", exact=True).get_attribute("type") == (
         "password"
     )
@@ -46,6 +48,7 @@ async def test_settings_save_and_come_back_with_the_webhook_shown_as_set_and_kep
     assert stored["overlap"] == "queue"
     assert stored["empty_result"] == "skip"
     assert stored["deliver_if"] == [{"metric": "row_count", "op": ">=", "value": 10}]
+    assert stored["inline_rows"] == 5
     assert stored["channels"] == [
         {
             "type": "webhook",
@@ -57,11 +60,13 @@ async def test_settings_save_and_come_back_with_the_webhook_shown_as_set_and_kep
         }
     ]
     await expect(page.locator(".definition")).to_contain_text("row count >= 10")
+    await expect(page.locator(".definition")).to_contain_text("the first 5")
 
     await page.get_by_role("link", name="Edit").click()
     await expect(page.get_by_label("Retries", exact=True)).to_have_value("2")
     await expect(page.get_by_label("Overlap", exact=True)).to_have_value("queue")
-    await expect(page.get_by_label("Row count value", exact=True)).to_have_value("10")
+    await expect(page.get_by_label("Condition value", exact=True)).to_have_value("10")
+    await expect(page.get_by_label("Rows in the mail", exact=True)).to_have_value("5")
     await expect(page.get_by_test_id("stored-channels")).to_contain_text("127.0.0.1 · url set")
     await expect(page.get_by_label("New webhook URL", exact=True)).to_have_value("")
     page_text = await page.content()
@@ -90,3 +95,27 @@ async def test_a_refused_setting_is_shown_next_to_its_field(
     await page.get_by_role("button", name="Save").click()
     await expect(page.locator("#retention_days-error")).to_be_visible()
     await expect(page.locator("#channels-error")).to_contain_text("16")
+
+
+async def test_a_first_value_condition_compares_numbers_and_texts_as_typed(
+    page: Page, web_system: WebSystem
+) -> None:
+    report = (await web_system.admin.post("/api/reports", json=report_body())).json()
+    await sign_in(page)
+    await page.goto(f"/#/reports/{report['id']}/edit")
+    await page.get_by_label("Deliver only if", exact=True).select_option("first_value")
+    await page.get_by_label("Condition", exact=True).select_option(">")
+    await page.get_by_label("Condition value", exact=True).fill("2.5")
+    await page.get_by_role("button", name="Save").click()
+    await expect(page.locator(".definition")).to_contain_text("first value > 2.5")
+    stored = (await web_system.admin.get(f"/api/reports/{report['id']}")).json()
+    assert stored["deliver_if"] == [{"metric": "first_value", "op": ">", "value": 2.5}]
+
+    await page.get_by_role("link", name="Edit").click()
+    await expect(page.get_by_label("Deliver only if", exact=True)).to_have_value("first_value")
+    await page.get_by_label("Condition", exact=True).select_option("==")
+    await page.get_by_label("Condition value", exact=True).fill("<open>")
+    await page.get_by_role("button", name="Save").click()
+    await expect(page.locator(".definition")).to_contain_text('first value == "<open>"')
+    again = (await web_system.admin.get(f"/api/reports/{report['id']}")).json()
+    assert again["deliver_if"] == [{"metric": "first_value", "op": "==", "value": "<open>"}]

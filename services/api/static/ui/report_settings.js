@@ -1,5 +1,6 @@
 // The report form's run and delivery settings: retries, overlap, timeout, how long files are
-// kept, what an empty result does, a row-count condition, and a webhook. Channels are
+// kept, what an empty result does, a condition (row count or first value), the rows shown in
+// the mail, and a webhook. Channels are
 // write-only: the form shows the stored ones as "set" and sends channels only when the person
 // types a new webhook (or removes the stored ones), since an update replaces them all.
 
@@ -7,6 +8,7 @@ import { field, h } from "./dom.js";
 
 const OVERLAP = [["skip", "Skip it (recorded Skipped)"], ["queue", "Queue it until the previous run ended"], ["allow", "Run alongside"]];
 const EMPTY_RESULT = [["send", "Deliver it anyway"], ["skip", "Deliver nothing"], ["fail", "Fail the run"]];
+const CONDITION_METRICS = [["row_count", "row count"], ["first_value", "first value (first column of the first row)"]];
 const CONDITION_OPS = [["", "(always deliver)"], [">", "is more than"], [">=", "is at least"], ["<", "is less than"], ["<=", "is at most"], ["==", "equals"], ["!=", "is not"]];
 
 const options = (pairs, selected) =>
@@ -16,7 +18,7 @@ const numberInput = (id, value, min, placeholder = null) =>
 
 /** The settings' fieldsets and `read(isNew)`, the body fields they give. */
 export function reportSettings(report) {
-  const condition = report.deliver_if?.[0] ?? { op: "", value: "" };
+  const condition = report.deliver_if?.[0] ?? { metric: "row_count", op: "", value: "" };
   const kept = report.deliver_if?.slice(1) ?? [];  // more conditions (set by the API) stay as they are
   const stored = report.channels ?? [];
   const controls = {
@@ -26,8 +28,10 @@ export function reportSettings(report) {
     timeout_seconds: numberInput("timeout_seconds", report.timeout_seconds, 1, "the deployment's"),
     retention_days: numberInput("retention_days", report.retention_days, 1, "the deployment's"),
     empty_result: h("select", { id: "empty_result" }, options(EMPTY_RESULT, report.empty_result ?? "send")),
+    condition_metric: h("select", { id: "deliver_if_metric" }, options(CONDITION_METRICS, condition.metric)),
     condition_op: h("select", { id: "deliver_if", "aria-describedby": "deliver_if-error" }, options(CONDITION_OPS, condition.op)),
-    condition_value: numberInput("deliver_if_value", condition.value, 0),
+    condition_value: h("input", { id: "deliver_if_value", type: "text", maxlength: 200, value: condition.value ?? "" }),
+    inline_rows: h("input", { id: "inline_rows", type: "number", inputmode: "numeric", min: 0, max: 100, step: 1, value: report.inline_rows ?? 0 }),
     webhook_url: h("input", { id: "webhook_url", type: "url", maxlength: 2048, autocomplete: "off", placeholder: "https:// address of the receiver" }),
     webhook_secret: h("input", { id: "webhook_secret", type: "password", maxlength: 256, autocomplete: "new-password" }),
     remove_channels: h("input", { id: "remove_channels", type: "checkbox" }),
@@ -44,10 +48,15 @@ export function reportSettings(report) {
     h("fieldset", { class: "settings", id: "delivery" }, h("legend", {}, "Delivery"),
       h("div", { class: "row" },
         field("When empty", controls.empty_result, "A successful run that returned no rows."),
-        h("div", { class: "condition" },
-          field("Deliver only if row count", controls.condition_op),
-          field("Row count value", controls.condition_value,
-            kept.length ? `${kept.length} more condition(s) set through the API stay as they are.` : null))),
+        field("Rows in the mail", controls.inline_rows, "The first rows shown as a table in the mail (0–100; 0: none).")),
+      h("div", { class: "condition" },
+        field("Deliver only if", controls.condition_metric),
+        field("Condition", controls.condition_op),
+        field("Condition value", controls.condition_value,
+          [
+            "A first value compares as a number when both are numbers, else as text.",
+            kept.length ? `${kept.length} more condition(s) set through the API stay as they are.` : null,
+          ].filter(Boolean).join(" "))),
       h("fieldset", { class: "parameter", id: "channels", "aria-describedby": "channels-error" },
         h("legend", {}, "Webhooks"),
         stored.length
@@ -76,6 +85,15 @@ const numberOrNull = (text) => {
   return /^\d+$/.test(trimmed) ? Number(trimmed) : trimmed;  // anything else: the API's 422 names it
 };
 
+const NUMBER = /^-?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$/;
+
+function readCondition(controls) {
+  const metric = controls.condition_metric.value;
+  const text = controls.condition_value.value.trim();
+  if (metric === "row_count") return { metric, op: controls.condition_op.value, value: numberOrNull(text) ?? 0 };
+  return { metric, op: controls.condition_op.value, value: NUMBER.test(text) ? Number(text) : controls.condition_value.value };
+}
+
 function readSettings(controls, kept) {
   const body = {
     max_retries: numberOrNull(controls.max_retries.value) ?? 0,
@@ -84,12 +102,8 @@ function readSettings(controls, kept) {
     timeout_seconds: numberOrNull(controls.timeout_seconds.value),
     retention_days: numberOrNull(controls.retention_days.value),
     empty_result: controls.empty_result.value,
-    deliver_if: [
-      ...(controls.condition_op.value
-        ? [{ metric: "row_count", op: controls.condition_op.value, value: numberOrNull(controls.condition_value.value) ?? 0 }]
-        : []),
-      ...kept,
-    ],
+    inline_rows: numberOrNull(controls.inline_rows.value) ?? 0,
+    deliver_if: [...(controls.condition_op.value ? [readCondition(controls)] : []), ...kept],
   };
   const url = controls.webhook_url.value.trim();
   const secret = controls.webhook_secret.value;
