@@ -248,6 +248,9 @@ class Report(Base):
     deliver_if: Mapped[list[dict[str, Any]]] = mapped_column(
         JSONB, default=list, server_default=text("'[]'::jsonb")
     )
+    # On: a successful run whose file has the sha256 of the report's last delivered run is not
+    # delivered (services/notifier/previous_delivery.py says which run that is).
+    only_if_changed: Mapped[bool] = mapped_column(default=False, server_default=text("false"))
     # Delivery targets beside e-mail: [{"type": "webhook", "label": <host>, "sealed": <Fernet
     # token of the URL and secret>}]; written by the API, opened only by the notifier.
     channels: Mapped[list[dict[str, Any]]] = mapped_column(

@@ -41,6 +41,7 @@ DEFINITION_FIELDS = (
     "parameters",
     "empty_result",
     "deliver_if",
+    "only_if_changed",
     "retention_days",
     "timeout_seconds",
     "max_retries",

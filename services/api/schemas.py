@@ -235,6 +235,9 @@ class ReportCreate(_ReportFields):
     deliver_if: list[DeliveryCondition] = Field(
         default_factory=list, max_length=MAX_DELIVERY_CONDITIONS
     )
+    # On: a successful run whose file is byte for byte the one last delivered (same sha256) is
+    # not delivered; its targets get SKIPPED rows saying so. A resend ignores it.
+    only_if_changed: bool = False
     # On: text cells starting with = + - @ tab or CR get a leading ' (CSV and XLSX), so a
     # spreadsheet shows them instead of evaluating them. Off: CSV is byte-identical to psql's.
     csv_formula_guard: bool = False
@@ -274,6 +277,7 @@ class ReportUpdate(_ReportFields):
     deliver_if: list[DeliveryCondition] | None = Field(
         default=None, max_length=MAX_DELIVERY_CONDITIONS
     )
+    only_if_changed: bool | None = None
     csv_formula_guard: bool | None = None
     parameters: list[ParameterDeclaration] | None = None
     retention_days: int | None = Field(default=None, ge=1, le=MAX_RETENTION_DAYS)
@@ -317,6 +321,7 @@ class ReportOut(BaseModel):
     notify_on: NotifyOn
     empty_result: EmptyResult = EmptyResult.SEND
     deliver_if: list[DeliveryCondition] = Field(default_factory=list)
+    only_if_changed: bool = False
     csv_formula_guard: bool
     parameters: list[ParameterDeclaration]
     retention_days: int | None

@@ -29,3 +29,4 @@ class FinishedRun:
     channels: list[dict[str, Any]] = field(default_factory=list)
     empty_result: EmptyResult = EmptyResult.SEND
     deliver_if: list[dict[str, Any]] = field(default_factory=list)
+    only_if_changed: bool = False

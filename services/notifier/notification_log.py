@@ -80,6 +80,7 @@ async def load_run(session: AsyncSession, run_id: uuid.UUID) -> FinishedRun | No
         channels=list(report.channels),
         empty_result=report.empty_result,
         deliver_if=list(report.deliver_if),
+        only_if_changed=report.only_if_changed,
     )
 
 
