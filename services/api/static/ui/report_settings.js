@@ -1,7 +1,8 @@
 // The report form's run and delivery settings: retries, overlap, timeout, how long files are
-// kept, what an empty result does, a row-count condition, and a webhook. Channels are
-// write-only: the form shows the stored ones as "set" and sends channels only when the person
-// types a new webhook (or removes the stored ones), since an update replaces them all.
+// kept, what an empty result does, a row-count condition, delivering only a changed file, and
+// a webhook. Channels are write-only: the form shows the stored ones as "set" and sends
+// channels only when the person types a new webhook (or removes the stored ones), since an
+// update replaces them all.
 
 import { field, h } from "./dom.js";
 
@@ -26,6 +27,7 @@ export function reportSettings(report) {
     timeout_seconds: numberInput("timeout_seconds", report.timeout_seconds, 1, "the deployment's"),
     retention_days: numberInput("retention_days", report.retention_days, 1, "the deployment's"),
     empty_result: h("select", { id: "empty_result" }, options(EMPTY_RESULT, report.empty_result ?? "send")),
+    only_if_changed: h("input", { id: "only_if_changed", type: "checkbox", checked: report.only_if_changed ?? false, "aria-describedby": "only_if_changed-hint" }),
     condition_op: h("select", { id: "deliver_if", "aria-describedby": "deliver_if-error" }, options(CONDITION_OPS, condition.op)),
     condition_value: numberInput("deliver_if_value", condition.value, 0),
     webhook_url: h("input", { id: "webhook_url", type: "url", maxlength: 2048, autocomplete: "off", placeholder: "https:// address of the receiver" }),
@@ -48,6 +50,9 @@ export function reportSettings(report) {
           field("Deliver only if row count", controls.condition_op),
           field("Row count value", controls.condition_value,
             kept.length ? `${kept.length} more condition(s) set through the API stay as they are.` : null))),
+      h("div", { class: "check" }, controls.only_if_changed,
+        h("label", { for: "only_if_changed" }, "Only when changed"),
+        h("span", { class: "hint", id: "only_if_changed-hint" }, "A file identical to the last one delivered is not delivered again.")),
       h("fieldset", { class: "parameter", id: "channels", "aria-describedby": "channels-error" },
         h("legend", {}, "Webhooks"),
         stored.length
@@ -84,6 +89,7 @@ function readSettings(controls, kept) {
     timeout_seconds: numberOrNull(controls.timeout_seconds.value),
     retention_days: numberOrNull(controls.retention_days.value),
     empty_result: controls.empty_result.value,
+    only_if_changed: controls.only_if_changed.checked,
     deliver_if: [
       ...(controls.condition_op.value
         ? [{ metric: "row_count", op: controls.condition_op.value, value: numberOrNull(controls.condition_value.value) ?? 0 }]
