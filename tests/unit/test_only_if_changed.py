@@ -1,11 +1,14 @@
 """`only_if_changed` as pure decisions: which run is withheld as unchanged, and that a resend,
-a failed run and a first delivery never are."""
+a failed run and a first delivery never are; and read from a reports file."""
 
 import uuid
 from dataclasses import replace
+from pathlib import Path
 
 import pytest
 
+from reportflow_cli.plan import make_plan
+from reportflow_cli.reports_file import load_definitions
 from services.notifier.decisions import DeliveredRun, unchanged_since
 from services.notifier.finished_run import FinishedRun
 from services.notifier.targets import plan_delivery
@@ -82,3 +85,18 @@ def test_a_rule_that_withholds_first_is_the_reason_given() -> None:
     run = replace(RUN, row_count=0, empty_result=EmptyResult.SKIP)
     plan = plan_delivery(run, None, None, lambda _: True, EARLIER)
     assert plan.groups[0].message == "the query returned no rows and empty_result is skip"
+
+
+def test_a_reports_file_sets_only_if_changed_and_omitting_it_means_off(tmp_path: Path) -> None:
+    path = tmp_path / "reports.yaml"
+    path.write_text(
+        "reports:\n  - name: A\n    sql_query: SELECT 1\n    only_if_changed: true\n"
+        "  - name: B\n    sql_query: SELECT 1\n"
+    )
+    on, off = load_definitions(path)
+    assert (on.fields["only_if_changed"], off.fields["only_if_changed"]) == (True, False)
+    existing = {"id": "id-a", "name": "A", "sql_query": "SELECT 1", "only_if_changed": False}
+
+    [change] = make_plan([on], [existing]).changes
+
+    assert change.fields == {"only_if_changed": (False, True)}
