@@ -290,6 +290,8 @@ class ReportRun(Base):
             "report_id", "scheduled_for", name="uq_report_runs_report_id_scheduled_for"
         ),
         Index("ix_report_runs_report_id_queued_at", "report_id", "queued_at"),
+        # The notifier's walk back to a report's last delivered run (only_if_changed).
+        Index("ix_report_runs_report_id_finished_at", "report_id", "finished_at", "id"),
         Index("ix_report_runs_status_lease", "status", "lease_expires_at"),
         Index("ix_report_runs_finished_at", "finished_at"),
         Index(

@@ -63,7 +63,9 @@ async def last_delivered_run(
         await session.execute(
             select(ReportRun.id, ReportRun.sha256)
             .where(ReportRun.report_id == report_id, ReportRun.id != run_id, delivering)
-            .order_by(ReportRun.finished_at.desc().nulls_last(), ReportRun.id.desc())
+            # ix_report_runs_report_id_finished_at read backwards, stopping at the first match
+            # (unfinished runs, first in DESC order, have no rows, so never match).
+            .order_by(ReportRun.finished_at.desc(), ReportRun.id.desc())
             .limit(1)
         )
     ).one_or_none()
