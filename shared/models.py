@@ -254,6 +254,9 @@ class Report(Base):
     # The first rows a delivery shows as a table in the mail (0: none); the runner keeps them
     # with the run (report_runs.first_rows).
     inline_rows: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # On: a successful run whose file has the sha256 of the report's last delivered run is not
+    # delivered (services/notifier/previous_delivery.py says which run that is).
+    only_if_changed: Mapped[bool] = mapped_column(default=False, server_default=text("false"))
     # Delivery targets beside e-mail: [{"type": "webhook", "label": <host>, "sealed": <Fernet
     # token of the URL and secret>}]; written by the API, opened only by the notifier.
     channels: Mapped[list[dict[str, Any]]] = mapped_column(
@@ -293,6 +296,8 @@ class ReportRun(Base):
             "report_id", "scheduled_for", name="uq_report_runs_report_id_scheduled_for"
         ),
         Index("ix_report_runs_report_id_queued_at", "report_id", "queued_at"),
+        # The notifier's walk back to a report's last delivered run (only_if_changed).
+        Index("ix_report_runs_report_id_finished_at", "report_id", "finished_at", "id"),
         Index("ix_report_runs_status_lease", "status", "lease_expires_at"),
         Index("ix_report_runs_finished_at", "finished_at"),
         Index(

@@ -43,6 +43,7 @@ DEFINITION_FIELDS = (
     "empty_result",
     "deliver_if",
     "inline_rows",
+    "only_if_changed",
     "retention_days",
     "timeout_seconds",
     "max_retries",

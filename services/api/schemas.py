@@ -264,6 +264,9 @@ class ReportCreate(_ReportFields):
     # The first rows the mail shows as a table (HTML and plain text), the file still attached
     # or linked; 0: none.
     inline_rows: int = Field(default=0, ge=0, le=MAX_INLINE_ROWS)
+    # On: a successful run whose file is byte for byte the one last delivered (same sha256) is
+    # not delivered; its targets get SKIPPED rows saying so. A resend ignores it.
+    only_if_changed: bool = False
     # On: text cells starting with = + - @ tab or CR get a leading ' (CSV and XLSX), so a
     # spreadsheet shows them instead of evaluating them. Off: CSV is byte-identical to psql's.
     csv_formula_guard: bool = False
@@ -304,6 +307,7 @@ class ReportUpdate(_ReportFields):
         default=None, max_length=MAX_DELIVERY_CONDITIONS
     )
     inline_rows: int | None = Field(default=None, ge=0, le=MAX_INLINE_ROWS)
+    only_if_changed: bool | None = None
     csv_formula_guard: bool | None = None
     parameters: list[ParameterDeclaration] | None = None
     retention_days: int | None = Field(default=None, ge=1, le=MAX_RETENTION_DAYS)
@@ -348,6 +352,7 @@ class ReportOut(BaseModel):
     empty_result: EmptyResult = EmptyResult.SEND
     deliver_if: list[DeliveryCondition] = Field(default_factory=list)
     inline_rows: int = 0
+    only_if_changed: bool = False
     csv_formula_guard: bool
     parameters: list[ParameterDeclaration]
     retention_days: int | None

@@ -1,6 +1,7 @@
 """Pure decisions of the notifier: whether a run is worth a delivery, what a failure leads to."""
 
 import operator
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -67,6 +68,31 @@ def withheld_because(
         if row_count is None or not compare(row_count, expected):
             return f"deliver_if not met: row_count {row_count} {op} {expected} is false"
     return None
+
+
+@dataclass(frozen=True)
+class DeliveredRun:
+    """The report's last delivered run (services/notifier/previous_delivery.py): its file's
+    sha256, null for a run without a file (a failure notice)."""
+
+    run_id: uuid.UUID
+    sha256: str | None
+
+
+def unchanged_since(
+    status: RunStatus,
+    only_if_changed: bool,
+    sha256: str | None,
+    last_delivered: DeliveredRun | None,
+) -> str | None:
+    """Why a successful run of an `only_if_changed` report is not delivered: its file is, byte
+    for byte, the last delivered run's. None when it is delivered: the report's first delivery,
+    a different file, or a missing checksum (nothing proves the file is the same)."""
+    if status != RunStatus.SUCCESS or not only_if_changed or last_delivered is None:
+        return None
+    if sha256 is None or last_delivered.sha256 != sha256:
+        return None
+    return f"unchanged since run {last_delivered.run_id}, sha256 {sha256}"
 
 
 def retry_delay_seconds(attempt: int, base_seconds: float, max_seconds: float) -> float:

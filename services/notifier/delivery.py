@@ -14,12 +14,14 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from services.notifier import notification_log as records
 from services.notifier.decisions import (
+    DeliveredRun,
     GiveUp,
     RetryLater,
 )
 from services.notifier.finished_run import FinishedRun
 from services.notifier.metrics import NOTIFICATIONS
 from services.notifier.notification_log import LedgerKey
+from services.notifier.previous_delivery import last_delivered_for
 from services.notifier.rendering import (
     OutputFile,
     RunNotice,
@@ -106,7 +108,8 @@ class Notifier:
                     return
                 line = log_line(run)
                 await records.record_log_line(session, run_id, line)
-                to_send = await self._add_rows(session, run, None, None)
+                last_delivered = await last_delivered_for(session, run)
+                to_send = await self._add_rows(session, run, None, None, last_delivered)
         except IntegrityError:
             if not await self._deleted_meanwhile(run_id):
                 raise
@@ -150,9 +153,12 @@ class Notifier:
         run: FinishedRun,
         resend_id: uuid.UUID | None,
         resend_recipients: Sequence[str] | None,
+        last_delivered: DeliveredRun | None = None,
     ) -> list[LedgerKey]:
         """Records one row per distinct target; returns those to send now."""
-        plan = plan_delivery(run, resend_id, resend_recipients, self._settings.allows_recipient)
+        plan = plan_delivery(
+            run, resend_id, resend_recipients, self._settings.allows_recipient, last_delivered
+        )
         for group in plan.groups:
             await records.add_rows(session, group.keys, group.status, group.message, group.error)
         if plan.refused:

@@ -33,3 +33,4 @@ class FinishedRun:
     # ({"columns", "rows", "cut"}; None when it kept none).
     inline_rows: int = 0
     first_rows: dict[str, Any] | None = None
+    only_if_changed: bool = False

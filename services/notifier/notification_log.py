@@ -82,6 +82,7 @@ async def load_run(session: AsyncSession, run_id: uuid.UUID) -> FinishedRun | No
         deliver_if=list(report.deliver_if),
         inline_rows=report.inline_rows,
         first_rows=run.first_rows,
+        only_if_changed=report.only_if_changed,
     )
 
 

@@ -6,7 +6,12 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from services.notifier.channels import channel_keys
-from services.notifier.decisions import should_mail, withheld_because
+from services.notifier.decisions import (
+    DeliveredRun,
+    should_mail,
+    unchanged_since,
+    withheld_because,
+)
 from services.notifier.finished_run import FinishedRun
 from services.notifier.notification_log import LedgerKey
 from services.notifier.rendering import is_mailable_address, subject
@@ -37,9 +42,11 @@ def plan_delivery(
     resend_id: uuid.UUID | None,
     resend_recipients: Sequence[str] | None,
     allows_recipient: Callable[[str], bool],
+    last_delivered: DeliveredRun | None = None,
 ) -> DeliveryPlan:
-    """A resend ignores notify_on, empty_result and deliver_if (someone asked for it); one
-    naming recipients sends to those addresses only, and to no other channel."""
+    """A resend ignores notify_on, empty_result, deliver_if and only_if_changed (someone asked
+    for it); one naming recipients sends to those addresses only, and to no other channel.
+    `last_delivered`: the report's last delivered run, for only_if_changed."""
     addresses = resend_recipients if resend_recipients is not None else run.recipients
     emails = list(dict.fromkeys(address.strip() for address in addresses))
     hooks = channel_keys(run.channels) if resend_recipients is None else []
@@ -49,7 +56,7 @@ def plan_delivery(
 
     email_keys = keys(NotificationChannel.EMAIL, emails)
     hook_keys = [LedgerKey(run.run_id, kind, label, resend_id) for kind, label in hooks]
-    reason = None if resend_id is not None else _withheld(run)
+    reason = None if resend_id is not None else _withheld(run, last_delivered)
     if reason is not None:
         return DeliveryPlan([RowGroup(email_keys + hook_keys, NotificationStatus.SKIPPED, reason)])
     valid = [address for address in emails if is_mailable_address(address)]
@@ -77,11 +84,14 @@ def plan_delivery(
     return DeliveryPlan(groups, pending + hook_keys, refused)
 
 
-def _withheld(run: FinishedRun) -> str | None:
+def _withheld(run: FinishedRun, last_delivered: DeliveredRun | None) -> str | None:
     if run.status not in MAILED_STATUSES:
         return f"a {run.status} run is never delivered"
     if not should_mail(run.notify_on, run.status):
         return f"notify_on is {run.notify_on} and the run is {run.status}"
-    return withheld_because(
+    reason = withheld_because(
         run.status, run.row_count, run.empty_result, run.deliver_if, run.first_rows
     )
+    if reason is not None:
+        return reason
+    return unchanged_since(run.status, run.only_if_changed, run.sha256, last_delivered)

@@ -1,6 +1,6 @@
 """The report form's run and delivery settings saved and shown again: retries, overlap,
 timeout, retention, an empty result, a row-count or first-value condition, the rows shown in
-the mail, and a write-only webhook."""
+the mail, only when changed and a write-only webhook."""
 
 from playwright.async_api import Page, expect
 
@@ -34,6 +34,7 @@ async def test_settings_save_and_come_back_with_the_webhook_shown_as_set_and_kep
     await page.get_by_label("Overlap", exact=True).select_option("queue")
     await page.get_by_label("When empty", exact=True).select_option("skip")
     await page.get_by_label("Condition", exact=True).select_option(">=")
+    await page.get_by_label("Only when changed", exact=True).check()
     assert await page.get_by_label("Webhook secret", exact=True).get_attribute("type") == (
         "password"
     )
@@ -47,6 +48,7 @@ async def test_settings_save_and_come_back_with_the_webhook_shown_as_set_and_kep
     assert stored["retention_days"] == 7
     assert stored["overlap"] == "queue"
     assert stored["empty_result"] == "skip"
+    assert stored["only_if_changed"] is True
     assert stored["deliver_if"] == [{"metric": "row_count", "op": ">=", "value": 10}]
     assert stored["inline_rows"] == 5
     assert stored["channels"] == [
@@ -61,12 +63,14 @@ async def test_settings_save_and_come_back_with_the_webhook_shown_as_set_and_kep
     ]
     await expect(page.locator(".definition")).to_contain_text("row count >= 10")
     await expect(page.locator(".definition")).to_contain_text("the first 5")
+    await expect(page.locator(".definition")).to_contain_text("an unchanged file is not delivered")
 
     await page.get_by_role("link", name="Edit").click()
     await expect(page.get_by_label("Retries", exact=True)).to_have_value("2")
     await expect(page.get_by_label("Overlap", exact=True)).to_have_value("queue")
     await expect(page.get_by_label("Condition value", exact=True)).to_have_value("10")
     await expect(page.get_by_label("Rows in the mail", exact=True)).to_have_value("5")
+    await expect(page.get_by_label("Only when changed", exact=True)).to_be_checked()
     await expect(page.get_by_test_id("stored-channels")).to_contain_text("127.0.0.1 · url set")
     await expect(page.get_by_label("New webhook URL", exact=True)).to_have_value("")
     page_text = await page.content()
@@ -80,6 +84,7 @@ async def test_settings_save_and_come_back_with_the_webhook_shown_as_set_and_kep
     again = (await web_system.admin.get(f"/api/reports/{report['id']}")).json()
     assert again["max_retries"] == 0
     assert again["timeout_seconds"] is None
+    assert again["only_if_changed"] is True  # the form sends the box as shown
     assert again["channels"] == stored["channels"]  # untouched: not sent again
 
 

@@ -10,7 +10,11 @@ from pathlib import Path
 import asyncpg
 import pytest
 from pydantic import SecretStr
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from services.notifier.delivery import Notifier
+from services.notifier.senders import Senders
+from services.notifier.settings import NotifierSettings
 from shared.channel_secrets import ChannelSealer
 from shared.events import RunCompleted
 from shared.messaging import Broker
@@ -91,6 +95,30 @@ def seal_webhook(channel_secrets_key: str) -> SealWebhook:
 def notifier(start_service: StartService, smtp_server: SmtpServer) -> ServiceProcess:
     """The real notifier process, shared by the tests of this package."""
     return start_service("notifier", **notifier_env(smtp_server))
+
+
+MakeNotifier = Callable[..., Notifier]
+
+
+@pytest.fixture
+def make_notifier(
+    service_env: dict[str, str],
+    smtp: SmtpServer,
+    sessions: async_sessionmaker[AsyncSession],
+    broker: Broker,
+) -> MakeNotifier:
+    """`make_notifier(**settings)`: a notifier in this process (no consumer), to which the
+    test hands its events; `settings` override the test notifier's."""
+
+    def make(**settings: object) -> Notifier:
+        environment = {**service_env, **notifier_env(smtp)}
+        values = {name.lower(): value for name, value in environment.items()} | settings
+        notifier_settings = NotifierSettings.model_validate(values)
+        return Notifier(
+            notifier_settings, sessions, broker, Senders.from_settings(notifier_settings)
+        )
+
+    return make
 
 
 @dataclass(frozen=True)

@@ -8,51 +8,24 @@ from pathlib import Path
 
 import asyncpg
 import pytest
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from services.notifier.delivery import Notifier
-from services.notifier.senders import Senders
-from services.notifier.settings import NotifierSettings
-from shared.messaging import Broker
 from tests.integration.notifier.conftest import (
     ArrangeRun,
+    MakeNotifier,
     notification_rows,
-    notifier_env,
     wait_until,
 )
 from tests.support.smtp_server import SmtpServer
-
-
-def _notifier(
-    service_env: dict[str, str],
-    smtp: SmtpServer,
-    sessions: async_sessionmaker[AsyncSession],
-    broker: Broker,
-    **settings: object,
-) -> Notifier:
-    """A notifier in this process (no consumer): the test hands it its events."""
-    environment = {**service_env, **notifier_env(smtp)}
-    values = {name.lower(): value for name, value in environment.items()} | settings
-    notifier_settings = NotifierSettings.model_validate(values)
-    return Notifier(notifier_settings, sessions, broker, Senders.from_settings(notifier_settings))
 
 
 async def test_recipients_outside_the_allowed_domains_are_skipped_without_mail(
     smtp: SmtpServer,
     arrange_run: ArrangeRun,
     db: asyncpg.Connection,
-    service_env: dict[str, str],
-    sessions: async_sessionmaker[AsyncSession],
-    broker: Broker,
+    make_notifier: MakeNotifier,
     output_dir: Path,
 ) -> None:
-    notifier = _notifier(
-        service_env,
-        smtp,
-        sessions,
-        broker,
-        allowed_recipient_domains="example.com,corp.local",
-    )
+    notifier = make_notifier(allowed_recipient_domains="example.com,corp.local")
     run = await arrange_run(["ana@example.com", "ops@corp.local", "victim@elsewhere.org"])
 
     await notifier.handle(run.completed())
@@ -79,12 +52,10 @@ async def test_a_report_deleted_while_its_event_is_handled_is_logged_not_raised(
     arrange_run: ArrangeRun,
     db: asyncpg.Connection,
     database_url: str,
-    service_env: dict[str, str],
-    sessions: async_sessionmaker[AsyncSession],
-    broker: Broker,
+    make_notifier: MakeNotifier,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    notifier = _notifier(service_env, smtp, sessions, broker)
+    notifier = make_notifier()
     run = await arrange_run(["ana@example.com"])
     deleting = await asyncpg.connect(database_url)
     try:
@@ -111,12 +82,10 @@ async def test_an_event_for_an_already_deleted_report_is_logged_not_raised(
     smtp: SmtpServer,
     arrange_run: ArrangeRun,
     db: asyncpg.Connection,
-    service_env: dict[str, str],
-    sessions: async_sessionmaker[AsyncSession],
-    broker: Broker,
+    make_notifier: MakeNotifier,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    notifier = _notifier(service_env, smtp, sessions, broker)
+    notifier = make_notifier()
     run = await arrange_run(["ana@example.com"])
     await db.execute("DELETE FROM reports WHERE id = $1", run.report_id)
 

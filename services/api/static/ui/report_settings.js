@@ -1,6 +1,6 @@
 // The report form's run and delivery settings: retries, overlap, timeout, how long files are
 // kept, what an empty result does, a condition (row count or first value), the rows shown in
-// the mail, and a webhook. Channels are
+// the mail, delivering only a changed file, and a webhook. Channels are
 // write-only: the form shows the stored ones as "set" and sends channels only when the person
 // types a new webhook (or removes the stored ones), since an update replaces them all.
 
@@ -29,6 +29,7 @@ export function reportSettings(report) {
     retention_days: numberInput("retention_days", report.retention_days, 1, "the deployment's"),
     empty_result: h("select", { id: "empty_result" }, options(EMPTY_RESULT, report.empty_result ?? "send")),
     condition_metric: h("select", { id: "deliver_if_metric" }, options(CONDITION_METRICS, condition.metric)),
+    only_if_changed: h("input", { id: "only_if_changed", type: "checkbox", checked: report.only_if_changed ?? false, "aria-describedby": "only_if_changed-hint" }),
     condition_op: h("select", { id: "deliver_if", "aria-describedby": "deliver_if-error" }, options(CONDITION_OPS, condition.op)),
     condition_value: h("input", { id: "deliver_if_value", type: "text", maxlength: 200, value: condition.value ?? "" }),
     inline_rows: h("input", { id: "inline_rows", type: "number", inputmode: "numeric", min: 0, max: 100, step: 1, value: report.inline_rows ?? 0 }),
@@ -57,6 +58,9 @@ export function reportSettings(report) {
             "A first value compares as a number when both are numbers, else as text.",
             kept.length ? `${kept.length} more condition(s) set through the API stay as they are.` : null,
           ].filter(Boolean).join(" "))),
+      h("div", { class: "check" }, controls.only_if_changed,
+        h("label", { for: "only_if_changed" }, "Only when changed"),
+        h("span", { class: "hint", id: "only_if_changed-hint" }, "A file identical to the last one delivered is not delivered again.")),
       h("fieldset", { class: "parameter", id: "channels", "aria-describedby": "channels-error" },
         h("legend", {}, "Webhooks"),
         stored.length
@@ -102,6 +106,7 @@ function readSettings(controls, kept) {
     timeout_seconds: numberOrNull(controls.timeout_seconds.value),
     retention_days: numberOrNull(controls.retention_days.value),
     empty_result: controls.empty_result.value,
+    only_if_changed: controls.only_if_changed.checked,
     inline_rows: numberOrNull(controls.inline_rows.value) ?? 0,
     deliver_if: [...(controls.condition_op.value ? [readCondition(controls)] : []), ...kept],
   };

@@ -105,6 +105,7 @@ function definition(report, schedule) {
     item("Timeout", report.timeout_seconds ? `${report.timeout_seconds} s` : "the deployment's"),
     item("Keep files for", report.retention_days ? `${report.retention_days} days` : "the deployment's retention"),
     item("When empty", report.empty_result),
+    item("Only when changed", report.only_if_changed ? "yes: an unchanged file is not delivered" : "no"),
     item("Deliver only if", report.deliver_if.length ? report.deliver_if.map((c) => `${c.metric.replace("_", " ")} ${c.op} ${typeof c.value === "string" ? JSON.stringify(c.value) : c.value}`).join(" and ") : "always"),
     item("Rows in the mail", report.inline_rows ? `the first ${report.inline_rows}` : "none"),
     item("Channels", report.channels.length ? h("ul", { class: "plain" }, report.channels.map((c) => h("li", {}, `${c.type} · ${c.label}`))) : "none"),
