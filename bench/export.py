@@ -24,9 +24,10 @@ import sys
 import tempfile
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
 import asyncpg
@@ -294,6 +295,20 @@ class RunningSystem:
         return self.reports[case.name]
 
 
+def _retried(measure: Callable[[], Sample], name: str, attempts: int = 6) -> Sample:
+    """`measure()`, again after a pause if it failed: PostgreSQL's connections are shared
+    with other work, which may take them all for a while ("too many clients already")."""
+    for attempt in range(1, attempts + 1):
+        try:
+            return measure()
+        except (subprocess.CalledProcessError, RuntimeError) as error:
+            if attempt == attempts:
+                raise
+            print(f"  {name}: failed ({error!s:.120}), again in 10 s", file=sys.stderr)
+            time.sleep(10)
+    raise AssertionError("unreachable")
+
+
 def _cpu_seconds(pid: int) -> float:
     """User + system CPU of process `pid` so far, all its threads."""
     fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
@@ -410,14 +425,17 @@ def main() -> None:
         with running_systems(source_url, output_dir, trees, engines) as systems:
             for round_number in range(1, arguments.repeats + 1):
                 print(f"round {round_number} of {arguments.repeats}, {_load()}", file=sys.stderr)
-                results["psql \\copy"].append(measure_psql(source_url, output_dir))
+                sample = _retried(partial(measure_psql, source_url, output_dir), "psql")
+                results["psql \\copy"].append(sample)
                 for case in function_cases:
                     for tree in trees:
-                        sample = measure_function(case, source_url, output_dir, tree)
+                        measure = partial(measure_function, case, source_url, output_dir, tree)
+                        sample = _retried(measure, case.name)
                         results.setdefault(case.name + labels[tree], []).append(sample)
                 for case in system_cases:
                     for tree in trees:
-                        sample = systems[tree, case.engine].measure(case)
+                        measure = partial(systems[tree, case.engine].measure, case)
+                        sample = _retried(measure, case.name)
                         results.setdefault(case.name + labels[tree], []).append(sample)
                         print(
                             f"  {case.name}{labels[tree]}: {sample.seconds:.2f} s", file=sys.stderr
