@@ -204,6 +204,7 @@ class RunningSystem:
     ) -> None:
         self.port = port
         self.tree = tree
+        self.output_dir = output_dir
         self.namespace = f"bench-export-{engine}-{uuid.uuid4().hex[:6]}"
         admin_token = secrets.token_urlsafe(32)
         self.headers = {"Authorization": f"Bearer {admin_token}"}
@@ -277,7 +278,7 @@ class RunningSystem:
         run = response.json()
         if run["status"] != "SUCCESS":
             raise RuntimeError(f"{case.name}: {run}")
-        Path(run["output_path"]).unlink()
+        (self.output_dir / run["output_path"]).unlink()  # relative to OUTPUT_DIR, or absolute
         return Sample(seconds, run["row_count"], run["byte_size"], _peak_rss(runner), cpu)
 
     def _create_report(self, case: Case) -> str:
