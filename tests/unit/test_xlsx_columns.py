@@ -195,3 +195,14 @@ def test_timestamp_columns_have_the_bytes_of_their_cells(
     assert render("E", _numbers(len(texts)), texts) == _by_cell(
         xlsx_cells.timestamp_cell, "E", texts
     )
+
+
+def test_a_value_that_is_not_text_yet_is_written_as_its_str(tmp_path: Path) -> None:
+    values: list[Any] = ["plain", 42, None, b"raw"]
+    book = XlsxBook(tmp_path / "b.xlsx", ["t"], ["text"])
+    try:
+        cells = book._text_column("F", _numbers(len(values)), values)
+    finally:
+        book.discard()
+    expected = [None if value is None else str(value) for value in values]
+    assert cells == _by_cell(xlsx_cells.text_cell, "F", expected)

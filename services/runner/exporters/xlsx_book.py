@@ -139,7 +139,10 @@ class XlsxBook:
         return "".join(chain.from_iterable(zip(*columns, strict=True)))
 
     def _text_column(self, letter: str, numbers: Sequence[str], texts: Sequence[Any]) -> list[str]:
-        cells = plain_text_column(letter, numbers, texts)
+        try:
+            cells = plain_text_column(letter, numbers, texts)
+        except TypeError:  # a value that is not text yet: written as str() gives it, by cell
+            cells = None
         if cells is not None:
             return cells
         return [
