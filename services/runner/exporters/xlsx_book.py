@@ -7,42 +7,32 @@ PostgreSQL's ISO text (timestamptz already in the session time zone, which Excel
 store, so the cell shows that local time). Past Excel's 1,048,576 rows per sheet the rows
 continue on a new sheet, with the header repeated.
 
-Each batch of rows becomes SpreadsheetML text at once and goes straight into the sheet's
-compressed zip entry: nothing but the batch is held. Entries opened by name carry zipfile's
-fixed 1980-01-01 time and the package has no creation time, so the same rows give the same
-bytes.
+Each batch of rows becomes SpreadsheetML text at once, column by column (`xlsx_columns`), and
+goes straight into the sheet's deflated zip entry (`xlsx_zip`, ISA-L): nothing but the batch
+is held. Entries carry a fixed 1980-01-01 time and the package has no creation time, so the
+same rows give the same bytes.
 """
 
 import threading
-import zipfile
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from itertools import chain
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
 from services.runner.exporters import xlsx_cells, xlsx_parts
+from services.runner.exporters.request import ExportFailed
 from services.runner.exporters.xlsx_cells import MAX_CELL_TEXT, text_cell
+from services.runner.exporters.xlsx_columns import TYPED_COLUMNS, plain_text_column
+from services.runner.exporters.xlsx_zip import EntryTooLarge, StreamedZip
 
 MAX_SHEET_ROWS = 1_048_576
 DATA_ROWS_PER_SHEET = MAX_SHEET_ROWS - 1
 MAX_COLUMNS = 16_384
 # Types kept as Python objects (binary protocol); all others arrive as PostgreSQL's text.
 NATIVE_TYPES = frozenset({"int2", "int4", "int8", "float4", "float8", "bool"})
-# Deflate level 1: measured (bench/export.py) several times faster than 6 on sheet XML.
+# ISA-L level 1: a slightly smaller file than zlib's level 1, at about a quarter of its CPU
+# (docs/export.md); zlib's level 6 cost three times level 1.
 ZIP_LEVEL = 1
-CellRenderer = Callable[[str, Any], str]
-CELL_RENDERERS: dict[str, CellRenderer] = {
-    "int2": xlsx_cells.number_cell,
-    "int4": xlsx_cells.number_cell,
-    "int8": xlsx_cells.integer_cell,
-    "float4": xlsx_cells.float_cell,
-    "float8": xlsx_cells.float_cell,
-    "numeric": xlsx_cells.numeric_cell,
-    "bool": xlsx_cells.boolean_cell,
-    "date": xlsx_cells.date_cell,
-    "timestamp": xlsx_cells.timestamp_cell,
-    "timestamptz": xlsx_cells.timestamp_cell,
-}
 
 
 def column_letters(index: int) -> str:
@@ -83,11 +73,11 @@ class XlsxBook:
         types: Sequence[str],
         rows_per_sheet: int = DATA_ROWS_PER_SHEET,
     ) -> None:
-        self._zip = zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, compresslevel=ZIP_LEVEL)
+        self._zip = StreamedZip(path, ZIP_LEVEL)
         self._names = names
         self._letters = [column_letters(index) for index in range(len(names))]
-        self._renderers = [CELL_RENDERERS.get(kind, self._text_cell) for kind in types]
-        self._sheet: IO[bytes] | None = None
+        self._renderers = [TYPED_COLUMNS.get(kind, self._text_column) for kind in types]
+        self._sheet_open = False
         self._rows_per_sheet = rows_per_sheet
         self._sheet_rows = 0
         self._sheet_count = 0
@@ -97,22 +87,27 @@ class XlsxBook:
 
     def write_rows(self, rows: Sequence[Sequence[Any]]) -> None:
         with self._writing:
-            self._write_rows(rows)
+            try:
+                self._write_rows(rows)
+            except EntryTooLarge as error:
+                raise ExportFailed(
+                    f"sheet {self._sheet_count} of the XLSX passed the 2 GiB of XML a zip entry "
+                    "holds without ZIP64 (about 2 KB a row at 1,048,575 rows a sheet)"
+                ) from error
 
     def _write_rows(self, rows: Sequence[Sequence[Any]]) -> None:
         start = 0
         while start < len(rows):
-            if self._sheet is None or self._sheet_rows == self._rows_per_sheet:
+            if not self._sheet_open or self._sheet_rows == self._rows_per_sheet:
                 self._new_sheet()
-            assert self._sheet is not None
             chunk = rows[start : start + self._rows_per_sheet - self._sheet_rows]
-            self._sheet.write(self._render(chunk).encode())
+            self._zip.write(self._render(chunk).encode())
             self._sheet_rows += len(chunk)
             start += len(chunk)
         self.row_count += len(rows)
 
     def close(self) -> None:
-        if self._sheet is None:
+        if not self._sheet_open:
             self._new_sheet()
         self._end_sheet()
         self._write_part("xl/workbook.xml", xlsx_parts.workbook(self._sheet_count))
@@ -124,9 +119,7 @@ class XlsxBook:
     def discard(self) -> None:
         """Closes the file after a failed export, once any batch being written is done."""
         with self._writing:
-            if self._sheet is not None:
-                self._sheet.close()
-            self._zip.close()
+            self._zip.discard()
 
     def notes(self) -> str | None:
         return workbook_notes(
@@ -141,35 +134,43 @@ class XlsxBook:
         for render, letter, values in zip(
             self._renderers, self._letters, zip(*rows, strict=True), strict=True
         ):
-            columns.append(
-                [
-                    "" if value is None else render(letter + number, value)
-                    for number, value in zip(numbers, values, strict=True)
-                ]
-            )
+            columns.append(render(letter, numbers, values))
         columns.append(["</row>"] * len(rows))
         return "".join(chain.from_iterable(zip(*columns, strict=True)))
 
+    def _text_column(self, letter: str, numbers: Sequence[str], texts: Sequence[Any]) -> list[str]:
+        try:
+            cells = plain_text_column(letter, numbers, texts)
+        except TypeError:  # a value that is not text yet: written as str() gives it, by cell
+            cells = None
+        if cells is not None:
+            return cells
+        return [
+            "" if text is None else self._text_cell(letter + number, text)
+            for number, text in zip(numbers, texts, strict=True)
+        ]
+
     def _new_sheet(self) -> None:
-        if self._sheet is not None:
+        if self._sheet_open:
             self._end_sheet()
         self._sheet_count += 1
         if self._sheet_count == 1:
             self._write_part("_rels/.rels", xlsx_parts.ROOT_RELATIONS)
             self._write_part("xl/styles.xml", xlsx_parts.STYLES)
-        self._sheet = self._zip.open(xlsx_parts.sheet_path(self._sheet_count), "w")
+        self._zip.start_entry(xlsx_parts.sheet_path(self._sheet_count))
+        self._sheet_open = True
         header = "".join(
             xlsx_cells.header_cell(f"{letter}1", name)
             for letter, name in zip(self._letters, self._names, strict=True)
         )
         start = xlsx_parts.sheet_start(self._sheet_count)
-        self._sheet.write(f'{start}<row r="1">{header}</row>'.encode())
+        self._zip.write(f'{start}<row r="1">{header}</row>'.encode())
         self._sheet_rows = 0
 
     def _end_sheet(self) -> None:
-        assert self._sheet is not None
-        self._sheet.write(xlsx_parts.SHEET_END.encode())
-        self._sheet.close()
+        self._zip.write(xlsx_parts.SHEET_END.encode())
+        self._zip.end_entry()
+        self._sheet_open = False
 
     def _text_cell(self, ref: str, value: Any) -> str:
         text = str(value)
@@ -180,5 +181,4 @@ class XlsxBook:
         return text_cell(ref, text)
 
     def _write_part(self, name: str, text: str) -> None:
-        with self._zip.open(name, "w") as part:
-            part.write(text.encode())
+        self._zip.write_entry(name, text.encode())
