@@ -3,6 +3,7 @@
 from datetime import datetime, timedelta
 
 from sqlalchemy import func, select
+from sqlalchemy.dialects.postgresql import distinct_on
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.notifier.alert_rules import (
@@ -46,7 +47,7 @@ async def failing_runs(session: AsyncSession, lookback: timedelta) -> Verdict:
             ReportRun.finished_at > func.now() - lookback,
         )
         .order_by(ReportRun.report_id, ReportRun.finished_at.desc())
-        .distinct(ReportRun.report_id)
+        .ext(distinct_on(ReportRun.report_id))
     )
     found, cleared = [], set()
     for row in await session.execute(latest):
@@ -82,7 +83,7 @@ async def failing_deliveries(session: AsyncSession, lookback: timedelta) -> Verd
             NotificationLog.recipient,
             NotificationLog.updated_at.desc(),
         )
-        .distinct(ReportRun.report_id, NotificationLog.channel, NotificationLog.recipient)
+        .ext(distinct_on(ReportRun.report_id, NotificationLog.channel, NotificationLog.recipient))
     )
     found, cleared = [], set()
     for row in await session.execute(latest):
