@@ -61,7 +61,8 @@ async def failing_runs(session: AsyncSession, lookback: timedelta) -> Verdict:
 
 
 async def failing_deliveries(session: AsyncSession, lookback: timedelta) -> Verdict:
-    """Per report and target, the latest SENT-or-FAILED ledger row decides, as for runs."""
+    """Per report and target, the latest SENT-or-FAILED ledger row (of runs finished within
+    the lookback) decides, as for runs."""
     latest = (
         select(
             ReportRun.report_id,
@@ -75,7 +76,8 @@ async def failing_deliveries(session: AsyncSession, lookback: timedelta) -> Verd
         .where(
             NotificationLog.channel != NotificationChannel.LOG,
             NotificationLog.status.in_([NotificationStatus.SENT, NotificationStatus.FAILED]),
-            NotificationLog.updated_at > func.now() - lookback,
+            # The run's finish, not the row's update, bounds the scan: it is indexed.
+            ReportRun.finished_at > func.now() - lookback,
         )
         .order_by(
             ReportRun.report_id,

@@ -5,7 +5,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from shared.cron import InvalidSchedule, latest_fire_time
+from shared.cron import InvalidSchedule, latest_fire_time, next_fire_time
 from shared.models import AlertKind
 
 
@@ -56,15 +56,16 @@ def missed_slot(
     edited schedule from then) are not expected to have fired. A run for that slot or a later
     one means the scheduler went past it.
     """
+    expected_after = max(scheduled_since, last_fired) if last_fired else scheduled_since
     try:
-        due = latest_fire_time(cron, timezone, now - grace)
+        # next_fire_time is cached and its argument stays the same from check to check, so a
+        # report whose slots all fired costs a lookup; the latest slot is computed only when
+        # one was missed.
+        if next_fire_time(cron, timezone, expected_after) > now - grace:
+            return None
+        return latest_fire_time(cron, timezone, now - grace)
     except InvalidSchedule:
         return None  # the scheduler logs it and does not schedule it
-    if due <= scheduled_since:
-        return None
-    if last_fired is not None and last_fired >= due:
-        return None
-    return due
 
 
 def run_deadline(started_at: datetime, timeout_seconds: float, margin: timedelta) -> datetime:
