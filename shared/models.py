@@ -251,6 +251,10 @@ class Report(Base):
     deliver_if: Mapped[list[dict[str, Any]]] = mapped_column(
         JSONB, default=list, server_default=text("'[]'::jsonb")
     )
+    # The watchdog's run_failing notice goes to the recipients as well as the owner.
+    failure_notice_recipients: Mapped[bool] = mapped_column(
+        default=False, server_default=text("false")
+    )
     # Delivery targets beside e-mail: [{"type": "webhook", "label": <host>, "sealed": <Fernet
     # token of the URL and secret>}]; written by the API, opened only by the notifier.
     channels: Mapped[list[dict[str, Any]]] = mapped_column(

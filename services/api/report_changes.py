@@ -40,6 +40,7 @@ DEFINITION_FIELDS = (
     "csv_formula_guard",
     "parameters",
     "empty_result",
+    "failure_notice_recipients",
     "deliver_if",
     "retention_days",
     "timeout_seconds",

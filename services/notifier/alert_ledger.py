@@ -33,6 +33,8 @@ class ClaimedNotice:
     target: str | None
     details: dict[str, Any]
     attempt: int
+    # A failing report's recipients, when its failure_notice_recipients asks for them.
+    also_to: tuple[str, ...] = ()
 
 
 async def apply(session: AsyncSession, verdict: Verdict) -> tuple[int, int]:
@@ -95,7 +97,13 @@ async def claim_notices(
     if not ids:
         return []
     rows = await session.execute(
-        select(Alert, Report.name, Report.owner_id)
+        select(
+            Alert,
+            Report.name,
+            Report.owner_id,
+            Report.recipients,
+            Report.failure_notice_recipients,
+        )
         .outerjoin(Report, Report.id == Alert.report_id)
         .where(Alert.id.in_(ids))
     )
@@ -109,8 +117,11 @@ async def claim_notices(
             alert.target,
             dict(alert.details),
             alert.notice_attempts,
+            tuple(report_recipients or ())
+            if alert.kind == AlertKind.RUN_FAILING and recipients_too
+            else (),
         )
-        for alert, name, owner_id in rows
+        for alert, name, owner_id, report_recipients, recipients_too in rows
     ]
 
 

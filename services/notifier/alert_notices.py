@@ -8,7 +8,6 @@ transient is the claim released for a later check (up to NOTICE_ATTEMPTS times).
 """
 
 import logging
-import uuid
 from dataclasses import dataclass
 
 from sqlalchemy import select
@@ -45,16 +44,22 @@ class NoticeOutcome:
         return "; ".join(f"{address}: {failure.reply}" for address, failure in self.failed)
 
 
-async def recipients(
-    session: AsyncSession, owner_id: uuid.UUID | None, is_report: bool
-) -> list[str]:
-    """A report's alert goes to its active owner (to the admins when it has none); a system
-    alert to every active admin."""
-    if is_report and owner_id is not None:
+async def recipients(session: AsyncSession, notice: ClaimedNotice) -> list[str]:
+    """A report's alert goes to its active owner (to the admins when it has none), and a failing
+    report's to its recipients too when it asks; a system alert to every active admin."""
+    if notice.report_id is None or notice.owner_id is None:
+        told = await _admins(session)
+    else:
         owner = await session.scalar(
-            select(User.email).where(User.id == owner_id, User.is_active.is_(True))
+            select(User.email).where(User.id == notice.owner_id, User.is_active.is_(True))
         )
-        return [] if owner is None else [owner]
+        told = [] if owner is None else [owner]
+    if notice.report_id is None:
+        return told
+    return list(dict.fromkeys([*told, *notice.also_to]))
+
+
+async def _admins(session: AsyncSession) -> list[str]:
     admins = await session.scalars(
         select(User.email)
         .where(User.role == Role.ADMIN, User.is_active.is_(True))
@@ -77,10 +82,7 @@ class AlertNotices:
                 session, self._settings.notifier_claim_timeout_seconds
             )
             claimed = await ledger.claim_notices(session, NOTICE_ATTEMPTS, NOTICES_PER_CHECK)
-            addressed = [
-                (notice, await recipients(session, notice.owner_id, notice.report_id is not None))
-                for notice in claimed
-            ]
+            addressed = [(notice, await recipients(session, notice)) for notice in claimed]
         if unknown:
             log.warning("%d alert notice(s) with an unknown outcome; not sent again", unknown)
         for notice, addresses in addressed:

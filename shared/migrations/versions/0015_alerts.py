@@ -1,5 +1,6 @@
 """The alerts table (the notifier's watchdog: failing runs, missed slots, overdue runs, failing
-deliveries, a silent scheduler, growing dead letters) and the services' heartbeats
+deliveries, a silent scheduler, growing dead letters), the services' heartbeats and
+reports.failure_notice_recipients
 
 At most one open alert per (kind, report_id, target): a partial unique index with NULLS NOT
 DISTINCT, so two notifiers opening the same alert insert one row. The notice_* columns are the
@@ -71,6 +72,12 @@ def upgrade() -> None:
     )
     op.create_index("ix_alerts_since", "alerts", ["since"])
     op.create_index("ix_alerts_report_id", "alerts", ["report_id"])
+    op.add_column(
+        "reports",
+        sa.Column(
+            "failure_notice_recipients", sa.Boolean(), server_default=sa.false(), nullable=False
+        ),
+    )
     op.create_table(
         "service_heartbeats",
         sa.Column("service", sa.String(64), nullable=False),
@@ -81,6 +88,7 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_table("service_heartbeats")
+    op.drop_column("reports", "failure_notice_recipients")
     op.drop_index("ix_alerts_report_id", table_name="alerts")
     op.drop_index("ix_alerts_since", table_name="alerts")
     op.drop_index("uq_alerts_open", table_name="alerts")

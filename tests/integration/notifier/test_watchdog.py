@@ -155,6 +155,27 @@ async def test_two_watchdogs_open_one_alert_and_send_one_notice(
     await _assert_owner_told_once(system, smtp, report_id, owner, attempts=1)
 
 
+async def test_a_failing_report_that_asks_tells_its_recipients_too_but_not_of_deliveries(
+    system: System, smtp: SmtpServer
+) -> None:
+    reader = f"reader-{uuid.uuid4().hex[:8]}@example.com"
+    report_id, owner = await _owned_report(
+        system.db, recipients=[reader], failure_notice_recipients=True
+    )
+    run_id = await _run(system.db, report_id, "FAILED")
+    await system.db.execute(
+        "INSERT INTO notification_log (id, run_id, channel, recipient, status, attempts) "
+        "VALUES (gen_random_uuid(), $1, 'EMAIL', $2, 'FAILED', 1)",
+        run_id,
+        reader,
+    )
+    await system.watchdog().check_once()
+    [failing] = await _alerts(system.db, report_id, "run_failing")
+    [delivery] = await _alerts(system.db, report_id, "delivery_failing")
+    assert sorted(mail.recipient for mail in _mails(smtp, failing["id"])) == sorted([owner, reader])
+    assert [mail.recipient for mail in _mails(smtp, delivery["id"])] == [owner]
+
+
 async def test_a_failed_delivery_alerts_until_that_target_gets_one_again(
     system: System, smtp: SmtpServer
 ) -> None:

@@ -31,6 +31,7 @@ export function reportSettings(report) {
     webhook_url: h("input", { id: "webhook_url", type: "url", maxlength: 2048, autocomplete: "off", placeholder: "https:// address of the receiver" }),
     webhook_secret: h("input", { id: "webhook_secret", type: "password", maxlength: 256, autocomplete: "new-password" }),
     remove_channels: h("input", { id: "remove_channels", type: "checkbox" }),
+    failure_notice_recipients: h("input", { id: "failure_notice_recipients", type: "checkbox", checked: report.failure_notice_recipients ?? false }),
   };
   const node = [
     h("fieldset", { class: "settings" }, h("legend", {}, "Running"),
@@ -48,6 +49,8 @@ export function reportSettings(report) {
           field("Deliver only if row count", controls.condition_op),
           field("Row count value", controls.condition_value,
             kept.length ? `${kept.length} more condition(s) set through the API stay as they are.` : null))),
+      h("div", { class: "check" }, controls.failure_notice_recipients,
+        h("label", { for: "failure_notice_recipients" }, "Tell the recipients too when runs start failing (the owner always hears)")),
       h("fieldset", { class: "parameter", id: "channels", "aria-describedby": "channels-error" },
         h("legend", {}, "Webhooks"),
         stored.length
@@ -84,6 +87,7 @@ function readSettings(controls, kept) {
     timeout_seconds: numberOrNull(controls.timeout_seconds.value),
     retention_days: numberOrNull(controls.retention_days.value),
     empty_result: controls.empty_result.value,
+    failure_notice_recipients: controls.failure_notice_recipients.checked,
     deliver_if: [
       ...(controls.condition_op.value
         ? [{ metric: "row_count", op: controls.condition_op.value, value: numberOrNull(controls.condition_value.value) ?? 0 }]

@@ -105,6 +105,7 @@ function definition(report, schedule) {
     item("Timeout", report.timeout_seconds ? `${report.timeout_seconds} s` : "the deployment's"),
     item("Keep files for", report.retention_days ? `${report.retention_days} days` : "the deployment's retention"),
     item("When empty", report.empty_result),
+    item("Failure notices", report.failure_notice_recipients ? "owner and recipients" : "owner"),
     item("Deliver only if", report.deliver_if.length ? report.deliver_if.map((c) => `${c.metric.replace("_", " ")} ${c.op} ${c.value}`).join(" and ") : "always"),
     item("Channels", report.channels.length ? h("ul", { class: "plain" }, report.channels.map((c) => h("li", {}, `${c.type} · ${c.label}`))) : "none"),
     report.parameters.length ? item("Parameters", h("ul", { class: "plain" }, report.parameters.map((p) =>
