@@ -2,6 +2,7 @@
 publishing and a channel per consumer."""
 
 import asyncio
+import contextlib
 from collections.abc import Sequence
 
 import aio_pika
@@ -101,7 +102,8 @@ class Broker:
             except aio_pika.exceptions.ChannelClosed:
                 continue
             finally:
-                if not channel.is_closed:
+                # Always: a robust channel closed by the broker's 404 would otherwise reopen.
+                with contextlib.suppress(Exception):
                     await channel.close()
             counts[name] = queue.declaration_result.message_count or 0
         return counts
