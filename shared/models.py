@@ -1,5 +1,5 @@
-"""Tables of the system of record: accounts, reports, their runs, notifications, the event outbox
-and the audit log."""
+"""Tables of the system of record: accounts, reports, their runs, notifications, the event outbox,
+the audit log, alerts and the services' heartbeats."""
 
 import uuid
 from datetime import datetime
@@ -38,6 +38,8 @@ __all__ = [
     "FINISHED_STATUSES",
     "MAILED_STATUSES",
     "NAMING_CONVENTION",
+    "Alert",
+    "AlertKind",
     "Base",
     "Compression",
     "NotificationChannel",
@@ -51,6 +53,7 @@ __all__ = [
     "ReportRun",
     "RunStatus",
     "RunTrigger",
+    "ServiceHeartbeat",
 ]
 
 
@@ -257,6 +260,10 @@ class Report(Base):
     # On: a successful run whose file has the sha256 of the report's last delivered run is not
     # delivered (services/notifier/previous_delivery.py says which run that is).
     only_if_changed: Mapped[bool] = mapped_column(default=False, server_default=text("false"))
+    # The watchdog's run_failing notice goes to the recipients as well as the owner.
+    failure_notice_recipients: Mapped[bool] = mapped_column(
+        default=False, server_default=text("false")
+    )
     # Delivery targets beside e-mail: [{"type": "webhook", "label": <host>, "sealed": <Fernet
     # token of the URL and secret>}]; written by the API, opened only by the notifier.
     channels: Mapped[list[dict[str, Any]]] = mapped_column(
@@ -464,3 +471,78 @@ class AuditEntry(Base):
     # A report's definition version (1 at creation, +1 per change or restore); null for the
     # entries that are not a new definition (runs, deletions, tokens, accounts).
     version: Mapped[int | None] = mapped_column(Integer)
+
+
+class AlertKind(StrEnum):
+    """What the notifier's watchdog noticed (docs/alerts.md)."""
+
+    RUN_FAILING = "run_failing"
+    DELIVERY_FAILING = "delivery_failing"
+    MISSED_SLOT = "missed_slot"
+    RUN_OVERDUE = "run_overdue"
+    SCHEDULER_DOWN = "scheduler_down"
+    DEAD_LETTERS_GROWING = "dead_letters_growing"
+
+
+class Alert(Base):
+    """A problem the watchdog noticed, open until it clears. Written by the notifier only.
+
+    At most one open alert per (kind, report_id, target); its notice is claimed before it is
+    mailed (notice_claimed_at) and finished after (notice_sent_at), like notification_log.
+    """
+
+    __tablename__ = "alerts"
+    __table_args__ = (
+        Index(
+            "uq_alerts_open",
+            "kind",
+            "report_id",
+            "target",
+            unique=True,
+            postgresql_where=text("resolved_at IS NULL"),
+            postgresql_nulls_not_distinct=True,
+        ),
+        Index("ix_alerts_since", "since"),
+    )
+
+    id: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), primary_key=True, default=uuid.uuid4)
+    kind: Mapped[AlertKind] = mapped_column(
+        Enum(
+            AlertKind,
+            name="alert_kind",
+            native_enum=False,
+            create_constraint=True,
+            length=32,
+            values_callable=lambda members: [member.value for member in members],
+        )
+    )
+    report_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("reports.id", ondelete="CASCADE"), index=True
+    )
+    # A non-secret label of what failed within the kind: an e-mail address or a webhook's host,
+    # a run's id, a queue's name; null when the kind and report say it all.
+    target: Mapped[str | None] = mapped_column(Text)
+    since: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    last_seen: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    resolved_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # What the API shows: reasons, slots, counts; never a URL or a secret.
+    details: Mapped[dict[str, Any]] = mapped_column(
+        JSONB, default=dict, server_default=text("'{}'::jsonb")
+    )
+    notice_claimed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    notice_sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    notice_attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    notice_error: Mapped[str | None] = mapped_column(Text)
+
+
+# The scheduler's leader's row in service_heartbeats.
+SCHEDULER_HEARTBEAT = "scheduler"
+
+
+class ServiceHeartbeat(Base):
+    """When a service last said it is alive (the scheduler's leader, each tick)."""
+
+    __tablename__ = "service_heartbeats"
+
+    service: Mapped[str] = mapped_column(String(64), primary_key=True)
+    beat_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

@@ -13,6 +13,7 @@ from services.api.docs import install_docs
 from services.api.errors import install_error_handlers
 from services.api.input_guard import reject_unencodable_input
 from services.api.routes import (
+    alerts,
     audit,
     auth,
     health,
@@ -77,6 +78,7 @@ def create_app(settings: ApiSettings) -> FastAPI:
         users,
         tokens,
         audit,
+        alerts,
     )
     for module in (*routers, web_ui):
         app.include_router(module.router, dependencies=[Depends(authorize)])

@@ -99,6 +99,8 @@ RULES: dict[tuple[str, str], Rule] = {
     ("GET", "/api/tokens"): EVERYONE,
     ("DELETE", "/api/tokens/{token_id}"): EVERYONE,
     ("GET", "/api/audit"): ADMINS,
+    # Non-admins: the alerts of reports only (the route filters).
+    ("GET", "/api/alerts"): EVERYONE,
 }
 
 

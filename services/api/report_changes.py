@@ -41,6 +41,7 @@ DEFINITION_FIELDS = (
     "csv_formula_guard",
     "parameters",
     "empty_result",
+    "failure_notice_recipients",
     "deliver_if",
     "inline_rows",
     "only_if_changed",

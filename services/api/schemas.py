@@ -257,6 +257,9 @@ class ReportCreate(_ReportFields):
     notify_on: NotifyOn = NotifyOn.ALWAYS
     # A successful run with no rows: delivered (send), not delivered (skip), or FAILED (fail).
     empty_result: EmptyResult = EmptyResult.SEND
+    # The watchdog's run_failing notice (docs/alerts.md) goes to the recipients too, not only
+    # to the owner.
+    failure_notice_recipients: bool = False
     # Every condition must hold for a successful run to be delivered.
     deliver_if: list[DeliveryCondition] = Field(
         default_factory=list, max_length=MAX_DELIVERY_CONDITIONS
@@ -303,6 +306,7 @@ class ReportUpdate(_ReportFields):
     channels: list[ChannelIn] | None = Field(default=None, max_length=MAX_REPORT_CHANNELS)
     notify_on: NotifyOn | None = None
     empty_result: EmptyResult | None = None
+    failure_notice_recipients: bool | None = None
     deliver_if: list[DeliveryCondition] | None = Field(
         default=None, max_length=MAX_DELIVERY_CONDITIONS
     )
@@ -350,6 +354,7 @@ class ReportOut(BaseModel):
     channels: list[ChannelOut] = Field(default_factory=list)
     notify_on: NotifyOn
     empty_result: EmptyResult = EmptyResult.SEND
+    failure_notice_recipients: bool = False
     deliver_if: list[DeliveryCondition] = Field(default_factory=list)
     inline_rows: int = 0
     only_if_changed: bool = False

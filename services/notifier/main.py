@@ -2,10 +2,13 @@
 
 import logging
 
+from services.notifier.alert_notices import AlertNotices
 from services.notifier.delivery import Notifier
+from services.notifier.mailer import SmtpMailer
 from services.notifier.senders import Senders
 from services.notifier.settings import NotifierSettings
 from services.notifier.sweeper import run_sweeper
+from services.notifier.watchdog import Watchdog
 from shared.topology import NOTIFIER_QUEUE, NOTIFIER_RETRY_QUEUE
 from shared.worker_runtime import worker_runtime
 
@@ -21,6 +24,9 @@ async def main() -> None:
         runtime.run_in_background(
             run_sweeper(runtime.sessions, broker, notifier, settings, runtime.stop)
         )
+        notices = AlertNotices(settings, runtime.sessions, SmtpMailer(settings))
+        watchdog = Watchdog(settings, runtime.sessions, broker, notices)
+        runtime.run_in_background(watchdog.run(runtime.stop))
         # The retry consumer first: it declares the delay queues a run.completed may be
         # deferred into.
         for queue in (NOTIFIER_RETRY_QUEUE, NOTIFIER_QUEUE):

@@ -9,6 +9,7 @@ from shared.settings import (
     DownloadLinkSettings,
     OutputSettings,
     RecipientSettings,
+    RunTimeoutSettings,
     SmtpSettings,
     WorkerSettings,
 )
@@ -21,6 +22,7 @@ class NotifierSettings(
     RecipientSettings,
     ChannelSettings,
     DownloadLinkSettings,
+    RunTimeoutSettings,
 ):
     # Download links in the mails point here, signed (shared/download_links.py):
     # `<PUBLIC_BASE_URL>/api/runs/<id>/signed-download?expires=…&signature=…`.
@@ -44,6 +46,16 @@ class NotifierSettings(
     # finished before the lookback are left alone.
     notifier_missed_after_seconds: float = Field(default=300.0, gt=0)
     notifier_missed_lookback_hours: float = Field(default=24.0, gt=0)
+    # The watchdog (docs/alerts.md): how often it checks, and how long each problem may last
+    # before it is an alert. A scheduled slot with no run this long after it was due; a RUNNING
+    # run this long past its statement timeout (STATEMENT_TIMEOUT_SECONDS or the report's own);
+    # a scheduler heartbeat this old (the leader writes one every 5 s).
+    alert_check_interval_seconds: float = Field(default=30.0, gt=0)
+    alert_missed_slot_grace_seconds: float = Field(default=600.0, gt=0)
+    alert_run_overdue_margin_seconds: float = Field(default=300.0, ge=0)
+    alert_scheduler_down_grace_seconds: float = Field(default=120.0, ge=15)
+    # Failing runs and deliveries are judged by their latest outcome within this window.
+    alert_lookback_hours: float = Field(default=24.0, gt=0)
     # Where Slack's Web API is (the operator's setting, never a report's).
     slack_api_base_url: str = "https://slack.com/api/"
 

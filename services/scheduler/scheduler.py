@@ -20,6 +20,8 @@ from shared.outbox import OutboxRelay
 log = logging.getLogger(__name__)
 
 RUNS_PER_TRANSACTION = 1000
+# How often the leader writes its heartbeat; ALERT_SCHEDULER_DOWN_GRACE_SECONDS must exceed it.
+HEARTBEAT_SECONDS = 5.0
 
 
 class Scheduler:
@@ -59,7 +61,12 @@ class Scheduler:
         log.info("leading: %d scheduled reports", len(timetable))
         loop = asyncio.get_running_loop()
         next_poll = loop.time() + self._poll_seconds
+        next_beat = loop.time()
         while not stop.is_set():
+            if loop.time() >= next_beat:
+                async with self._sessions.begin() as session:
+                    await store.beat(session)
+                next_beat = loop.time() + HEARTBEAT_SECONDS
             if loop.time() >= next_poll:
                 if not await self._leadership.still_held():
                     log.warning("no longer the leader; standing by")

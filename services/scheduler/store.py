@@ -6,12 +6,12 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import func, literal, select
-from sqlalchemy.dialects.postgresql import aggregate_order_by
+from sqlalchemy.dialects.postgresql import aggregate_order_by, insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.scheduler.plan import Schedule
 from shared.cron import InvalidSchedule, validate_cron, validate_timezone
-from shared.models import Report, ReportRun, RunTrigger
+from shared.models import SCHEDULER_HEARTBEAT, Report, ReportRun, RunTrigger, ServiceHeartbeat
 from shared.run_queue import QueuedRuns, queue_runs
 
 log = logging.getLogger(__name__)
@@ -98,3 +98,14 @@ async def create_runs(session: AsyncSession, due: list[tuple[uuid.UUID, datetime
     report deleted, deactivated or unscheduled meanwhile is left out.
     """
     return await queue_runs(session, RunTrigger.SCHEDULE, due, eligible=_SCHEDULED)
+
+
+async def beat(session: AsyncSession) -> None:
+    """The leader is alive: its heartbeat is now, by the database's clock (the notifier's
+    watchdog reads it for scheduler_down)."""
+    statement = insert(ServiceHeartbeat).values(service=SCHEDULER_HEARTBEAT, beat_at=func.now())
+    await session.execute(
+        statement.on_conflict_do_update(
+            index_elements=["service"], set_={"beat_at": statement.excluded.beat_at}
+        )
+    )

@@ -2,8 +2,10 @@
 publishing and a channel per consumer."""
 
 import asyncio
+import contextlib
 from collections.abc import Sequence
 
+import aio_pika
 from aio_pika.abc import AbstractRobustConnection
 
 from shared.events import Event
@@ -84,6 +86,27 @@ class Broker:
         if self._connection is None:
             raise RuntimeError("Broker.connect() was not called")
         await self._consumers.consume(self._connection, queue_base, handler, prefetch)
+
+    async def dead_letter_counts(self, consumer_queues: Sequence[str]) -> dict[str, int]:
+        """Messages in each consumer queue's dead-letter queue (by its full name), from a
+        passive declare; a dead-letter queue not declared yet is left out."""
+        if self._connection is None:
+            raise RuntimeError("Broker.connect() was not called")
+        counts: dict[str, int] = {}
+        for base in consumer_queues:
+            name = self.topology.dead_letter_queue(base)
+            # A passive declare of a missing queue closes its channel: one channel per queue.
+            channel = await self._connection.channel()
+            try:
+                queue = await channel.declare_queue(name, passive=True)
+            except aio_pika.exceptions.ChannelClosed:
+                continue
+            finally:
+                # Always: a robust channel closed by the broker's 404 would otherwise reopen.
+                with contextlib.suppress(Exception):
+                    await channel.close()
+            counts[name] = queue.declaration_result.message_count or 0
+        return counts
 
     async def stop_consuming(self) -> None:
         """Cancels every consumer: no new deliveries; unacked ones go back to their queues."""

@@ -39,7 +39,7 @@ async def _cut_now_and_then(proxy: FaultProxy) -> None:
 
 async def _wait_for_mails(smtp: SmtpServer, count: int, within: float) -> None:
     for _ in range(int(within / 0.2)):
-        if len(smtp.handler.received) >= count:
+        if len(smtp.run_mails()) >= count:
             return
         await asyncio.sleep(0.2)
 

@@ -75,10 +75,12 @@ class SmtpServer:
         self.handler.refused.clear()
 
     def run_mails(self) -> list[tuple[str, str]]:
-        """(recipient, run id) per mail received: what the invariant checker counts."""
+        """(recipient, run id) per mail about a run received: what the invariant checker counts
+        (the watchdog's alert mails are about no run)."""
         return [
             (mail.recipient, str(mail.message["X-ReportFlow-Run-Id"]))
             for mail in self.handler.received
+            if mail.message["X-ReportFlow-Run-Id"] is not None
         ]
 
     def notifier_env(self) -> dict[str, str]:

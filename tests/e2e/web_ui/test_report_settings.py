@@ -35,6 +35,7 @@ async def test_settings_save_and_come_back_with_the_webhook_shown_as_set_and_kep
     await page.get_by_label("When empty", exact=True).select_option("skip")
     await page.get_by_label("Condition", exact=True).select_option(">=")
     await page.get_by_label("Only when changed", exact=True).check()
+    await page.get_by_label("Tell the recipients too").check()
     assert await page.get_by_label("Webhook secret", exact=True).get_attribute("type") == (
         "password"
     )
@@ -49,6 +50,7 @@ async def test_settings_save_and_come_back_with_the_webhook_shown_as_set_and_kep
     assert stored["overlap"] == "queue"
     assert stored["empty_result"] == "skip"
     assert stored["only_if_changed"] is True
+    assert stored["failure_notice_recipients"] is True
     assert stored["deliver_if"] == [{"metric": "row_count", "op": ">=", "value": 10}]
     assert stored["inline_rows"] == 5
     assert stored["channels"] == [
@@ -71,6 +73,7 @@ async def test_settings_save_and_come_back_with_the_webhook_shown_as_set_and_kep
     await expect(page.get_by_label("Condition value", exact=True)).to_have_value("10")
     await expect(page.get_by_label("Rows in the mail", exact=True)).to_have_value("5")
     await expect(page.get_by_label("Only when changed", exact=True)).to_be_checked()
+    await expect(page.get_by_label("Tell the recipients too")).to_be_checked()
     await expect(page.get_by_test_id("stored-channels")).to_contain_text("127.0.0.1 · url set")
     await expect(page.get_by_label("New webhook URL", exact=True)).to_have_value("")
     page_text = await page.content()

@@ -231,6 +231,26 @@ async def test_audit_page_lists_what_admins_did(page: Page, web_system: WebSyste
     await expect(page.locator("h1.report-title")).to_have_text(report["name"])
 
 
+async def test_alerts_page_lists_open_alerts_with_links_to_their_reports(
+    page: Page, web_system: WebSystem
+) -> None:
+    report = (await web_system.admin.post("/api/reports", json=report_body())).json()
+    await web_system.scenario.db.execute(
+        "INSERT INTO alerts (id, kind, report_id, details) VALUES "
+        "(gen_random_uuid(), 'run_failing', $1::uuid, '{\"reason\": \"<b>boom</b>\"}')",
+        report["id"],
+    )
+    await sign_in(page)
+    await page.get_by_role("link", name="Alerts").click()
+    entry = page.locator("tr", has_text=report["id"]).first
+    await expect(entry).to_contain_text("run_failing")
+    await expect(entry).to_contain_text("<b>boom</b>")  # as text, never markup
+    await expect(entry).to_contain_text("open")
+    await screenshot(page, "alerts")
+    await entry.get_by_role("link", name=report["id"]).click()
+    await expect(page.locator("h1.report-title")).to_have_text(report["name"])
+
+
 async def assert_fits_the_width(page: Page) -> None:
     overflow = await page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
     assert overflow <= 0, f"{page.url} is {overflow} px wider than the window"

@@ -114,6 +114,7 @@ CASES = [
     # Each caller revokes a token of its own.
     Case("DELETE", "/api/tokens/{token}", 204),
     Case("GET", "/api/audit", 200, NOT_ADMIN),
+    Case("GET", "/api/alerts", 200),
 ]
 
 

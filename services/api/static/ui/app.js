@@ -2,6 +2,7 @@
 
 import { ApiError, csrf, get, onUnauthenticated, post } from "./api.js";
 import { fill, h } from "./dom.js";
+import { alertsPage } from "./pages/alerts.js";
 import { auditPage } from "./pages/audit.js";
 import { loginPage } from "./pages/login.js";
 import { reportForm } from "./pages/report_form.js";
@@ -18,6 +19,7 @@ const ROUTES = [
   [new RegExp(`^#/reports/${ID}$`), reportPage],
   [new RegExp(`^#/reports/${ID}/edit$`), reportForm],
   [/^#\/tokens$/, tokensPage],
+  [/^#\/alerts$/, alertsPage],
   [/^#\/audit$/, auditPage, true],
 ];
 
@@ -76,6 +78,7 @@ function drawHeader() {
   fill(
     nav,
     link("#/", "Reports", current === "#/" || current.startsWith("#/reports")),
+    link("#/alerts", "Alerts", current === "#/alerts"),
     link("#/tokens", "API tokens", current === "#/tokens"),
     isAdmin(me) ? link("#/audit", "Audit log", current === "#/audit") : null,
   );

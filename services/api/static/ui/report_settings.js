@@ -36,6 +36,7 @@ export function reportSettings(report) {
     webhook_url: h("input", { id: "webhook_url", type: "url", maxlength: 2048, autocomplete: "off", placeholder: "https:// address of the receiver" }),
     webhook_secret: h("input", { id: "webhook_secret", type: "password", maxlength: 256, autocomplete: "new-password" }),
     remove_channels: h("input", { id: "remove_channels", type: "checkbox" }),
+    failure_notice_recipients: h("input", { id: "failure_notice_recipients", type: "checkbox", checked: report.failure_notice_recipients ?? false }),
   };
   const node = [
     h("fieldset", { class: "settings" }, h("legend", {}, "Running"),
@@ -61,6 +62,8 @@ export function reportSettings(report) {
       h("div", { class: "check" }, controls.only_if_changed,
         h("label", { for: "only_if_changed" }, "Only when changed"),
         h("span", { class: "hint", id: "only_if_changed-hint" }, "A file identical to the last one delivered is not delivered again.")),
+      h("div", { class: "check" }, controls.failure_notice_recipients,
+        h("label", { for: "failure_notice_recipients" }, "Tell the recipients too when runs start failing (the owner always hears)")),
       h("fieldset", { class: "parameter", id: "channels", "aria-describedby": "channels-error" },
         h("legend", {}, "Webhooks"),
         stored.length
@@ -109,6 +112,7 @@ function readSettings(controls, kept) {
     only_if_changed: controls.only_if_changed.checked,
     inline_rows: numberOrNull(controls.inline_rows.value) ?? 0,
     deliver_if: [...(controls.condition_op.value ? [readCondition(controls)] : []), ...kept],
+    failure_notice_recipients: controls.failure_notice_recipients.checked,
   };
   const url = controls.webhook_url.value.trim();
   const secret = controls.webhook_secret.value;

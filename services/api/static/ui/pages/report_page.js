@@ -108,6 +108,7 @@ function definition(report, schedule) {
     item("Only when changed", report.only_if_changed ? "yes: an unchanged file is not delivered" : "no"),
     item("Deliver only if", report.deliver_if.length ? report.deliver_if.map((c) => `${c.metric.replace("_", " ")} ${c.op} ${typeof c.value === "string" ? JSON.stringify(c.value) : c.value}`).join(" and ") : "always"),
     item("Rows in the mail", report.inline_rows ? `the first ${report.inline_rows}` : "none"),
+    item("Failure notices", report.failure_notice_recipients ? "owner and recipients" : "owner"),
     item("Channels", report.channels.length ? h("ul", { class: "plain" }, report.channels.map((c) => h("li", {}, `${c.type} · ${c.label}`))) : "none"),
     report.parameters.length ? item("Parameters", h("ul", { class: "plain" }, report.parameters.map((p) =>
       h("li", {}, h("code", {}, p.name), ` (${p.type})`, p.default === null ? " — no default" : ` = ${valueText(p.default)}`)))) : null,
