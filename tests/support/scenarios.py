@@ -68,10 +68,16 @@ class Scenario:
 
 @asynccontextmanager
 async def isolated_scenario(
-    session_id: str, base_env: dict[str, str], directory: Path, source: SandboxSource
+    session_id: str,
+    base_env: dict[str, str],
+    directory: Path,
+    source: SandboxSource,
+    template: str | None = None,
 ) -> AsyncIterator[Scenario]:
+    """`template`: a database at head to copy (the `migrated_template` fixture), else migrated."""
     suffix = uuid.uuid4().hex[:6]
-    async with migrated_database(ADMIN_DSN, f"reportflow_test_{session_id}_{suffix}") as url:
+    name = f"reportflow_test_{session_id}_{suffix}"
+    async with migrated_database(ADMIN_DSN, name, template) as url:
         db = await asyncpg.connect(url)
         (directory / "outputs").mkdir()
         (directory / "logs").mkdir()
