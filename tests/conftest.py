@@ -22,7 +22,7 @@ from tests.support.awkward_values import AWKWARD_TABLE
 from tests.support.databases import migrated_database
 from tests.support.environment import ADMIN_DSN, AMQP_URL, WEBHOOK_TEST_HOST
 from tests.support.sandbox import SandboxSource, sandbox_source
-from tests.support.services import ServiceProcess, StartService
+from tests.support.services import ServiceProcess, StartService, stop_all
 
 TEST_KINDS = {
     "unit": "pure code: no database, broker or process",
@@ -213,8 +213,7 @@ def start_service(
         return process
 
     yield start
-    for process in started:
-        process.stop()
+    stop_all(started)
 
 
 @pytest.fixture

@@ -24,7 +24,7 @@ from tests.support.databases import migrated_database
 from tests.support.environment import ADMIN_DSN, AMQP_URL
 from tests.support.queues import declare_queues_of
 from tests.support.sandbox import SandboxSource
-from tests.support.services import ServiceProcess
+from tests.support.services import ServiceProcess, stop_all
 
 
 @dataclass
@@ -103,8 +103,7 @@ async def isolated_scenario(
         try:
             yield scenario
         finally:
-            for process in scenario.processes:
-                await asyncio.to_thread(process.stop)
+            await asyncio.to_thread(stop_all, scenario.processes)
             await db.close()
             # Now, not at the session's end: every quorum queue holds files open in RabbitMQ,
             # and a broker shared by several test sessions runs out of file descriptors.
