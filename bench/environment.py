@@ -10,6 +10,7 @@ from pathlib import Path
 
 import asyncpg
 
+from deploy.bootstrap import on_database
 from deploy.sandbox import SandboxLimits, ensure_reader_role, grant_reading, reader_url
 
 ADMIN_DSN = os.environ.get(
@@ -23,7 +24,7 @@ BENCH_LIMITS = SandboxLimits(statement_timeout="1h", temp_file_limit="10GB", con
 
 def database_url(name: str) -> str:
     """The URL of database `name` on the server ADMIN_DSN points at."""
-    return f"{ADMIN_DSN.rpartition('/')[0]}/{name}"
+    return on_database(ADMIN_DSN, name)
 
 
 async def _run_as_admin(database: str, role: str, create: bool) -> None:

@@ -11,6 +11,7 @@ from urllib.parse import urlsplit
 import aio_pika
 import asyncpg
 
+from deploy.bootstrap import on_database
 from shared.settings import BrokerSettings, DatabaseSettings
 
 START_POSTGRES = "pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start"
@@ -21,7 +22,7 @@ MANAGEMENT_PORT = 15672
 
 
 async def _postgres_problem(settings: DatabaseSettings) -> str | None:
-    server_dsn = settings.database_dsn.rpartition("/")[0] + "/postgres"
+    server_dsn = on_database(settings.database_dsn, "postgres")
     try:
         connection = await asyncpg.connect(server_dsn, timeout=5)
     except Exception as error:

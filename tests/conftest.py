@@ -22,7 +22,7 @@ from tests.support.awkward_values import AWKWARD_TABLE
 from tests.support.databases import migrated_database
 from tests.support.environment import ADMIN_DSN, AMQP_URL, WEBHOOK_TEST_HOST
 from tests.support.sandbox import SandboxSource, sandbox_source
-from tests.support.services import ServiceProcess, StartService
+from tests.support.services import ServiceProcess, StartService, stop_all
 
 TEST_KINDS = {
     "unit": "pure code: no database, broker or process",
@@ -57,9 +57,20 @@ def run_id() -> str:
 
 
 @pytest.fixture(scope="session")
-async def database_url(run_id: str) -> AsyncIterator[str]:
+async def migrated_template(run_id: str) -> AsyncIterator[str]:
+    """The name of a database Alembic migrated to head once for this session and nobody connects
+    to: fixtures copy it (`migrated_database(..., template=migrated_template)`) instead of
+    migrating each database of their own again."""
+    name = f"reportflow_test_{run_id}_template"
+    async with migrated_database(ADMIN_DSN, name):
+        yield name
+
+
+@pytest.fixture(scope="session")
+async def database_url(run_id: str, migrated_template: str) -> AsyncIterator[str]:
     """A database of its own for this test session, migrated to head, dropped afterwards."""
-    async with migrated_database(ADMIN_DSN, f"reportflow_test_{run_id}") as url:
+    name = f"reportflow_test_{run_id}"
+    async with migrated_database(ADMIN_DSN, name, migrated_template) as url:
         yield url
 
 
@@ -202,8 +213,7 @@ def start_service(
         return process
 
     yield start
-    for process in started:
-        process.stop()
+    stop_all(started)
 
 
 @pytest.fixture

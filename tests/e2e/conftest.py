@@ -66,10 +66,13 @@ async def scenario(
     extra_namespaces: list[str],
     tmp_path: Path,
     data_source: SandboxSource,
+    migrated_template: str,
 ) -> AsyncIterator[Scenario]:
     """A database, namespace and output folder of this test's own (tests/support/scenarios.py);
     report tables go into the session's sandboxed data source."""
-    async with isolated_scenario(run_id, service_env, tmp_path, data_source) as isolated:
+    async with isolated_scenario(
+        run_id, service_env, tmp_path, data_source, migrated_template
+    ) as isolated:
         extra_namespaces.append(isolated.namespace)
         yield isolated
 
@@ -121,10 +124,13 @@ async def limited_system(
     data_source: SandboxSource,
     api_settings: ApiSettings,
     tmp_path_factory: pytest.TempPathFactory,
+    migrated_template: str,
 ) -> AsyncIterator[LimitedSystem]:
     """One per test module: its own database, namespace, output folder and limited runner."""
     directory = tmp_path_factory.mktemp("limited")
-    async with isolated_scenario(run_id, service_env, directory, data_source) as scenario:
+    async with isolated_scenario(
+        run_id, service_env, directory, data_source, migrated_template
+    ) as scenario:
         extra_namespaces.append(scenario.namespace)
         await asyncio.to_thread(scenario.start, "runner", **RUN_LIMITS)
         settings = scenario.api_settings(

@@ -17,10 +17,11 @@ EXIT_REFUSED = 2
 
 
 @pytest.fixture(scope="module")
-async def refusal_record_url(run_id: str) -> AsyncIterator[str]:
+async def refusal_record_url(run_id: str, migrated_template: str) -> AsyncIterator[str]:
     """A system of record of these processes' own, so no outbox row of another test is relayed
     into their namespace."""
-    async with migrated_database(ADMIN_DSN, f"reportflow_test_{run_id}_refusal") as url:
+    name = f"reportflow_test_{run_id}_refusal"
+    async with migrated_database(ADMIN_DSN, name, migrated_template) as url:
         yield url
 
 

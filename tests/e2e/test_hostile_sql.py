@@ -63,67 +63,44 @@ class Payload:
         return any(reason in message for reason in reasons)
 
 
+def denied(attack: str, sql: str, what: str) -> Payload:
+    """Saved, and FAILED at run: the role lacks the right (`what`: "function pg_ls_dir")."""
+    return Payload(attack, sql, FAILED, f"permission denied for {what}")
+
+
+def not_a_query(attack: str, sql: str) -> Payload:
+    """Refused at save: not a query that returns rows."""
+    return Payload(attack, sql, REFUSED, QUERY_EXPECTED)
+
+
+# The corpus, one row a payload, grouped by what the attacker is after.
 PAYLOADS = [
     # --- Server files: the functions exist, the role may not execute them -------------------
-    Payload(
-        "read a server file",
-        "SELECT pg_read_file('/etc/passwd')",
-        FAILED,
-        "permission denied for function pg_read_file",
-    ),
-    Payload(
+    denied("read a server file", "SELECT pg_read_file('/etc/passwd')", "function pg_read_file"),
+    denied(
         "read part of a server file",
         "SELECT pg_read_file('/etc/passwd', 0, 100)",
-        FAILED,
-        "permission denied for function pg_read_file",
+        "function pg_read_file",
     ),
-    Payload(
+    denied(
         "read a binary server file",
         "SELECT pg_read_binary_file('/etc/passwd')",
-        FAILED,
-        "permission denied for function pg_read_binary_file",
+        "function pg_read_binary_file",
     ),
-    Payload(
-        "list a server directory",
-        "SELECT pg_ls_dir('/') AS entry",
-        FAILED,
-        "permission denied for function pg_ls_dir",
+    denied("list a server directory", "SELECT pg_ls_dir('/') AS entry", "function pg_ls_dir"),
+    denied(
+        "list the data directory", "SELECT * FROM pg_ls_dir('.') AS entry", "function pg_ls_dir"
     ),
-    Payload(
-        "list the data directory",
-        "SELECT * FROM pg_ls_dir('.') AS entry",
-        FAILED,
-        "permission denied for function pg_ls_dir",
+    denied(
+        "stat a server file", "SELECT * FROM pg_stat_file('/etc/passwd')", "function pg_stat_file"
     ),
-    Payload(
-        "stat a server file",
-        "SELECT * FROM pg_stat_file('/etc/passwd')",
-        FAILED,
-        "permission denied for function pg_stat_file",
+    denied(
+        "list the server log directory", "SELECT * FROM pg_ls_logdir()", "function pg_ls_logdir"
     ),
-    Payload(
-        "list the server log directory",
-        "SELECT * FROM pg_ls_logdir()",
-        FAILED,
-        "permission denied for function pg_ls_logdir",
-    ),
-    Payload(
-        "list the WAL directory",
-        "SELECT * FROM pg_ls_waldir()",
-        FAILED,
-        "permission denied for function pg_ls_waldir",
-    ),
-    Payload(
-        "list temporary files",
-        "SELECT * FROM pg_ls_tmpdir()",
-        FAILED,
-        "permission denied for function pg_ls_tmpdir",
-    ),
-    Payload(
-        "find the server's log file",
-        "SELECT pg_current_logfile()",
-        FAILED,
-        "permission denied for function pg_current_logfile",
+    denied("list the WAL directory", "SELECT * FROM pg_ls_waldir()", "function pg_ls_waldir"),
+    denied("list temporary files", "SELECT * FROM pg_ls_tmpdir()", "function pg_ls_tmpdir"),
+    denied(
+        "find the server's log file", "SELECT pg_current_logfile()", "function pg_current_logfile"
     ),
     Payload(
         "read the server configuration's path",
@@ -137,11 +114,10 @@ PAYLOADS = [
         FAILED,
         "pg_read_all_settings",
     ),
-    Payload(
+    denied(
         "read a file nested in another function",
         "SELECT format('%s', pg_read_file('/etc/passwd')) AS f",
-        FAILED,
-        "permission denied for function pg_read_file",
+        "function pg_read_file",
     ),
     Payload(
         "write a file with adminpack",
@@ -149,73 +125,30 @@ PAYLOADS = [
         REFUSED,
         "does not exist",
     ),
-    Payload(
-        "COPY a server file into the result",
-        "COPY victims FROM '/etc/passwd'",
-        REFUSED,
-        QUERY_EXPECTED,
-    ),
-    Payload(
-        "COPY the result into a server file",
-        "COPY (SELECT 1) TO '{escape_file}'",
-        REFUSED,
-        QUERY_EXPECTED,
-    ),
+    not_a_query("COPY a server file into the result", "COPY victims FROM '/etc/passwd'"),
+    not_a_query("COPY the result into a server file", "COPY (SELECT 1) TO '{escape_file}'"),
     # --- Large objects ------------------------------------------------------------------------
-    Payload(
+    denied(
         "store a large object",
         "SELECT lo_from_bytea(0, 'owned'::bytea) AS oid",
-        FAILED,
-        "permission denied for function lo_from_bytea",
+        "function lo_from_bytea",
     ),
-    Payload(
-        "create a large object",
-        "SELECT lo_create(0)",
-        FAILED,
-        "permission denied for function lo_create",
-    ),
-    Payload(
-        "create a large object the old way",
-        "SELECT lo_creat(-1)",
-        FAILED,
-        "permission denied for function lo_creat",
-    ),
-    Payload(
+    denied("create a large object", "SELECT lo_create(0)", "function lo_create"),
+    denied("create a large object the old way", "SELECT lo_creat(-1)", "function lo_creat"),
+    denied(
         "import a server file as a large object",
         "SELECT lo_import('/etc/passwd')",
-        FAILED,
-        "permission denied for function lo_import",
+        "function lo_import",
     ),
-    Payload(
+    denied(
         "write a server file through a large object",
         "SELECT lo_export(12345, '{escape_file}')",
-        FAILED,
-        "permission denied for function lo_export",
+        "function lo_export",
     ),
-    Payload(
-        "overwrite a large object",
-        "SELECT lo_put(12345, 0, 'x'::bytea)",
-        FAILED,
-        "permission denied for function lo_put",
-    ),
-    Payload(
-        "delete a large object",
-        "SELECT lo_unlink(12345)",
-        FAILED,
-        "permission denied for function lo_unlink",
-    ),
-    Payload(
-        "read another's large object",
-        "SELECT lo_get(12345)",
-        FAILED,
-        "permission denied for function lo_get",
-    ),
-    Payload(
-        "read the large object table",
-        "SELECT * FROM pg_largeobject",
-        FAILED,
-        "permission denied for table pg_largeobject",
-    ),
+    denied("overwrite a large object", "SELECT lo_put(12345, 0, 'x'::bytea)", "function lo_put"),
+    denied("delete a large object", "SELECT lo_unlink(12345)", "function lo_unlink"),
+    denied("read another's large object", "SELECT lo_get(12345)", "function lo_get"),
+    denied("read the large object table", "SELECT * FROM pg_largeobject", "table pg_largeobject"),
     # --- dblink (installed on the data source, taken away from the role) and foreign data -------
     Payload(
         "write to the system of record through dblink",
@@ -247,17 +180,10 @@ PAYLOADS = [
         REFUSED,
         "does not exist",
     ),
-    Payload(
-        "create a foreign server",
-        "CREATE SERVER owned FOREIGN DATA WRAPPER dblink_fdw",
-        REFUSED,
-        QUERY_EXPECTED,
-    ),
+    not_a_query("create a foreign server", "CREATE SERVER owned FOREIGN DATA WRAPPER dblink_fdw"),
     # --- Programs -----------------------------------------------------------------------------
-    Payload(
-        "run a program", "COPY (SELECT 1) TO PROGRAM 'touch {escape_file}'", REFUSED, QUERY_EXPECTED
-    ),
-    Payload("read a program's output", "COPY victims FROM PROGRAM 'id'", REFUSED, QUERY_EXPECTED),
+    not_a_query("run a program", "COPY (SELECT 1) TO PROGRAM 'touch {escape_file}'"),
+    not_a_query("read a program's output", "COPY victims FROM PROGRAM 'id'"),
     Payload(
         "run a program smuggled through COPY's wrapping",
         "SELECT 1) TO PROGRAM 'touch {escape_file}'; COPY (SELECT 1",
@@ -265,11 +191,9 @@ PAYLOADS = [
         "syntax error",
     ),
     # --- Roles and settings ---------------------------------------------------------------------
-    Payload("SET ROLE", "SET ROLE postgres", REFUSED, QUERY_EXPECTED),
-    Payload(
-        "SET SESSION AUTHORIZATION", "SET SESSION AUTHORIZATION postgres", REFUSED, QUERY_EXPECTED
-    ),
-    Payload("RESET ROLE", "RESET ROLE", REFUSED, QUERY_EXPECTED),
+    not_a_query("SET ROLE", "SET ROLE postgres"),
+    not_a_query("SET SESSION AUTHORIZATION", "SET SESSION AUTHORIZATION postgres"),
+    not_a_query("RESET ROLE", "RESET ROLE"),
     Payload(
         "become a superuser with set_config",
         "SELECT set_config('role', 'postgres', false)",
@@ -336,36 +260,15 @@ PAYLOADS = [
         HARMLESS,
         "the connection is the run's own and closed after it",
     ),
-    Payload("ALTER SYSTEM", "ALTER SYSTEM SET log_statement = 'none'", REFUSED, QUERY_EXPECTED),
-    Payload(
-        "reload the server configuration",
-        "SELECT pg_reload_conf()",
-        FAILED,
-        "permission denied for function pg_reload_conf",
-    ),
-    Payload(
-        "rotate the server log",
-        "SELECT pg_rotate_logfile()",
-        FAILED,
-        "permission denied for function pg_rotate_logfile",
-    ),
-    Payload(
-        "reset the statistics",
-        "SELECT pg_stat_reset()",
-        FAILED,
-        "permission denied for function pg_stat_reset",
-    ),
-    Payload(
-        "switch the WAL file",
-        "SELECT pg_switch_wal()",
-        FAILED,
-        "permission denied for function pg_switch_wal",
-    ),
-    Payload(
+    not_a_query("ALTER SYSTEM", "ALTER SYSTEM SET log_statement = 'none'"),
+    denied("reload the server configuration", "SELECT pg_reload_conf()", "function pg_reload_conf"),
+    denied("rotate the server log", "SELECT pg_rotate_logfile()", "function pg_rotate_logfile"),
+    denied("reset the statistics", "SELECT pg_stat_reset()", "function pg_stat_reset"),
+    denied("switch the WAL file", "SELECT pg_switch_wal()", "function pg_switch_wal"),
+    denied(
         "write a restore point",
         "SELECT pg_create_restore_point('owned')",
-        FAILED,
-        "permission denied for function pg_create_restore_point",
+        "function pg_create_restore_point",
     ),
     # --- Other sessions and locks ---------------------------------------------------------------
     Payload(
@@ -407,12 +310,7 @@ PAYLOADS = [
         HARMLESS,
         "advisory locks are per database",
     ),
-    Payload(
-        "lock a table for everyone",
-        "LOCK TABLE victims IN ACCESS EXCLUSIVE MODE",
-        REFUSED,
-        QUERY_EXPECTED,
-    ),
+    not_a_query("lock a table for everyone", "LOCK TABLE victims IN ACCESS EXCLUSIVE MODE"),
     Payload(
         "lock rows for update",
         "SELECT * FROM victims FOR UPDATE",
@@ -462,35 +360,17 @@ PAYLOADS = [
         REFUSED,
         "cross-database references are not implemented",
     ),
-    Payload(
-        "read password hashes",
-        "SELECT rolname, rolpassword FROM pg_authid",
-        FAILED,
-        "permission denied for table pg_authid",
-    ),
-    Payload(
-        "read password hashes through pg_shadow",
-        "SELECT * FROM pg_shadow",
-        FAILED,
-        "permission denied for view pg_shadow",
-    ),
+    denied("read password hashes", "SELECT rolname, rolpassword FROM pg_authid", "table pg_authid"),
+    denied("read password hashes through pg_shadow", "SELECT * FROM pg_shadow", "view pg_shadow"),
     Payload(
         "read column statistics",
         "SELECT * FROM pg_statistic",
         REFUSED,
         "column types cannot be read",
     ),
-    Payload(
-        "read pg_hba.conf",
-        "SELECT * FROM pg_hba_file_rules",
-        FAILED,
-        "permission denied for view pg_hba_file_rules",
-    ),
-    Payload(
-        "read the configuration files",
-        "SELECT * FROM pg_file_settings",
-        FAILED,
-        "permission denied for view pg_file_settings",
+    denied("read pg_hba.conf", "SELECT * FROM pg_hba_file_rules", "view pg_hba_file_rules"),
+    denied(
+        "read the configuration files", "SELECT * FROM pg_file_settings", "view pg_file_settings"
     ),
     Payload(
         "read other roles' queries",
@@ -514,11 +394,10 @@ PAYLOADS = [
         FAILED,
         "DELETE is not allowed in a non-volatile function",
     ),
-    Payload(
+    denied(
         "read password hashes nested in query_to_xml",
         "SELECT query_to_xml('SELECT rolpassword FROM pg_authid', true, false, '')",
-        FAILED,
-        "permission denied for table pg_authid",
+        "table pg_authid",
     ),
     # --- Smuggling a second statement --------------------------------------------------------
     Payload(
@@ -585,77 +464,47 @@ PAYLOADS = [
         "the wrapping puts a newline before its parenthesis",
     ),
     # --- Writes dressed as queries -------------------------------------------------------------
-    Payload(
-        "a CTE that deletes",
-        "WITH d AS (DELETE FROM victims RETURNING *) SELECT * FROM d",
-        REFUSED,
-        QUERY_EXPECTED,
+    not_a_query(
+        "a CTE that deletes", "WITH d AS (DELETE FROM victims RETURNING *) SELECT * FROM d"
     ),
-    Payload(
+    not_a_query(
         "a CTE that updates",
         "WITH u AS (UPDATE victims SET id = -id RETURNING id) SELECT id FROM u",
-        REFUSED,
-        QUERY_EXPECTED,
     ),
-    Payload(
+    not_a_query(
         "a CTE that inserts",
         "WITH i AS (INSERT INTO victims VALUES (999) RETURNING id) SELECT id FROM i",
-        REFUSED,
-        QUERY_EXPECTED,
     ),
-    Payload("DELETE RETURNING", "DELETE FROM victims RETURNING *", REFUSED, QUERY_EXPECTED),
-    Payload(
-        "INSERT RETURNING",
-        "INSERT INTO victims VALUES (1000) RETURNING id",
-        REFUSED,
-        QUERY_EXPECTED,
+    not_a_query("DELETE RETURNING", "DELETE FROM victims RETURNING *"),
+    not_a_query("INSERT RETURNING", "INSERT INTO victims VALUES (1000) RETURNING id"),
+    not_a_query("UPDATE RETURNING", "UPDATE victims SET id = -id RETURNING id"),
+    not_a_query("SELECT INTO a new table", "SELECT * INTO stolen FROM victims"),
+    not_a_query("CREATE TABLE AS", "CREATE TABLE stolen AS SELECT * FROM victims"),
+    not_a_query("a temporary table", "CREATE TEMP TABLE stolen AS SELECT 1 AS one"),
+    not_a_query("TRUNCATE", "TRUNCATE victims"),
+    not_a_query("DROP TABLE", "DROP TABLE victims"),
+    not_a_query("ALTER TABLE", "ALTER TABLE victims ADD COLUMN owned integer"),
+    not_a_query("GRANT", "GRANT ALL ON victims TO PUBLIC"),
+    not_a_query(
+        "a function of its own", "CREATE FUNCTION owned() RETURNS int LANGUAGE sql AS 'SELECT 1'"
     ),
-    Payload(
-        "UPDATE RETURNING", "UPDATE victims SET id = -id RETURNING id", REFUSED, QUERY_EXPECTED
-    ),
-    Payload(
-        "SELECT INTO a new table", "SELECT * INTO stolen FROM victims", REFUSED, QUERY_EXPECTED
-    ),
-    Payload(
-        "CREATE TABLE AS", "CREATE TABLE stolen AS SELECT * FROM victims", REFUSED, QUERY_EXPECTED
-    ),
-    Payload(
-        "a temporary table", "CREATE TEMP TABLE stolen AS SELECT 1 AS one", REFUSED, QUERY_EXPECTED
-    ),
-    Payload("TRUNCATE", "TRUNCATE victims", REFUSED, QUERY_EXPECTED),
-    Payload("DROP TABLE", "DROP TABLE victims", REFUSED, QUERY_EXPECTED),
-    Payload("ALTER TABLE", "ALTER TABLE victims ADD COLUMN owned integer", REFUSED, QUERY_EXPECTED),
-    Payload("GRANT", "GRANT ALL ON victims TO PUBLIC", REFUSED, QUERY_EXPECTED),
-    Payload(
-        "a function of its own",
-        "CREATE FUNCTION owned() RETURNS int LANGUAGE sql AS 'SELECT 1'",
-        REFUSED,
-        QUERY_EXPECTED,
-    ),
-    Payload("DO", "DO $$BEGIN DELETE FROM victims; END$$", REFUSED, QUERY_EXPECTED),
+    not_a_query("DO", "DO $$BEGIN DELETE FROM victims; END$$"),
     Payload("CALL", "CALL owned()", REFUSED, "does not exist"),
-    Payload("LISTEN", "LISTEN reportflow", REFUSED, QUERY_EXPECTED),
-    Payload("NOTIFY", "NOTIFY reportflow, 'owned'", REFUSED, QUERY_EXPECTED),
+    not_a_query("LISTEN", "LISTEN reportflow"),
+    not_a_query("NOTIFY", "NOTIFY reportflow, 'owned'"),
     Payload(
         "pg_notify",
         "SELECT pg_notify('reportflow', 'owned') AS sent",
         HARMLESS,
         "only listeners of the data source's own database hear it; ReportFlow listens to none",
     ),
-    Payload("PREPARE", "PREPARE owned AS DELETE FROM victims", REFUSED, QUERY_EXPECTED),
-    Payload("EXECUTE", "EXECUTE owned", REFUSED, QUERY_EXPECTED),
-    Payload(
-        "DECLARE a cursor",
-        "DECLARE owned CURSOR FOR SELECT * FROM victims",
-        REFUSED,
-        QUERY_EXPECTED,
-    ),
-    Payload("FETCH from a cursor", "FETCH ALL FROM owned", REFUSED, QUERY_EXPECTED),
-    Payload(
-        "EXPLAIN ANALYZE a write", "EXPLAIN ANALYZE DELETE FROM victims", REFUSED, QUERY_EXPECTED
-    ),
-    Payload("SHOW", "SHOW ALL", REFUSED, QUERY_EXPECTED),
-    Payload("VACUUM", "VACUUM FULL victims", REFUSED, QUERY_EXPECTED),
+    not_a_query("PREPARE", "PREPARE owned AS DELETE FROM victims"),
+    not_a_query("EXECUTE", "EXECUTE owned"),
+    not_a_query("DECLARE a cursor", "DECLARE owned CURSOR FOR SELECT * FROM victims"),
+    not_a_query("FETCH from a cursor", "FETCH ALL FROM owned"),
+    not_a_query("EXPLAIN ANALYZE a write", "EXPLAIN ANALYZE DELETE FROM victims"),
+    not_a_query("SHOW", "SHOW ALL"),
+    not_a_query("VACUUM", "VACUUM FULL victims"),
     Payload(
         "a parameter to be bound later",
         "SELECT * FROM victims WHERE id = $1",

@@ -37,6 +37,51 @@ async def queued_run(
     return RunRequested(run_id=run_id, report_id=report_id)
 
 
+async def planted_run(db: asyncpg.Connection, name: str, **columns: object) -> asyncpg.Record:
+    """A report called `name` and a MANUAL run of it written directly (past every check), with
+    `columns` of report_runs set as given; the run's whole row."""
+    report_id = await db.fetchval(
+        "INSERT INTO reports (id, name, sql_query) VALUES (gen_random_uuid(), $1, 'SELECT 1') "
+        "RETURNING id",
+        name,
+    )
+    names = "".join(f", {column}" for column in columns)
+    placeholders = "".join(f", ${index}" for index in range(2, len(columns) + 2))
+    run = await db.fetchrow(
+        f"INSERT INTO report_runs (id, report_id, trigger{names}) "
+        f"VALUES (gen_random_uuid(), $1, 'MANUAL'{placeholders}) RETURNING *",
+        report_id,
+        *columns.values(),
+    )
+    assert run is not None
+    return run
+
+
+async def running_run(
+    db: asyncpg.Connection,
+    name: str,
+    *,
+    worker_id: str,
+    attempt: int,
+    lease_seconds: float,
+    **columns: object,
+) -> asyncpg.Record:
+    """A RUNNING run planted as if `worker_id` had claimed attempt `attempt`, its lease ending
+    `lease_seconds` from now by the database's clock (negative: its runner died that long ago)."""
+    lease_expires_at = await db.fetchval(
+        "SELECT now() + make_interval(secs => $1)", float(lease_seconds)
+    )
+    return await planted_run(
+        db,
+        name,
+        status="RUNNING",
+        worker_id=worker_id,
+        attempt=attempt,
+        lease_expires_at=lease_expires_at,
+        **columns,
+    )
+
+
 async def wait_for_status(
     db: asyncpg.Connection, run_id: uuid.UUID, statuses: set[str], within: float = 30
 ) -> asyncpg.Record:

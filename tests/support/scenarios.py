@@ -24,7 +24,7 @@ from tests.support.databases import migrated_database
 from tests.support.environment import ADMIN_DSN, AMQP_URL
 from tests.support.queues import declare_queues_of
 from tests.support.sandbox import SandboxSource
-from tests.support.services import ServiceProcess
+from tests.support.services import ServiceProcess, stop_all
 
 
 @dataclass
@@ -68,10 +68,16 @@ class Scenario:
 
 @asynccontextmanager
 async def isolated_scenario(
-    session_id: str, base_env: dict[str, str], directory: Path, source: SandboxSource
+    session_id: str,
+    base_env: dict[str, str],
+    directory: Path,
+    source: SandboxSource,
+    template: str | None = None,
 ) -> AsyncIterator[Scenario]:
+    """`template`: a database at head to copy (the `migrated_template` fixture), else migrated."""
     suffix = uuid.uuid4().hex[:6]
-    async with migrated_database(ADMIN_DSN, f"reportflow_test_{session_id}_{suffix}") as url:
+    name = f"reportflow_test_{session_id}_{suffix}"
+    async with migrated_database(ADMIN_DSN, name, template) as url:
         db = await asyncpg.connect(url)
         (directory / "outputs").mkdir()
         (directory / "logs").mkdir()
@@ -97,8 +103,7 @@ async def isolated_scenario(
         try:
             yield scenario
         finally:
-            for process in scenario.processes:
-                await asyncio.to_thread(process.stop)
+            await asyncio.to_thread(stop_all, scenario.processes)
             await db.close()
             # Now, not at the session's end: every quorum queue holds files open in RabbitMQ,
             # and a broker shared by several test sessions runs out of file descriptors.

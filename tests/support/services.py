@@ -47,9 +47,18 @@ class ServiceProcess:
 
     def stop(self, timeout: float = 20.0) -> int | None:
         """SIGTERM, then SIGKILL if it has not exited within `timeout`; returns the exit code."""
-        if self.process is None or self.process.poll() is not None:
-            return None if self.process is None else self.process.returncode
-        self.process.send_signal(signal.SIGTERM)
+        self.request_stop()
+        return self.wait_stopped(timeout)
+
+    def request_stop(self) -> None:
+        """SIGTERM, once, if it is running; returns at once."""
+        if self.process is not None and self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+
+    def wait_stopped(self, timeout: float = 20.0) -> int | None:
+        """Its exit code once it exited, SIGKILLed if that takes longer than `timeout`."""
+        if self.process is None:
+            return None
         try:
             return self.process.wait(timeout)
         except subprocess.TimeoutExpired:
@@ -61,6 +70,15 @@ class ServiceProcess:
         if self.process is not None and self.process.poll() is None:
             self.process.kill()
             self.process.wait()
+
+
+def stop_all(processes: list[ServiceProcess]) -> None:
+    """SIGTERM to every process at once, then waits for each: shutting down one after the other
+    would add up their graceful shutdowns."""
+    for process in processes:
+        process.request_stop()
+    for process in processes:
+        process.wait_stopped()
 
 
 class StartService(Protocol):

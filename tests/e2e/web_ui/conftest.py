@@ -1,6 +1,10 @@
 """The running system the browser tests use: a scenario of their own (database, namespace,
 output folder) with the API as a real process, a runner, a notifier mailing a recording SMTP
-server, and Debian's Chromium."""
+server, and Debian's Chromium.
+
+System and browser are started once for the whole folder (package scope): every test makes its
+own reports and accounts and finds them by a unique name, so the modules share one system as
+the tests of one module always did; a fresh browser context per test keeps sessions apart."""
 
 import asyncio
 from collections.abc import AsyncIterator
@@ -36,18 +40,21 @@ class WebSystem:
     admin: httpx.AsyncClient
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="package")
 async def web_system(
     run_id: str,
     service_env: dict[str, str],
     data_source: SandboxSource,
     tmp_path_factory: pytest.TempPathFactory,
+    migrated_template: str,
 ) -> AsyncIterator[WebSystem]:
     smtp = SmtpServer(free_port())
     smtp.start()
     directory = tmp_path_factory.mktemp("web-ui")
     try:
-        async with isolated_scenario(run_id, service_env, directory, data_source) as scenario:
+        async with isolated_scenario(
+            run_id, service_env, directory, data_source, migrated_template
+        ) as scenario:
             await asyncio.to_thread(scenario.start, "runner", **FAST_RECOVERY)
             await asyncio.to_thread(
                 scenario.start, "notifier", SMTP_PORT=str(smtp.port), **NOTIFIER_ENV
@@ -70,7 +77,7 @@ async def web_system(
         smtp.stop()
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="package")
 async def browser() -> AsyncIterator[Browser]:
     async with chromium() as started:
         yield started

@@ -18,9 +18,10 @@ FIRST_ADMIN = "first-admin@example.com"
 
 
 @pytest.fixture(scope="module")
-async def fresh_database(run_id: str) -> AsyncIterator[str]:
+async def fresh_database(run_id: str, migrated_template: str) -> AsyncIterator[str]:
     """No accounts yet: the session's database has the tests' admin."""
-    async with migrated_database(ADMIN_DSN, f"reportflow_test_{run_id}_bootstrap") as url:
+    name = f"reportflow_test_{run_id}_bootstrap"
+    async with migrated_database(ADMIN_DSN, name, migrated_template) as url:
         yield url
 
 

@@ -5,6 +5,7 @@ import asyncio
 import httpx
 from pydantic import SecretStr
 
+from deploy.bootstrap import on_database
 from services.api.settings import ApiSettings
 from tests.support.api import api_client
 from tests.support.environment import AMQP_URL
@@ -79,10 +80,8 @@ async def test_requests_get_a_503_not_a_500_while_postgresql_is_down(
 async def test_an_unknown_data_source_database_makes_sql_checks_a_503(
     api_settings: ApiSettings,
 ) -> None:
-    base = api_settings.database_dsn.rpartition("/")[0]
-    settings = api_settings.model_copy(
-        update={"data_source_url": SecretStr(f"{base}/no_such_database")}
-    )
+    unknown = on_database(api_settings.database_dsn, "no_such_database")
+    settings = api_settings.model_copy(update={"data_source_url": SecretStr(unknown)})
     async with api_client(settings) as client:
         response = await client.post("/api/reports", json=report_body())
     assert response.status_code == 503

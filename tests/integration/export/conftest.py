@@ -141,11 +141,12 @@ def export_namespace(amqp_namespace: str, extra_namespaces: list[str]) -> str:
 
 
 @pytest.fixture(scope="session")
-async def export_record_url(run_id: str) -> AsyncIterator[str]:
+async def export_record_url(run_id: str, migrated_template: str) -> AsyncIterator[str]:
     """A system of record of the export deployment's own. Sharing the session's would let the
     session's services relay these runs' outbox rows into their own namespace, where a runner
     on another data source claims them."""
-    async with migrated_database(ADMIN_DSN, f"reportflow_test_{run_id}_export_record") as url:
+    name = f"reportflow_test_{run_id}_export_record"
+    async with migrated_database(ADMIN_DSN, name, migrated_template) as url:
         yield url
 
 

@@ -74,9 +74,10 @@ async def busy_namespace(amqp_namespace: str) -> AsyncIterator[str]:
 
 
 @pytest.fixture
-async def busy_record_url(run_id: str) -> AsyncIterator[str]:
+async def busy_record_url(run_id: str, migrated_template: str) -> AsyncIterator[str]:
     """The deployment's own system of record, so no other test service relays its runs."""
-    async with migrated_database(ADMIN_DSN, f"reportflow_test_{run_id}_busy") as url:
+    name = f"reportflow_test_{run_id}_busy"
+    async with migrated_database(ADMIN_DSN, name, migrated_template) as url:
         yield url
 
 

@@ -18,8 +18,9 @@ from tests.support.environment import ADMIN_DSN, AMQP_URL
 
 
 @pytest.fixture(scope="module")
-async def outbox_database(run_id: str) -> AsyncIterator[str]:
-    async with migrated_database(ADMIN_DSN, f"reportflow_test_{run_id}_outbox") as url:
+async def outbox_database(run_id: str, migrated_template: str) -> AsyncIterator[str]:
+    name = f"reportflow_test_{run_id}_outbox"
+    async with migrated_database(ADMIN_DSN, name, migrated_template) as url:
         yield url
 
 

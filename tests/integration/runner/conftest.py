@@ -16,8 +16,9 @@ from tests.support.environment import ADMIN_DSN
 
 
 @pytest.fixture(scope="session")
-async def quiet_database_url(run_id: str) -> AsyncIterator[str]:
-    async with migrated_database(ADMIN_DSN, f"reportflow_test_{run_id}_quiet") as url:
+async def quiet_database_url(run_id: str, migrated_template: str) -> AsyncIterator[str]:
+    name = f"reportflow_test_{run_id}_quiet"
+    async with migrated_database(ADMIN_DSN, name, migrated_template) as url:
         yield url
 
 

@@ -7,25 +7,16 @@ from services.runner import claims
 from services.runner.claim_records import Claim, FinishResult, Renewal, RunOutcome
 from shared.models import RunStatus
 from tests.support.reports import unique_name
+from tests.support.runs import running_run
 
 SUCCESS = RunOutcome(RunStatus.SUCCESS, row_count=1, byte_size=2, output_path="outputs/x.csv")
 
 
 async def _running_run(quiet_db: asyncpg.Connection, worker_id: str, attempt: int) -> Claim:
-    report_id = await quiet_db.fetchval(
-        "INSERT INTO reports (id, name, sql_query) VALUES (gen_random_uuid(), $1, 'SELECT 1') "
-        "RETURNING id",
-        unique_name("Claims"),
+    run = await running_run(
+        quiet_db, unique_name("Claims"), worker_id=worker_id, attempt=attempt, lease_seconds=60
     )
-    run_id = await quiet_db.fetchval(
-        "INSERT INTO report_runs (id, report_id, trigger, status, worker_id, attempt, "
-        "lease_expires_at) VALUES (gen_random_uuid(), $1, 'MANUAL', 'RUNNING', $2, $3, "
-        "now() + interval '1 minute') RETURNING id",
-        report_id,
-        worker_id,
-        attempt,
-    )
-    return Claim(run_id, worker_id, attempt)
+    return Claim(run["id"], worker_id, attempt)
 
 
 async def test_finishing_twice_with_the_same_claim_is_recognised_as_already_recorded(

@@ -9,38 +9,19 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from services.runner.recovery import recover_once
 from services.runner.settings import RunnerSettings
 from tests.support.reports import unique_name
-from tests.support.runs import outbox_events
+from tests.support.runs import outbox_events, planted_run, running_run
 
 SETTINGS = RunnerSettings(max_attempts=3, rerequest_after_seconds=600)
 
 
-async def _run_row(quiet_db: asyncpg.Connection, **columns: object) -> asyncpg.Record:
-    report_id = await quiet_db.fetchval(
-        "INSERT INTO reports (id, name, sql_query) VALUES (gen_random_uuid(), $1, 'SELECT 1') "
-        "RETURNING id",
-        unique_name("Recovery"),
-    )
-    names = "".join(f", {name}" for name in columns)
-    placeholders = "".join(f", ${index}" for index in range(2, len(columns) + 2))
-    run = await quiet_db.fetchrow(
-        f"INSERT INTO report_runs (id, report_id, trigger{names}) "
-        f"VALUES (gen_random_uuid(), $1, 'MANUAL'{placeholders}) RETURNING *",
-        report_id,
-        *columns.values(),
-    )
-    assert run is not None
-    return run
+NAME = "Recovery"
 
 
 async def test_expired_lease_puts_the_run_back_in_the_queue(
     quiet_sessions: async_sessionmaker[AsyncSession], quiet_db: asyncpg.Connection
 ) -> None:
-    run = await _run_row(
-        quiet_db,
-        status="RUNNING",
-        attempt=1,
-        worker_id="dead:1",
-        lease_expires_at=await quiet_db.fetchval("SELECT now() - interval '1 second'"),
+    run = await running_run(
+        quiet_db, unique_name(NAME), worker_id="dead:1", attempt=1, lease_seconds=-1
     )
     await recover_once(quiet_sessions, SETTINGS)
     after = await quiet_db.fetchrow("SELECT * FROM report_runs WHERE id = $1", run["id"])
@@ -52,12 +33,8 @@ async def test_expired_lease_puts_the_run_back_in_the_queue(
 async def test_expired_lease_on_the_last_attempt_fails_the_run_with_the_reason(
     quiet_sessions: async_sessionmaker[AsyncSession], quiet_db: asyncpg.Connection
 ) -> None:
-    run = await _run_row(
-        quiet_db,
-        status="RUNNING",
-        attempt=3,
-        worker_id="dead:2",
-        lease_expires_at=await quiet_db.fetchval("SELECT now() - interval '1 second'"),
+    run = await running_run(
+        quiet_db, unique_name(NAME), worker_id="dead:2", attempt=3, lease_seconds=-1
     )
     await recover_once(quiet_sessions, SETTINGS)
     after = await quiet_db.fetchrow("SELECT * FROM report_runs WHERE id = $1", run["id"])
@@ -71,12 +48,8 @@ async def test_expired_lease_on_the_last_attempt_fails_the_run_with_the_reason(
 async def test_live_lease_is_left_alone(
     quiet_sessions: async_sessionmaker[AsyncSession], quiet_db: asyncpg.Connection
 ) -> None:
-    run = await _run_row(
-        quiet_db,
-        status="RUNNING",
-        attempt=1,
-        worker_id="alive:1",
-        lease_expires_at=await quiet_db.fetchval("SELECT now() + interval '1 minute'"),
+    run = await running_run(
+        quiet_db, unique_name(NAME), worker_id="alive:1", attempt=1, lease_seconds=60
     )
     await recover_once(quiet_sessions, SETTINGS)
     after = await quiet_db.fetchrow(
@@ -90,10 +63,12 @@ async def test_live_lease_is_left_alone(
 async def test_queued_run_with_a_lost_request_is_requested_again(
     quiet_sessions: async_sessionmaker[AsyncSession], quiet_db: asyncpg.Connection
 ) -> None:
-    stale = await _run_row(
-        quiet_db, requested_at=await quiet_db.fetchval("SELECT now() - interval '11 minutes'")
+    stale = await planted_run(
+        quiet_db,
+        unique_name(NAME),
+        requested_at=await quiet_db.fetchval("SELECT now() - interval '11 minutes'"),
     )
-    fresh = await _run_row(quiet_db)
+    fresh = await planted_run(quiet_db, unique_name(NAME))
     await recover_once(quiet_sessions, SETTINGS)
     assert await outbox_events(quiet_db, stale["id"]) == ["run.requested"]
     assert await outbox_events(quiet_db, fresh["id"]) == []
@@ -102,12 +77,8 @@ async def test_queued_run_with_a_lost_request_is_requested_again(
 async def test_a_recovered_lease_removes_what_the_dead_attempt_left_in_the_output_folder(
     quiet_sessions: async_sessionmaker[AsyncSession], quiet_db: asyncpg.Connection, tmp_path: Path
 ) -> None:
-    run = await _run_row(
-        quiet_db,
-        status="RUNNING",
-        attempt=3,
-        worker_id="dead:3",
-        lease_expires_at=await quiet_db.fetchval("SELECT now() - interval '1 second'"),
+    run = await running_run(
+        quiet_db, unique_name(NAME), worker_id="dead:3", attempt=3, lease_seconds=-1
     )
     partial = tmp_path / f".{run['id']}.ab12cd34.csv.part"
     partial.write_text("id\n1\n")

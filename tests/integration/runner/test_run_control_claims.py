@@ -13,7 +13,7 @@ from services.runner.claim_records import ClaimedRun, NotClaimed
 from services.runner.recovery import recover_once
 from services.runner.settings import RunnerSettings
 from tests.support.reports import unique_name
-from tests.support.runs import outbox_events
+from tests.support.runs import outbox_events, running_run
 
 SETTINGS = RunnerSettings(max_attempts=3, rerequest_after_seconds=600)
 
@@ -45,17 +45,14 @@ async def _run(
     return run_id
 
 
-async def _expired_run(quiet_db: asyncpg.Connection, **columns: object) -> uuid.UUID:
+async def _expired_run(quiet_db: asyncpg.Connection, attempt: int, **columns: object) -> uuid.UUID:
     """A RUNNING run whose runner died: its lease ended a second ago."""
-    return await _run(
-        quiet_db,
-        await _report(quiet_db),
-        "MANUAL",
-        status="RUNNING",
-        worker_id="dead:1",
-        lease_expires_at=await quiet_db.fetchval("SELECT now() - interval '1 second'"),
-        **columns,
+    name = unique_name("Run control")
+    run = await running_run(
+        quiet_db, name, worker_id="dead:1", attempt=attempt, lease_seconds=-1, **columns
     )
+    run_id: uuid.UUID = run["id"]
+    return run_id
 
 
 async def _claim(
