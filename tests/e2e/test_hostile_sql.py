@@ -700,7 +700,10 @@ async def test_an_advisory_lock_taken_by_a_report_is_not_the_schedulers(
         holders = [
             row["datname"]
             for row in await source_db.fetch(
-                "SELECT d.datname FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid "
+                # DISTINCT: an earlier payload's backend may still be exiting with the same
+                # lock while this run's backend waits for it (two rows, one database).
+                "SELECT DISTINCT d.datname FROM pg_locks l "
+                "JOIN pg_stat_activity a ON a.pid = l.pid "
                 "JOIN pg_database d ON d.oid = l.database "
                 "WHERE l.locktype = 'advisory' AND a.usename = $1",
                 data_source.role,
