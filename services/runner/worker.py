@@ -194,6 +194,8 @@ class RunWorker:
             # Capped again here: MAX_STATEMENT_TIMEOUT_SECONDS may have been lowered since.
             self._settings.run_timeout(run.timeout_seconds),
             progress,
+            run.file_name_template,
+            run.template_facts,
         )
         try:
             result = await self._exporter.export(request)

@@ -59,18 +59,23 @@ RENDERERS = {
 }
 
 
+def render_field(field_name: str, source: str, facts: RunFacts) -> str:
+    """The subject, body or file stem `source` gives for `facts`; TemplateProblem when it is
+    too long or cannot be rendered."""
+    limit = TEMPLATE_LIMITS[field_name]
+    if len(source) > limit:
+        raise TemplateProblem(f"a template has at most {limit} characters")
+    return RENDERERS[field_name](source, facts)
+
+
 def template_problems(templates: Mapping[str, str | None], facts: RunFacts) -> dict[str, str]:
     """Each field whose template is too long or does not render with `facts`, and why."""
     problems: dict[str, str] = {}
     for field_name, source in templates.items():
         if source is None:
             continue
-        limit = TEMPLATE_LIMITS[field_name]
-        if len(source) > limit:
-            problems[field_name] = f"a template has at most {limit} characters"
-            continue
         try:
-            RENDERERS[field_name](source, facts)
+            render_field(field_name, source, facts)
         except TemplateProblem as problem:
             problems[field_name] = str(problem)
     return problems

@@ -4,6 +4,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
+from shared.message_templates.variables import RunFacts
 from shared.models import Compression, OutputFormat
 
 
@@ -48,6 +49,10 @@ class ExportRequest:
     # exporter's default.
     timeout_seconds: float | None = None
     progress: ExportProgress = field(default_factory=ExportProgress)
+    # The report's file_name_template and what it may say of the run (rows and size are
+    # filled in once exported); None: the default name.
+    file_name_template: str | None = None
+    template_facts: RunFacts | None = None
 
 
 @dataclass(frozen=True)
