@@ -29,3 +29,9 @@ class FinishedRun:
     channels: list[dict[str, Any]] = field(default_factory=list)
     empty_result: EmptyResult = EmptyResult.SEND
     deliver_if: list[dict[str, Any]] = field(default_factory=list)
+    # What the report's subject and body templates need (services/notifier/templated_message.py).
+    timezone: str = "UTC"
+    queued_at: datetime | None = None
+    parameters: dict[str, Any] = field(default_factory=dict)
+    subject_template: str | None = None
+    body_template: str | None = None

@@ -80,6 +80,11 @@ async def load_run(session: AsyncSession, run_id: uuid.UUID) -> FinishedRun | No
         channels=list(report.channels),
         empty_result=report.empty_result,
         deliver_if=list(report.deliver_if),
+        timezone=report.timezone,
+        queued_at=run.queued_at,
+        parameters=dict(run.parameters or {}),
+        subject_template=report.subject_template,
+        body_template=report.body_template,
     )
 
 
