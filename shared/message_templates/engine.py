@@ -7,6 +7,7 @@ import re
 from collections.abc import Callable, Iterable, Mapping
 from datetime import date
 from functools import cache
+from itertools import islice
 from typing import Any
 
 from jinja2 import StrictUndefined, nodes
@@ -17,6 +18,8 @@ from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 MAX_LOOP_DEPTH = 2
 MAX_RANGE_ITEMS = 100
+# Items one loop may go over (a string's characters too): at most a million iterations in all.
+MAX_LOOP_ITEMS = 1_000
 # The longest string or list an operation inside a template may build (`*`, `join`).
 MAX_VALUE_CHARS = 10_000
 MAX_PROBLEM_CHARS = 300
@@ -49,6 +52,10 @@ _REFUSED_NODES: dict[type[nodes.Node], str] = {
 _DATE_FORMAT = re.compile(r"(?:[^%]|%[aAbBcdeFGHIjmMpSTuUVwWxXyYzZ%])*")
 
 
+# The global that bounds loops; its name cannot be written in a template (it is called).
+_LOOP_ITEMS = "_loop_items"
+
+
 class TemplateProblem(Exception):
     """Why a template cannot be rendered: its syntax, an unknown variable, a limit."""
 
@@ -58,6 +65,14 @@ def _bounded_range(*args: int) -> range:
     if len(numbers) > MAX_RANGE_ITEMS:
         raise SecurityError(f"range() gives at most {MAX_RANGE_ITEMS} numbers")
     return numbers
+
+
+def _loop_items(iterable: Iterable[object]) -> list[object]:
+    """What every `{% for %}` iterates over (put there by _check_tree): at most MAX_LOOP_ITEMS."""
+    items = list(islice(iterable, MAX_LOOP_ITEMS + 1))
+    if len(items) > MAX_LOOP_ITEMS:
+        raise SecurityError(f"a loop goes over at most {MAX_LOOP_ITEMS} items")
+    return items
 
 
 def _date(value: object, date_format: str = "%Y-%m-%d") -> str:
@@ -105,7 +120,7 @@ def _environment() -> _BoundedEnvironment:
         auto_reload=False,
         finalize=lambda value: "" if value is None else value,
     )
-    environment.globals = {"range": _bounded_range}
+    environment.globals = {"range": _bounded_range, _LOOP_ITEMS: _loop_items}
     filters: dict[str, Callable[..., Any]] = {name: FILTERS[name] for name in _PLAIN_FILTERS}
     environment.filters = filters | {"date": _date, "join": _join}
     return environment
@@ -113,7 +128,7 @@ def _environment() -> _BoundedEnvironment:
 
 def _check_tree(tree: nodes.Template) -> None:
     """Walks the parsed template without recursion (a deeply nested one is refused, not a
-    RecursionError)."""
+    RecursionError), and bounds what each loop iterates over."""
     pending: list[tuple[nodes.Node, int]] = [(tree, 0)]
     while pending:
         node, loops = pending.pop()
@@ -124,6 +139,12 @@ def _check_tree(tree: nodes.Template) -> None:
             loops += 1
             if node.recursive or loops > MAX_LOOP_DEPTH:
                 raise TemplateProblem(f"loops may be nested at most {MAX_LOOP_DEPTH} deep")
+            pending.append((node.iter, loops))  # checked as written, then bounded
+            node.iter = nodes.Call(nodes.Name(_LOOP_ITEMS, "load"), [node.iter], [], None, None)
+            pending.extend((child, loops) for child in (*node.body, *node.else_))
+            if node.test is not None:
+                pending.append((node.test, loops))
+            continue
         if isinstance(node, nodes.Call) and not (
             isinstance(node.node, nodes.Name) and node.node.name == "range"
         ):

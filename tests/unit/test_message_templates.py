@@ -105,7 +105,17 @@ HOSTILE = [
     "{{ scheduled_for | date('%999999999Y') }}",
     "{{" + "(" * 5000 + "1" + ")" * 5000 + "}}",
     "{% for i in range(100) %}{% for j in range(100) %}" + "x" * 100 + "{% endfor %}{% endfor %}",
+    # Concatenation is not capped, but what a loop goes over is.
+    "{% for a in ('x' * 9999) ~ ('x' * 9999) ~ ('x' * 9999) %}"
+    "{% for b in ('y' * 9999) ~ ('y' * 9999) %}{% endfor %}{% endfor %}",
 ]
+
+
+def test_the_largest_allowed_loops_still_end_quickly() -> None:
+    source = "{% for a in 'x' * 1000 %}{% for b in 'y' * 1000 %}{% endfor %}{% endfor %}done"
+    started = time.monotonic()
+    assert render_body(source, FACTS) == "done"
+    assert time.monotonic() - started < 10  # a million empty iterations: about 0.1 s
 
 
 @pytest.mark.parametrize("source", HOSTILE)
