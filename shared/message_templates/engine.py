@@ -18,8 +18,9 @@ from jinja2.sandbox import ImmutableSandboxedEnvironment
 
 MAX_LOOP_DEPTH = 2
 MAX_RANGE_ITEMS = 100
-# Items one loop may go over (a string's characters too): at most a million iterations in all.
+# Items one loop may go over (a string's characters too), and all loops of one rendering.
 MAX_LOOP_ITEMS = 1_000
+MAX_LOOP_ITERATIONS = 100_000
 # The longest string or list an operation inside a template may build (`*`, `join`).
 MAX_VALUE_CHARS = 10_000
 MAX_PROBLEM_CHARS = 300
@@ -52,7 +53,7 @@ _REFUSED_NODES: dict[type[nodes.Node], str] = {
 _DATE_FORMAT = re.compile(r"(?:[^%]|%[aAbBcdeFGHIjmMpSTuUVwWxXyYzZ%])*")
 
 
-# The global that bounds loops; its name cannot be written in a template (it is called).
+# The variable that bounds loops (a template cannot call it: _check_tree refuses calls).
 _LOOP_ITEMS = "_loop_items"
 
 
@@ -67,12 +68,21 @@ def _bounded_range(*args: int) -> range:
     return numbers
 
 
-def _loop_items(iterable: Iterable[object]) -> list[object]:
-    """What every `{% for %}` iterates over (put there by _check_tree): at most MAX_LOOP_ITEMS."""
-    items = list(islice(iterable, MAX_LOOP_ITEMS + 1))
-    if len(items) > MAX_LOOP_ITEMS:
-        raise SecurityError(f"a loop goes over at most {MAX_LOOP_ITEMS} items")
-    return items
+class _LoopBudget:
+    """The iterations one rendering may still make; every `{% for %}` iterates over `items`
+    (_check_tree puts the call there)."""
+
+    def __init__(self) -> None:
+        self.left = MAX_LOOP_ITERATIONS
+
+    def items(self, iterable: Iterable[object]) -> list[object]:
+        items = list(islice(iterable, MAX_LOOP_ITEMS + 1))
+        if len(items) > MAX_LOOP_ITEMS:
+            raise SecurityError(f"a loop goes over at most {MAX_LOOP_ITEMS} items")
+        self.left -= len(items)
+        if self.left < 0:
+            raise SecurityError(f"loops make at most {MAX_LOOP_ITERATIONS} iterations in all")
+        return items
 
 
 def _date(value: object, date_format: str = "%Y-%m-%d") -> str:
@@ -120,7 +130,7 @@ def _environment() -> _BoundedEnvironment:
         auto_reload=False,
         finalize=lambda value: "" if value is None else value,
     )
-    environment.globals = {"range": _bounded_range, _LOOP_ITEMS: _loop_items}
+    environment.globals = {"range": _bounded_range}
     filters: dict[str, Callable[..., Any]] = {name: FILTERS[name] for name in _PLAIN_FILTERS}
     environment.filters = filters | {"date": _date, "join": _join}
     return environment
@@ -169,7 +179,8 @@ def render(source: str, variables: Mapping[str, object], max_chars: int) -> str:
         _check_tree(tree)
         chunks: list[str] = []
         length = 0
-        for chunk in environment.from_string(tree).generate(dict(variables)):
+        context = {**variables, _LOOP_ITEMS: _LoopBudget().items}
+        for chunk in environment.from_string(tree).generate(context):
             length += len(chunk)
             if length > max_chars:
                 raise TemplateProblem(f"the output is longer than {max_chars} characters")

@@ -111,11 +111,11 @@ HOSTILE = [
 ]
 
 
-def test_the_largest_allowed_loops_still_end_quickly() -> None:
-    source = "{% for a in 'x' * 1000 %}{% for b in 'y' * 1000 %}{% endfor %}{% endfor %}done"
-    started = time.monotonic()
-    assert render_body(source, FACTS) == "done"
-    assert time.monotonic() - started < 10  # a million empty iterations: about 0.1 s
+def test_loops_have_a_budget_of_iterations_in_all() -> None:
+    allowed = "{% for a in 'x' * 1000 %}{% for b in 'y' * 99 %}{% endfor %}{% endfor %}done"
+    assert render_body(allowed, FACTS) == "done"
+    with pytest.raises(TemplateProblem, match="iterations"):
+        render_body(allowed.replace("99", "100"), FACTS)
 
 
 @pytest.mark.parametrize("source", HOSTILE)
