@@ -35,6 +35,7 @@ async def test_templates_are_previewed_before_saving_and_saved(
     assert stored["subject_template"] == "Rows: {{ rows }}"
     assert stored["body_template"] == "<b>{{ status }}</b>"
     assert stored["file_name_template"] == "sales_{{ rows }}"
+    await expect(page.locator(".definition")).to_contain_text("sales_{{ rows }}")
 
     await page.get_by_role("link", name="Edit").click()
     await expect(page.get_by_label("Subject template", exact=True)).to_have_value(

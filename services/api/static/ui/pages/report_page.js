@@ -107,6 +107,8 @@ function definition(report, schedule) {
     item("When empty", report.empty_result),
     item("Deliver only if", report.deliver_if.length ? report.deliver_if.map((c) => `${c.metric.replace("_", " ")} ${c.op} ${c.value}`).join(" and ") : "always"),
     item("Channels", report.channels.length ? h("ul", { class: "plain" }, report.channels.map((c) => h("li", {}, `${c.type} · ${c.label}`))) : "none"),
+    ...[["Subject template", report.subject_template], ["Body template", report.body_template], ["File name template", report.file_name_template]]
+      .filter(([, template]) => template).map(([term, template]) => item(term, h("code", { class: "pre-wrap" }, template))),
     report.parameters.length ? item("Parameters", h("ul", { class: "plain" }, report.parameters.map((p) =>
       h("li", {}, h("code", {}, p.name), ` (${p.type})`, p.default === null ? " — no default" : ` = ${valueText(p.default)}`)))) : null,
     item("SQL query", h("pre", { class: "code", "data-testid": "sql-query" }, report.sql_query)),
