@@ -1,7 +1,8 @@
 """The sandboxed Jinja2 engine of report templates: a template is checked before it runs (no
 assignments, macros, includes or calls but `range`, loops at most two deep), its values are
-bounded (`range`, `*`, `join`) and its output is cut off at a size, so a hostile template
-ends in a TemplateProblem within milliseconds instead of hanging or exhausting memory."""
+bounded (`range`, loop iterations, `*`, `join`) and its output is cut off at a size, so a
+hostile template ends in a TemplateProblem within milliseconds instead of hanging or
+exhausting memory."""
 
 import re
 from collections.abc import Callable, Iterable, Mapping
