@@ -3,12 +3,16 @@ the HTML part, and the default (with a recorded problem) when a template cannot 
 
 import email
 import email.policy
+import json
 import uuid
 from datetime import UTC, datetime
 
 from services.notifier.finished_run import FinishedRun
 from services.notifier.rendering import OutputFile, RunNotice, build_message, log_line
+from services.notifier.slack_message import slack_text
+from services.notifier.teams_card import teams_body
 from services.notifier.templated_message import templated_message, with_template_problems
+from services.notifier.webhook_payload import webhook_body
 from shared.models import NotifyOn, RunStatus
 
 # Monday 2026-11-30 07:00 in Berlin: last week began on 2026-11-23 (ISO week 48).
@@ -85,3 +89,11 @@ def test_without_templates_the_mail_is_unchanged() -> None:
     assert templated_message(run).problems == ()
     assert with_template_problems(log_line(run), run) == log_line(run)
     assert _mail(run)["Subject"].startswith("[ReportFlow] Sales")
+
+
+def test_webhooks_slack_and_teams_carry_the_rendered_subject() -> None:
+    run = _run(subject_template="Sales {{ rows }}")
+    notice = RunNotice(run, "https://reports.example.com/d", None, templated_message(run))
+    assert json.loads(webhook_body(notice, uuid.uuid4(), None))["subject"] == "Sales 12"
+    assert slack_text(notice).startswith("*Sales 12*")
+    assert b'"text":"Sales 12"' in teams_body(notice)
