@@ -269,6 +269,11 @@ class Report(Base):
     channels: Mapped[list[dict[str, Any]]] = mapped_column(
         JSONB, default=list, server_default=text("'[]'::jsonb")
     )
+    # Sandboxed templates (shared/message_templates) of the mail's subject and body and of the
+    # output file's name; null: the default.
+    subject_template: Mapped[str | None] = mapped_column(Text)
+    body_template: Mapped[str | None] = mapped_column(Text)
+    file_name_template: Mapped[str | None] = mapped_column(Text)
     # Typed parameter declarations (shared/report_parameters): [{"name", "type", "default"?}].
     parameters: Mapped[list[dict[str, Any]]] = mapped_column(
         JSONB, default=list, server_default=text("'[]'::jsonb")

@@ -75,6 +75,8 @@ RULES: dict[tuple[str, str], Rule] = {
     ("DELETE", "/api/reports/{report_id}"): OWNERS,
     ("POST", "/api/reports/{report_id}/run"): OWNERS,
     ("GET", "/api/reports/{report_id}/versions"): EVERYONE,
+    # Renders templates (bounded) and saves nothing: whoever may read the report.
+    ("POST", "/api/reports/{report_id}/preview-message"): EVERYONE,
     ("POST", "/api/reports/{report_id}/versions/{version}/restore"): OWNERS,
     ("GET", "/api/reports/{report_id}/runs"): EVERYONE,
     ("GET", "/api/runs/{run_id}"): EVERYONE,

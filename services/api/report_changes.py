@@ -18,6 +18,8 @@ from services.api.parameter_rules import (
     statement_to_check,
 )
 from services.api.sql_check import SqlChecker
+from services.api.template_rules import TEMPLATE_INPUTS, check_templates
+from shared.events import utc_now
 from shared.export_formats import compression_problem
 from shared.models import AuditEntry, Compression, OutputFormat, Report
 from shared.report_parameters.declarations import Declaration
@@ -45,6 +47,9 @@ DEFINITION_FIELDS = (
     "deliver_if",
     "inline_rows",
     "only_if_changed",
+    "subject_template",
+    "body_template",
+    "file_name_template",
     "retention_days",
     "timeout_seconds",
     "max_retries",
@@ -97,6 +102,8 @@ async def change_report(
     if current is None:
         raise NotFound("report", report_id)
     changes = await checked_definition_changes(changes, current, sql_checker)
+    if TEMPLATE_INPUTS & changes.keys():
+        check_templates(definition_of(current) | changes, utc_now())
     report = await locked(session, report_id)
     before = {field: stored_value(getattr(report, field)) for field in changes}
     if "name" in changes:
@@ -135,6 +142,7 @@ async def checked_new_definition(fields: dict[str, Any], sql_checker: SqlChecker
     declarations = checked_declarations(fields["parameters"])
     require_defaults_when_scheduled(fields["schedule_cron"], declarations)
     sql = await checked_sql(sql_checker, fields["sql_query"], declarations)
+    check_templates(fields, utc_now())
     return {
         **fields,
         "parameters": [declaration.stored() for declaration in declarations],

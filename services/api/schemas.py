@@ -17,6 +17,7 @@ from pydantic import (
 )
 
 from shared.cron import InvalidSchedule, validate_cron, validate_timezone
+from shared.message_templates.messages import TEMPLATE_FIELDS, TEMPLATE_LIMITS
 from shared.models import (
     MAX_INLINE_ROWS,
     MAX_RETENTION_DAYS,
@@ -43,6 +44,28 @@ SqlText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
 # Checked as an e-mail address, and against ALLOWED_RECIPIENT_DOMAINS, by report_rules.
 Recipient = Annotated[
     str, StringConstraints(strip_whitespace=True, min_length=1, max_length=MAX_ADDRESS_LENGTH)
+]
+
+
+# Sandboxed templates (docs/notifier.md lists their variables); blank: the default.
+SubjectTemplate = Annotated[
+    str | None,
+    Field(
+        default=None,
+        max_length=TEMPLATE_LIMITS["subject_template"],
+        examples=["Sales, week {{ macros.last_week_start | date('%V') }}: {{ rows }} rows"],
+    ),
+]
+BodyTemplate = Annotated[
+    str | None, Field(default=None, max_length=TEMPLATE_LIMITS["body_template"])
+]
+FileNameTemplate = Annotated[
+    str | None,
+    Field(
+        default=None,
+        max_length=TEMPLATE_LIMITS["file_name_template"],
+        examples=["sales_{{ macros.last_week_start }}"],
+    ),
 ]
 
 
@@ -201,6 +224,13 @@ class ResendOut(BaseModel):
     recipients: list[str] | None
 
 
+def template_or_none(value: str | None) -> str | None:
+    """A blank template is no template (the default)."""
+    if value is not None and "\x00" in value:
+        raise ValueError("must not contain NUL characters")
+    return value if value is not None and value.strip() else None
+
+
 class _ReportFields(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -212,6 +242,11 @@ class _ReportFields(BaseModel):
         if value is not None and "\x00" in value:
             raise ValueError("must not contain NUL characters")
         return value
+
+    @field_validator(*TEMPLATE_FIELDS, check_fields=False)
+    @classmethod
+    def _blank_template_is_none(cls, value: str | None) -> str | None:
+        return template_or_none(value)
 
     @field_validator("schedule_cron", check_fields=False)
     @classmethod
@@ -273,6 +308,11 @@ class ReportCreate(_ReportFields):
     # On: text cells starting with = + - @ tab or CR get a leading ' (CSV and XLSX), so a
     # spreadsheet shows them instead of evaluating them. Off: CSV is byte-identical to psql's.
     csv_formula_guard: bool = False
+    # The mail's subject and body and the output file's name (without its extension), as
+    # sandboxed templates; null: the default. Checked by rendering them at save (422).
+    subject_template: SubjectTemplate = None
+    body_template: BodyTemplate = None
+    file_name_template: FileNameTemplate = None
     # Typed values the SQL reads as {{ name }}; built-in date macros ({{ last_week_start }}...)
     # need no declaration.
     parameters: list[ParameterDeclaration] = Field(default_factory=list)
@@ -313,6 +353,9 @@ class ReportUpdate(_ReportFields):
     inline_rows: int | None = Field(default=None, ge=0, le=MAX_INLINE_ROWS)
     only_if_changed: bool | None = None
     csv_formula_guard: bool | None = None
+    subject_template: SubjectTemplate = None
+    body_template: BodyTemplate = None
+    file_name_template: FileNameTemplate = None
     parameters: list[ParameterDeclaration] | None = None
     retention_days: int | None = Field(default=None, ge=1, le=MAX_RETENTION_DAYS)
     timeout_seconds: TimeoutSeconds | None = None
@@ -325,7 +368,7 @@ class ReportUpdate(_ReportFields):
 
 # Fields that may be set to null in an update; null for any other field is a 422.
 NULLABLE_REPORT_FIELDS = frozenset(
-    {"description", "schedule_cron", "retention_days", "timeout_seconds"}
+    {"description", "schedule_cron", "retention_days", "timeout_seconds", *TEMPLATE_FIELDS}
 )
 
 
@@ -359,6 +402,9 @@ class ReportOut(BaseModel):
     inline_rows: int = 0
     only_if_changed: bool = False
     csv_formula_guard: bool
+    subject_template: str | None = None
+    body_template: str | None = None
+    file_name_template: str | None = None
     parameters: list[ParameterDeclaration]
     retention_days: int | None
     # Null: the run gets STATEMENT_TIMEOUT_SECONDS.
@@ -459,6 +505,34 @@ class NotificationOut(BaseModel):
     updated_at: datetime
     sent_at: datetime | None
     next_attempt_at: datetime | None
+
+
+class MessagePreviewRequest(BaseModel):
+    """Templates to preview instead of the saved ones (unsaved edits): a field sent replaces
+    the report's template for this preview (null: the default); a field left out keeps it."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    subject_template: SubjectTemplate = None
+    body_template: BodyTemplate = None
+    file_name_template: FileNameTemplate = None
+
+    @field_validator(*TEMPLATE_FIELDS)
+    @classmethod
+    def _blank_template_is_none(cls, value: str | None) -> str | None:
+        return template_or_none(value)
+
+
+class MessagePreviewOut(BaseModel):
+    """What the templates give for the report's last finished run (`source`: last_run), or
+    for sample values when it has none (`source`: sample). Null: no template, so the default
+    subject, body or file name (`<Report_Name>_<YYYYmmdd_HHMMSS>.<ext>`) is used."""
+
+    source: Literal["last_run", "sample"]
+    run_id: uuid.UUID | None = None
+    subject: str | None = None
+    body: str | None = None
+    file_name: str | None = None
 
 
 class ReportVersionOut(BaseModel):

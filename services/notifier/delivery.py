@@ -31,6 +31,7 @@ from services.notifier.rendering import (
 from services.notifier.senders import Delivered, Senders
 from services.notifier.settings import NotifierSettings
 from services.notifier.targets import NOT_ALLOWED, plan_delivery
+from services.notifier.templated_message import templated_message, with_template_problems
 from shared.download_links import signed_download_url
 from shared.event_publisher import EventPublisher
 from shared.events import Event, NotificationDeferred, ResendRequested, RunCompleted, utc_now
@@ -106,7 +107,7 @@ class Notifier:
                 if run is None:
                     log.info(_GONE, extra={"run_id": run_id})
                     return
-                line = log_line(run)
+                line = with_template_problems(log_line(run), run)
                 await records.record_log_line(session, run_id, line)
                 last_delivered = await last_delivered_for(session, run)
                 to_send = await self._add_rows(session, run, None, None, last_delivered)
@@ -199,7 +200,7 @@ class Notifier:
             settings.signing_key,
             utc_now() + settings.download_link_ttl,
         )
-        return RunNotice(run, link, output)
+        return RunNotice(run, link, output, templated_message(run))
 
     async def _output_file(self, output_path: str | None) -> OutputFile | None:
         if not output_path:

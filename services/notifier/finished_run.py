@@ -34,3 +34,9 @@ class FinishedRun:
     inline_rows: int = 0
     first_rows: dict[str, Any] | None = None
     only_if_changed: bool = False
+    # What the report's subject and body templates need (services/notifier/templated_message.py).
+    timezone: str = "UTC"
+    queued_at: datetime | None = None
+    parameters: dict[str, Any] = field(default_factory=dict)
+    subject_template: str | None = None
+    body_template: str | None = None

@@ -83,6 +83,11 @@ async def load_run(session: AsyncSession, run_id: uuid.UUID) -> FinishedRun | No
         inline_rows=report.inline_rows,
         first_rows=run.first_rows,
         only_if_changed=report.only_if_changed,
+        timezone=report.timezone,
+        queued_at=run.queued_at,
+        parameters=dict(run.parameters or {}),
+        subject_template=report.subject_template,
+        body_template=report.body_template,
     )
 
 

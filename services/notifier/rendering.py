@@ -4,13 +4,14 @@ import hashlib
 import html
 import re
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.message import EmailMessage
 from email.utils import format_datetime
 
 from services.notifier.finished_run import FinishedRun
 from services.notifier.inline_table import html_table, text_table
+from services.notifier.templated_message import TemplatedMessage
 from shared.models import RunStatus
 from shared.output_files import output_file_name, output_media_type
 
@@ -35,6 +36,8 @@ class RunNotice:
     run: FinishedRun
     download_url: str
     output: OutputFile | None = None
+    # The report's subject and body templates rendered for this run (None: the default).
+    templated: TemplatedMessage = field(default_factory=TemplatedMessage)
 
 
 def header_safe(value: str, max_chars: int = MAX_HEADER_CHARS) -> str:
@@ -127,8 +130,16 @@ def _has_download(notice: RunNotice) -> bool:
     return notice.run.status == RunStatus.SUCCESS
 
 
+def _summary_lines(notice: RunNotice) -> list[str]:
+    """The templated body (and the download link), or the run's facts."""
+    if notice.templated.body is None:
+        return [f"{label}: {value}" for label, value in facts(notice)]
+    download = [f"Download: {notice.download_url}"] if _has_download(notice) else []
+    return [notice.templated.body, "", *download]
+
+
 def text_body(notice: RunNotice, max_attachment_bytes: int) -> str:
-    lines = [f"{label}: {value}" for label, value in facts(notice)]
+    lines = _summary_lines(notice)
     table = text_table(notice.run)
     return "\n".join(
         [*lines, "", *([table] if table else []), _file_note(notice, max_attachment_bytes), ""]
@@ -141,11 +152,14 @@ def html_body(notice: RunNotice, max_attachment_bytes: int) -> str:
         for label, value in facts(notice)
         if label != "Download"
     )
+    summary = f"<table>{rows}</table>"
+    if notice.templated.body is not None:
+        summary = f"<div style='white-space:pre-wrap'>{html.escape(notice.templated.body)}</div>"
     link = html.escape(notice.download_url, quote=True)
     download = f'<p><a href="{link}">Download the output</a></p>' if _has_download(notice) else ""
     return (
         f"<html><body><h2>{html.escape(header_safe(notice.run.report_name))}</h2>"
-        f"<table>{rows}</table>{html_table(notice.run)}"
+        f"{summary}{html_table(notice.run)}"
         f"{download}<p>{html.escape(_file_note(notice, max_attachment_bytes))}</p></body></html>"
     )
 
@@ -170,7 +184,7 @@ def build_message(
     resend_id: uuid.UUID | None = None,
 ) -> EmailMessage:
     message = EmailMessage()
-    message["Subject"] = subject(notice.run)
+    message["Subject"] = header_safe(notice.templated.subject or subject(notice.run), 250)
     message["From"] = header_safe(sender)
     message["To"] = header_safe(recipient)
     message["Date"] = format_datetime(now)

@@ -14,7 +14,8 @@ def _escaped(text: str) -> str:
 
 def slack_text(notice: RunNotice) -> str:
     run = notice.run
-    lines = [f"*{_escaped(header_safe(run.report_name))}* — {run.status}"]
+    title = notice.templated.subject or f"{header_safe(run.report_name)} — {run.status}"
+    lines = [f"*{_escaped(title)}*"]
     if run.row_count is not None:
         lines.append(f"Rows: {run.row_count}")
     if run.error_message:

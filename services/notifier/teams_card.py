@@ -11,7 +11,8 @@ MAX_FACT_CHARS = 500
 
 def teams_body(notice: RunNotice) -> bytes:
     """The JSON a Teams "post to a channel when a webhook request is received" workflow takes."""
-    title = f"{header_safe(notice.run.report_name)} — {notice.run.status}"
+    run = notice.run
+    title = notice.templated.subject or f"{header_safe(run.report_name)} — {run.status}"
     card: dict[str, Any] = {
         "$schema": CARD_SCHEMA,
         "type": "AdaptiveCard",

@@ -38,6 +38,8 @@ def webhook_body(notice: RunNotice, delivery_id: uuid.UUID, resend_id: uuid.UUID
             "error": run.error_message,
         },
         "download_url": notice.download_url if has_file else None,
+        # The report's subject_template rendered for the run; null without one.
+        "subject": notice.templated.subject,
     }
     return json.dumps(document, sort_keys=True, separators=(",", ":")).encode()
 

@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, func
 
 from shared.events import RunCompleted
+from shared.message_templates.variables import RunFacts
 from shared.models import Compression, EmptyResult, OutputFormat, ReportRun, RunStatus
 
 
@@ -71,6 +72,9 @@ class ClaimedRun:
     # Set when the report may not run any more (services.runner.owner_check): the run is
     # recorded as FAILED with this reason instead of exported.
     refusal: str | None = None
+    # The report's file_name_template and the facts it renders with (services.runner.naming).
+    file_name_template: str | None = None
+    template_facts: RunFacts | None = None
 
     @property
     def claim(self) -> Claim:

@@ -36,6 +36,7 @@ from services.runner.claim_records import (
 from services.runner.overlap import lock_report_claims, overlap_verdict
 from services.runner.owner_check import owner_refusal
 from services.runner.run_parameters import ParameterRefusal, run_parameters
+from shared.message_templates.variables import RunFacts
 from shared.models import (
     FINISHED_STATUSES,
     Overlap,
@@ -135,6 +136,8 @@ async def _claimed(
                 Report.retry_delay_seconds,
                 Report.inline_rows,
                 Report.deliver_if,
+                Report.description,
+                Report.file_name_template,
                 User.email.label("owner_email"),
                 User.role.label("owner_role"),
                 User.is_active.label("owner_active"),
@@ -179,6 +182,16 @@ async def _claimed(
         retries=run.retries,
         keep_rows=rows_to_keep(report.inline_rows, report.deliver_if),
         refusal=refusal,
+        file_name_template=report.file_name_template,
+        template_facts=RunFacts(
+            report.name,
+            report.description,
+            report.timezone,
+            str(RunStatus.SUCCESS),  # a file is named only when the export succeeded
+            run_time=run.scheduled_for or run.queued_at,
+            scheduled_for=run.scheduled_for,
+            parameters=resolved.values,
+        ),
     )
 
 

@@ -195,6 +195,8 @@ class RunWorker:
             self._settings.run_timeout(run.timeout_seconds),
             progress,
             run.keep_rows,
+            run.file_name_template,
+            run.template_facts,
         )
         try:
             result = await self._exporter.export(request)

@@ -17,7 +17,6 @@ from services.runner.exporters.json_text import (
     json_lines_text,
     unescape_copy_text,
 )
-from services.runner.exporters.selector import file_extension
 from services.runner.exporters.xlsx_book import column_letters, workbook_notes
 from services.runner.exporters.xlsx_cells import (
     MAX_CELL_TEXT,
@@ -33,6 +32,7 @@ from services.runner.exporters.xlsx_cells import (
     text_cell,
     timestamp_cell,
 )
+from shared.export_formats import file_extension
 from shared.models import Compression, OutputFormat
 from shared.output_files import output_media_type as download_media_type
 

@@ -4,7 +4,8 @@ from datetime import UTC, datetime
 
 import pytest
 
-from services.runner.naming import output_filename, safe_stem
+from services.runner.naming import output_filename, safe_stem, templated_stem
+from shared.message_templates.variables import RunFacts
 
 WHEN = datetime(2024, 1, 15, 10, 30, 5, tzinfo=UTC)
 
@@ -33,3 +34,21 @@ def test_filename_has_the_seed_format() -> None:
 
 def test_later_attempts_get_a_numbered_suffix() -> None:
     assert output_filename("Daily", WHEN, "csv", attempt=3) == "Daily_20240115_103005_3.csv"
+
+
+FACTS = RunFacts("Sales", None, "UTC", "SUCCESS", run_time=WHEN)
+
+
+def test_a_templated_name_keeps_the_format_s_extension_and_is_unique_by_attempt() -> None:
+    stem, note = templated_stem("sales_{{ macros.yesterday }}_{{ rows }}", FACTS, 7, 100)
+    assert (stem, note) == ("sales_2024-01-14_7", None)
+    assert output_filename("Sales", WHEN, "csv.gz", 1, stem) == "sales_2024-01-14_7.csv.gz"
+    assert output_filename("Sales", WHEN, "csv.gz", 2, stem) == "sales_2024-01-14_7_2.csv.gz"
+
+
+def test_a_template_that_fails_at_export_leaves_the_default_name_and_a_note() -> None:
+    stem, note = templated_stem("{{ rows + none }}", FACTS, 7, 100)
+    assert stem is None
+    assert note is not None
+    assert "file_name_template" in note
+    assert templated_stem(None, FACTS, 7, 100) == (None, None)

@@ -5,6 +5,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from shared.message_templates.variables import RunFacts
 from shared.models import Compression, OutputFormat
 
 
@@ -51,6 +52,10 @@ class ExportRequest:
     progress: ExportProgress = field(default_factory=ExportProgress)
     # How many of the first rows to keep with the run (services.runner.exporters.first_rows).
     keep_rows: int = 0
+    # The report's file_name_template and what it may say of the run (rows and size are
+    # filled in once exported); None: the default name.
+    file_name_template: str | None = None
+    template_facts: RunFacts | None = None
 
 
 @dataclass(frozen=True)

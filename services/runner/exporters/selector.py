@@ -12,16 +12,9 @@ from services.runner.exporters.output_file import OutputFile
 from services.runner.exporters.request import ExportFailed, ExportRequest, ExportResult, Written
 from services.runner.exporters.source import CheckedQuery, checked_query
 from services.runner.exporters.xlsx import write_xlsx
-from services.runner.naming import output_filename
-from shared.export_formats import compression_problem
+from services.runner.naming import output_filename, templated_stem
+from shared.export_formats import compression_problem, file_extension
 from shared.models import Compression, OutputFormat
-
-EXTENSIONS = {
-    OutputFormat.CSV: "csv",
-    OutputFormat.JSON: "json",
-    OutputFormat.JSONL: "jsonl",
-    OutputFormat.XLSX: "xlsx",
-}
 
 
 class CsvEngine(StrEnum):
@@ -29,11 +22,6 @@ class CsvEngine(StrEnum):
 
     COPY = "copy"
     CURSOR = "cursor"
-
-
-def file_extension(output_format: OutputFormat, compression: Compression) -> str:
-    extension = EXTENSIONS[output_format]
-    return f"{extension}.gz" if compression == Compression.GZIP else extension
 
 
 class Exporter:
@@ -76,17 +64,19 @@ class Exporter:
             ) as query:
                 written = await self._write(query, request, output, first_rows)
             size, sha256 = await (output.close() if streamed else output.seal_written_file())
+            stem, naming_note = templated_stem(
+                request.file_name_template, request.template_facts, written.row_count, size
+            )
             final = await output.publish(
                 lambda attempt: output_filename(
-                    request.report_name, request.started_at, extension, attempt
+                    request.report_name, request.started_at, extension, attempt, stem
                 )
             )
         except BaseException:
             output.discard()
             raise
-        return ExportResult(
-            written.row_count, size, final, sha256, written.notes, first_rows.kept()
-        )
+        notes = " ".join(note for note in (written.notes, naming_note) if note) or None
+        return ExportResult(written.row_count, size, final, sha256, notes, first_rows.kept())
 
     async def _write(
         self,

@@ -88,6 +88,7 @@ CASES = [
     Case("POST", "/api/reports/{report}/run", 202, NOT_OWNER),
     Case("GET", "/api/reports/{report}/runs", 200),
     Case("GET", "/api/reports/{report}/versions", 200),
+    Case("POST", "/api/reports/{report}/preview-message", 200),
     Case("POST", "/api/reports/{report}/versions/{version}/restore", 200, NOT_OWNER),
     Case("GET", "/api/runs/{run}", 200),
     Case("GET", "/api/runs/{run}/download", 409),  # the run failed: it has no file

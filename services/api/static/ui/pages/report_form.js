@@ -4,6 +4,7 @@
 import { ApiError, get, post, put, segment } from "../api.js";
 import { debounce, field, fill, h, setFieldError } from "../dom.js";
 import { formatTime } from "../format.js";
+import { messageTemplates } from "../message_templates.js";
 import { parameterEditor } from "../parameter_editor.js";
 import { reportSettings } from "../report_settings.js";
 import { schedulePreview } from "../schedule.js";
@@ -31,6 +32,7 @@ export async function reportForm(context, reportId) {
   const controls = buildControls(report);
   const parameters = await parameterEditor(report.parameters ?? []);
   const settings = reportSettings(report);
+  const templates = messageTemplates(report, reportId);
   const zones = h("datalist", { id: "timezone-list" });
   get("api/timezones").then((names) => fill(zones, names.map((name) => h("option", { value: name }))), () => {});
 
@@ -62,6 +64,7 @@ export async function reportForm(context, reportId) {
       checkbox("Active", controls.is_active),
       checkbox("Formula guard: quote cells a spreadsheet would run", controls.csv_formula_guard)),
     settings.node,
+    templates.node,
     problem,
     h("div", { class: "actions" }, save, h("a", { class: "button secondary", href: cancelHref }, "Cancel")),
   );
@@ -77,9 +80,9 @@ export async function reportForm(context, reportId) {
     event.preventDefault();
     save.disabled = true;
     problem.hidden = true;
-    for (const name of [...Object.keys(controls), "parameters", ...settings.fieldNames]) setFieldError(form, name, null);
+    for (const name of [...Object.keys(controls), "parameters", ...settings.fieldNames, ...templates.fieldNames]) setFieldError(form, name, null);
     try {
-      const body = { ...readForm(controls), parameters: parameters.read(), ...settings.read() };
+      const body = { ...readForm(controls), parameters: parameters.read(), ...settings.read(), ...templates.read() };
       const saved = reportId
         ? await put(`api/reports/${segment(reportId)}`, body)
         : await post("api/reports", body);

@@ -110,6 +110,8 @@ function definition(report, schedule) {
     item("Rows in the mail", report.inline_rows ? `the first ${report.inline_rows}` : "none"),
     item("Failure notices", report.failure_notice_recipients ? "owner and recipients" : "owner"),
     item("Channels", report.channels.length ? h("ul", { class: "plain" }, report.channels.map((c) => h("li", {}, `${c.type} · ${c.label}`))) : "none"),
+    ...[["Subject template", report.subject_template], ["Body template", report.body_template], ["File name template", report.file_name_template]]
+      .filter(([, template]) => template).map(([term, template]) => item(term, h("code", { class: "pre-wrap" }, template))),
     report.parameters.length ? item("Parameters", h("ul", { class: "plain" }, report.parameters.map((p) =>
       h("li", {}, h("code", {}, p.name), ` (${p.type})`, p.default === null ? " — no default" : ` = ${valueText(p.default)}`)))) : null,
     item("SQL query", h("pre", { class: "code", "data-testid": "sql-query" }, report.sql_query)),
