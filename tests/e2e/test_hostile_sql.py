@@ -328,13 +328,13 @@ PAYLOADS = [
         "change the default read-only mode for later statements",
         "SELECT set_config('default_transaction_read_only', 'off', false) AS changed",
         HARMLESS,
-        "the connection is the run's own and closed after it",
+        "the session is reset (DISCARD ALL) before its connection serves another run",
     ),
     Payload(
         "shadow functions through search_path",
         "SELECT set_config('search_path', 'pg_temp, public', false) AS path",
         HARMLESS,
-        "the connection is the run's own and closed after it",
+        "the session is reset (DISCARD ALL) before its connection serves another run",
     ),
     Payload("ALTER SYSTEM", "ALTER SYSTEM SET log_statement = 'none'", REFUSED, QUERY_EXPECTED),
     Payload(
@@ -393,7 +393,7 @@ PAYLOADS = [
         "take the scheduler's leader lock",
         "SELECT pg_advisory_lock({lock_key}) AS taken",
         HARMLESS,
-        "advisory locks are per database; released when the run's connection closes",
+        "advisory locks are per database; released by the reset (DISCARD ALL) after the run",
     ),
     Payload(
         "take the scheduler's lock for the transaction",
