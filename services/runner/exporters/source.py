@@ -22,8 +22,10 @@ from shared.sql_guard import InvalidReportSql, check_single_statement
 
 # The data source role's own statement_timeout (ALTER ROLE ... SET) stays in force when it is
 # the stricter one: this setting may only shorten it, never lift a limit the warehouse set.
+# The milliseconds are written in (an int, never user text): without bind parameters it is one
+# round trip (the simple protocol) instead of a prepare and an execute.
 STRICTER_STATEMENT_TIMEOUT = """
-SELECT set_config('statement_timeout', least(nullif(setting::bigint, 0), $1::bigint)::text, true)
+SELECT set_config('statement_timeout', least(nullif(setting::bigint, 0), {ms:d})::text, true)
   FROM pg_settings WHERE name = 'statement_timeout'
 """
 
@@ -81,7 +83,7 @@ async def checked_query(
     committed = False
     try:
         try:
-            await connection.execute(STRICTER_STATEMENT_TIMEOUT, statement_timeout_ms)
+            await connection.execute(STRICTER_STATEMENT_TIMEOUT.format(ms=statement_timeout_ms))
             if parameter_settings:
                 await connection.executemany(SET_PARAMETER, parameter_settings)
             statement = await check_single_statement(connection, sql)
