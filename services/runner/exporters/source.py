@@ -79,7 +79,12 @@ async def checked_query(
     `keep_connection`: the caller decodes no rows, so the connection may serve a later run if
     this one commits (source_connections).
     """
-    connection, transaction = await _read_only_transaction(connections)
+    try:
+        connection, transaction = await _read_only_transaction(connections)
+    except asyncpg.PostgresError as error:
+        raise ExportFailed(str(error), _transient(error)) from error
+    except (asyncpg.InterfaceError, OSError) as error:
+        raise ExportFailed(f"lost the connection to the data source: {error}", True) from error
     committed = False
     try:
         try:
@@ -124,6 +129,9 @@ async def _read_only_transaction(
         except CONNECTION_LOST as error:
             log.info("a kept data source connection was dropped (%s); connecting anew", error)
             await connections.release(kept, keep=False)
+        except BaseException:
+            await connections.release(kept, keep=False)
+            raise
     connection = await connections.connect()
     transaction = connection.transaction(readonly=True)
     try:
