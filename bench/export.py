@@ -33,7 +33,15 @@ from pathlib import Path
 import asyncpg
 import httpx
 
-from bench.environment import ADMIN_DSN, AMQP_URL, PROJECT_ROOT, database_url, reader_role
+from bench.environment import (
+    AMQP_URL,
+    PROJECT_ROOT,
+    create_database,
+    database_url,
+    reader_role,
+    service_env,
+    wait_healthy,
+)
 from services.runner.exporters.request import ExportRequest
 from services.runner.exporters.selector import CsvEngine, Exporter
 from shared.events import utc_now
@@ -96,18 +104,9 @@ SYSTEM_CASES = [
 ]
 
 
-async def _create_database_if_missing(name: str) -> None:
-    admin = await asyncpg.connect(ADMIN_DSN)
-    try:
-        if not await admin.fetchval("SELECT 1 FROM pg_database WHERE datname = $1", name):
-            await admin.execute(f'CREATE DATABASE "{name}"')
-    finally:
-        await admin.close()
-
-
 async def _prepare_databases(rows: int) -> None:
     for name in ("reportflow_bench", SOURCE_DATABASE):
-        await _create_database_if_missing(name)
+        await create_database(name)
     connection = await asyncpg.connect(database_url(SOURCE_DATABASE))
     try:
         existing = await connection.fetchval("SELECT to_regclass('bench_rows') IS NOT NULL")
@@ -209,22 +208,10 @@ class RunningSystem:
         admin_token = secrets.token_urlsafe(32)
         self.headers = {"Authorization": f"Bearer {admin_token}"}
         self.env = {
-            **_tree_environment(tree),
-            "DATABASE_URL": BENCH_DSN,
-            "DATA_SOURCE_URL": source_url,
-            "AMQP_URL": AMQP_URL,
-            "AMQP_NAMESPACE": self.namespace,
-            "OUTPUT_DIR": str(output_dir),
-            "CSV_ENGINE": engine,
-            "API_PORT": str(port),
-            "METRICS_PORT": "0",
-            "MAX_RUN_WAIT_SECONDS": "3600",
-            "LOG_LEVEL": "WARNING",
-            "REPORTFLOW_ADMIN_EMAIL": "bench@example.com",
-            "REPORTFLOW_ADMIN_PASSWORD": secrets.token_urlsafe(18),
-            "REPORTFLOW_ADMIN_TOKEN": admin_token,
-            "LINK_SIGNING_KEY": secrets.token_urlsafe(32),
+            **service_env(BENCH_DSN, source_url, self.namespace, output_dir, port, admin_token),
+            "PYTHONPATH": str(tree),
         }
+        self.env.update(CSV_ENGINE=engine, MAX_RUN_WAIT_SECONDS="3600", LOG_LEVEL="WARNING")
         self.processes: dict[str, subprocess.Popen[bytes]] = {}
         self.log_dir = log_dir
         self.reports: dict[str, str] = {}
@@ -239,16 +226,7 @@ class RunningSystem:
                 stdout=log,
                 stderr=subprocess.STDOUT,
             )
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            try:
-                if httpx.get(f"{self.url}/health", timeout=1).status_code == 200:
-                    time.sleep(1.0)  # the runner declares its queue as it starts
-                    return
-            except httpx.HTTPError:
-                pass
-            time.sleep(0.2)
-        raise RuntimeError(f"the API on port {self.port} did not become healthy")
+        wait_healthy(self.url, 30, settle_seconds=1.0)
 
     @property
     def url(self) -> str:

@@ -19,20 +19,24 @@ import tempfile
 import time
 import uuid
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 
 import aio_pika
-import asyncpg
 from aio_pika.abc import AbstractIncomingMessage
 
-from bench.environment import ADMIN_DSN, AMQP_URL, PROJECT_ROOT, database_url
+from bench.environment import (
+    AMQP_URL,
+    PROJECT_ROOT,
+    add_due_reports,
+    cpu_seconds,
+    drop_database,
+    fresh_database,
+)
 from shared.messaging import delete_namespace
-from shared.migrate import upgrade_to_head
 from shared.topology import Topology
 
 LEAD_SECONDS = 15  # the slot is the first minute boundary at least this far after loading
-TICKS = os.sysconf("SC_CLK_TCK")
 
 
 @dataclass(frozen=True)
@@ -42,31 +46,6 @@ class Result:
     lateness: list[float]
     slot_cpu: float
     total_cpu: float
-
-
-def cpu_seconds(pid: int) -> float:
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / TICKS
-
-
-async def fresh_database(name: str) -> str:
-    admin = await asyncpg.connect(ADMIN_DSN)
-    try:
-        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        await admin.execute(f'CREATE DATABASE "{name}"')
-    finally:
-        await admin.close()
-    url = database_url(name)
-    await asyncio.to_thread(upgrade_to_head, url)
-    return url
-
-
-async def drop_database(name: str) -> None:
-    admin = await asyncpg.connect(ADMIN_DSN)
-    try:
-        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    finally:
-        await admin.close()
 
 
 def start_scheduler(database_url: str, namespace: str, log_path: Path) -> subprocess.Popen[bytes]:
@@ -88,27 +67,6 @@ def start_scheduler(database_url: str, namespace: str, log_path: Path) -> subpro
             stdout=log_file,
             stderr=subprocess.STDOUT,
         )
-
-
-async def add_reports(database_url: str, count: int) -> datetime:
-    """`count` reports all due at the returned slot (UTC)."""
-    slot = (datetime.now(UTC) + timedelta(seconds=LEAD_SECONDS + 60)).replace(
-        second=0, microsecond=0
-    )
-    connection = await asyncpg.connect(database_url)
-    try:
-        await connection.execute(
-            "INSERT INTO reports (id, name, sql_query, schedule_cron, timezone) "
-            "SELECT gen_random_uuid(), 'bench ' || n, 'SELECT 1', $1, 'UTC' "
-            "FROM generate_series(1, $2) AS n",
-            f"{slot.minute} {slot.hour} * * *",
-            count,
-        )
-    finally:
-        await connection.close()
-    if slot - datetime.now(UTC) < timedelta(seconds=LEAD_SECONDS):
-        raise RuntimeError("loading took too long to leave the scheduler time before the slot")
-    return slot
 
 
 async def bind_probe(
@@ -152,7 +110,7 @@ async def measure(count: int) -> Result:
     scheduler = start_scheduler(database_url, topology.namespace, log_path)
     try:
         await asyncio.sleep(3)  # start-up: connect, take the leader lock
-        slot = await add_reports(database_url, count)
+        slot = await add_due_reports(database_url, count, "SELECT 1", LEAD_SECONDS)
         await asyncio.sleep(max(0.0, (slot - datetime.now(UTC)).total_seconds() - 2))
         cpu_before = cpu_seconds(scheduler.pid)
         lateness = await collect(probe, slot, count, time.monotonic() + 62)

@@ -32,16 +32,28 @@ import uuid
 from collections.abc import Callable, Coroutine, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import asyncpg
 import httpx
 
-from bench.environment import ADMIN_DSN, AMQP_URL, PROJECT_ROOT, reader_role
+from bench.environment import (
+    ADMIN_DSN,
+    AMQP_URL,
+    PROJECT_ROOT,
+    add_due_reports,
+    cpu_seconds,
+    create_database,
+    drop_database,
+    fresh_database,
+    reader_role,
+    service_env,
+    wait_healthy,
+)
 from bench.export import machine
-from bench.scheduler_lateness import cpu_seconds, drop_database, fresh_database, percentile
+from bench.scheduler_lateness import percentile
 from shared.messaging import delete_namespace
 
 TRIVIAL_SQL = "SELECT 1 AS one"
@@ -49,6 +61,7 @@ CLIENTS = 20
 OTHER_REQUESTS = 200
 CPU_WINDOW_SECONDS = 10.0
 BURST_LEAD_SECONDS = 20
+RETRIES, RETRY_PAUSE_SECONDS = 20, 1.0
 
 
 @dataclass
@@ -76,22 +89,15 @@ class System:
         return {"Authorization": f"Bearer {self.token}"}
 
     def start(self, name: str, module: str) -> subprocess.Popen[bytes]:
-        env = {
-            **os.environ,
-            "DATABASE_URL": self.database_url,
-            "DATA_SOURCE_URL": self.source_url,
-            "AMQP_URL": AMQP_URL,
-            "AMQP_NAMESPACE": self.namespace,
-            "OUTPUT_DIR": str(self.log_dir / "outputs"),
-            "API_PORT": str(self.port),
-            "METRICS_PORT": "0",
-            "LOG_LEVEL": "INFO",
-            "REPORTFLOW_ADMIN_EMAIL": "bench@example.com",
-            "REPORTFLOW_ADMIN_PASSWORD": secrets.token_urlsafe(18),
-            "REPORTFLOW_ADMIN_TOKEN": self.token,
-            "LINK_SIGNING_KEY": secrets.token_urlsafe(32),
-            "PYTHONPATH": str(self.tree),
-        }
+        env = service_env(
+            self.database_url,
+            self.source_url,
+            self.namespace,
+            self.log_dir / "outputs",
+            self.port,
+            self.token,
+        )
+        env["PYTHONPATH"] = str(self.tree)
         profiles = os.environ.get("BENCH_PROFILE_DIR")  # cProfile output of each service
         profile = ["-m", "cProfile", "-o", f"{profiles}/{name}.prof"] if profiles else []
         command = [sys.executable, *profile]
@@ -105,18 +111,6 @@ class System:
             )
         self.processes[name] = process
         return process
-
-    def wait_healthy(self) -> None:
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            try:
-                if httpx.get(f"{self.url}/health", timeout=1).status_code == 200:
-                    time.sleep(2.0)  # the workers declare their queues as they start
-                    return
-            except httpx.HTTPError:
-                pass
-            time.sleep(0.2)
-        raise RuntimeError(f"the API on port {self.port} did not become healthy")
 
     def stop(self) -> None:
         for process in self.processes.values():
@@ -135,7 +129,7 @@ def running_system(tree: Path, services: list[str]) -> Iterator[System]:
     database = f"reportflow_bench_{uuid.uuid4().hex[:8]}"
     source = f"{database}_source"  # reports may not read the system of record's database
     url = asyncio.run(fresh_database(database))
-    asyncio.run(_create_empty_database(source))
+    asyncio.run(create_database(source, replace=True))
     try:
         scratch = tempfile.mkdtemp(prefix="bench-throughput-")  # kept: the services' logs
         print(f"  logs: {scratch}", file=sys.stderr, flush=True)
@@ -148,7 +142,7 @@ def running_system(tree: Path, services: list[str]) -> Iterator[System]:
                 for service in services:
                     name, _, module = service.partition(":")
                     system.start(name, module or name)
-                system.wait_healthy()
+                wait_healthy(system.url, 60, settle_seconds=2.0)
                 yield system
             finally:
                 system.stop()
@@ -157,21 +151,13 @@ def running_system(tree: Path, services: list[str]) -> Iterator[System]:
         asyncio.run(drop_database(source))
 
 
-async def _create_empty_database(name: str) -> None:
-    admin = await asyncpg.connect(ADMIN_DSN)
-    try:
-        await admin.execute(f'CREATE DATABASE "{name}"')
-    finally:
-        await admin.close()
-
-
 def _run(coroutine: Callable[..., Coroutine[Any, Any, Any]], *args: Any) -> Any:
     return asyncio.run(coroutine(*args))
 
 
 async def _create_report(client: httpx.AsyncClient, name: str) -> str:
-    response = await client.post("/api/reports", json={"name": name, "sql_query": TRIVIAL_SQL})
-    response.raise_for_status()
+    body = {"name": name, "sql_query": TRIVIAL_SQL}
+    response = await _post(client, "/api/reports", 201, body)
     return str(response.json()["id"])
 
 
@@ -206,6 +192,23 @@ class Manual:
     cpu_ms_per_run: dict[str, float]
 
 
+async def _post(
+    client: httpx.AsyncClient, path: str, expected: int, body: dict[str, str] | None = None
+) -> httpx.Response:
+    """POSTs, again after a pause when the API answers 5xx: PostgreSQL's connection slots are
+    shared with everything else on the machine, which may take them all for a moment ("too
+    many clients"). Each retry is printed."""
+    for _ in range(RETRIES):
+        response = await client.post(path, json=body)
+        if response.status_code == expected:
+            return response
+        if response.status_code < 500:
+            raise RuntimeError(f"{path} refused: {response.status_code} {response.text}")
+        print(f"  retrying {path} after {response.status_code}", file=sys.stderr)
+        await asyncio.sleep(RETRY_PAUSE_SECONDS)
+    raise RuntimeError(f"{path} failed {RETRIES} times: {response.text}")
+
+
 async def _manual(system: System, runs: int) -> Manual:
     cpu_before = {name: cpu_seconds(p.pid) for name, p in system.processes.items()}
     async with httpx.AsyncClient(base_url=system.url, headers=system.headers, timeout=60) as client:
@@ -215,8 +218,7 @@ async def _manual(system: System, runs: int) -> Manual:
 
         async def post_all() -> None:
             for _ in todo:
-                response = await client.post(f"/api/reports/{report_id}/run")
-                assert response.status_code == 202, response.text
+                await _post(client, f"/api/reports/{report_id}/run", 202)
 
         await asyncio.gather(*(post_all() for _ in range(CLIENTS)))
         accepted = time.time()
@@ -238,28 +240,8 @@ class Burst:
     lateness: list[float]
 
 
-async def _add_due_reports(url: str, count: int) -> datetime:
-    slot = (datetime.now(UTC) + timedelta(seconds=BURST_LEAD_SECONDS + 60)).replace(
-        second=0, microsecond=0
-    )
-    connection = await asyncpg.connect(url)
-    try:
-        await connection.execute(
-            "INSERT INTO reports (id, name, sql_query, schedule_cron, timezone, owner_id) "
-            "SELECT gen_random_uuid(), 'bench ' || n, $3, $1, 'UTC', "
-            "(SELECT id FROM accounts ORDER BY created_at LIMIT 1) "
-            "FROM generate_series(1, $2) AS n",
-            f"{slot.minute} {slot.hour} * * *",
-            count,
-            TRIVIAL_SQL,
-        )
-    finally:
-        await connection.close()
-    return slot
-
-
 async def _burst(system: System, reports: int) -> Burst:
-    slot = await _add_due_reports(system.database_url, reports)
+    slot = await add_due_reports(system.database_url, reports, TRIVIAL_SQL, BURST_LEAD_SECONDS)
     await asyncio.sleep(max(0.0, (slot - datetime.now(UTC)).total_seconds()))
     finished = await _finished(system.database_url, reports, 1800)
     lateness = [at - slot.timestamp() for at in finished]

@@ -12,7 +12,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import ColumnElement, DateTime, bindparam, func, literal, null, select, true
-from sqlalchemy.dialects.postgresql import ARRAY, JSONB, UUID, insert
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB, UUID, Insert, insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared.events import RunRequested
@@ -34,24 +34,13 @@ class QueuedRuns:
     events: list[OutboxRow]
 
 
-async def queue_runs(
-    session: AsyncSession,
+def _insert_runs(
     trigger: RunTrigger,
     slots: Sequence[tuple[uuid.UUID, datetime | None]],
-    eligible: ColumnElement[bool] | None = None,
-    requested_parameters: Mapping[str, Any] | None = None,
-) -> QueuedRuns:
-    """One QUEUED run and its run.requested per (report id, scheduled_for), in one INSERT …
-    SELECT FROM unnest and one batch of outbox rows, however many slots there are.
-
-    Idempotent for scheduled slots: the unique (report_id, scheduled_for) key makes a slot that
-    was already queued a no-op (ON CONFLICT DO NOTHING), and only inserted runs get an event; a
-    manual run (scheduled_for NULL) is always new. A report that does not exist or does not
-    match `eligible` gets no run; FOR KEY SHARE keeps each report from being deleted or having
-    its key changed until the caller commits. `requested_parameters` (already checked against
-    the report's declarations) are recorded on every run queued; the runner resolves the
-    values at claim.
-    """
+    eligible: ColumnElement[bool] | None,
+    requested_parameters: Mapping[str, Any] | None,
+) -> Insert:
+    """The INSERT … SELECT FROM unnest of queue_runs, without its RETURNING."""
     requested = (
         null()
         if requested_parameters is None
@@ -69,7 +58,7 @@ async def queue_runs(
         .table_valued("report_id", "scheduled_for")
         .render_derived(name="due")
     )
-    rows = await session.execute(
+    return (
         insert(ReportRun)
         .from_select(
             [
@@ -92,7 +81,31 @@ async def queue_runs(
             .with_for_update(key_share=True, read=True, of=Report),
         )
         .on_conflict_do_nothing(index_elements=["report_id", "scheduled_for"])
-        .returning(ReportRun.id, ReportRun.report_id, ReportRun.scheduled_for)
+    )
+
+
+async def queue_runs(
+    session: AsyncSession,
+    trigger: RunTrigger,
+    slots: Sequence[tuple[uuid.UUID, datetime | None]],
+    eligible: ColumnElement[bool] | None = None,
+    requested_parameters: Mapping[str, Any] | None = None,
+) -> QueuedRuns:
+    """One QUEUED run and its run.requested per (report id, scheduled_for), in one INSERT …
+    SELECT FROM unnest and one batch of outbox rows, however many slots there are.
+
+    Idempotent for scheduled slots: the unique (report_id, scheduled_for) key makes a slot that
+    was already queued a no-op (ON CONFLICT DO NOTHING), and only inserted runs get an event; a
+    manual run (scheduled_for NULL) is always new. A report that does not exist or does not
+    match `eligible` gets no run; FOR KEY SHARE keeps each report from being deleted or having
+    its key changed until the caller commits. `requested_parameters` (already checked against
+    the report's declarations) are recorded on every run queued; the runner resolves the
+    values at claim.
+    """
+    rows = await session.execute(
+        _insert_runs(trigger, slots, eligible, requested_parameters).returning(
+            ReportRun.id, ReportRun.report_id, ReportRun.scheduled_for
+        )
     )
     queued = [QueuedRun(row.id, row.report_id, row.scheduled_for) for row in rows]
     events = await request_runs(session, ((run.run_id, run.report_id) for run in queued))
@@ -105,13 +118,15 @@ async def queue_run(
     trigger: RunTrigger = RunTrigger.MANUAL,
     requested_parameters: Mapping[str, Any] | None = None,
 ) -> ReportRun | None:
-    """One QUEUED run of the report and its run.requested; None when there is no such report."""
-    queued = await queue_runs(
-        session, trigger, [(report_id, None)], requested_parameters=requested_parameters
-    )
-    if not queued.runs:
+    """One QUEUED run of the report and its run.requested; None when there is no such report.
+
+    Like queue_runs with one slot, but the INSERT returns the whole run (no read after it)."""
+    insert_run = _insert_runs(trigger, [(report_id, None)], None, requested_parameters)
+    run = (await session.scalars(insert_run.returning(ReportRun))).one_or_none()
+    if run is None:
         return None
-    return await session.get(ReportRun, queued.runs[0].run_id)
+    await request_runs(session, [(run.id, run.report_id)])
+    return run
 
 
 async def request_runs(

@@ -33,7 +33,7 @@ from services.runner.claim_records import (
     due,
     rows_to_keep,
 )
-from services.runner.overlap import lock_report_claims, overlap_verdict
+from services.runner.overlap import overlap_verdict, report_claims_lock
 from services.runner.owner_check import owner_refusal
 from services.runner.run_parameters import ParameterRefusal, run_parameters
 from shared.message_templates.variables import RunFacts
@@ -50,6 +50,29 @@ from shared.outbox import add_event
 from shared.report_parameters.resolution import ResolvedRun
 from shared.run_queue import request_runs
 
+# What a claim reads of the run's report and its owner (owner_check) for the export.
+REPORT_AT_CLAIM = (
+    Report.overlap,
+    Report.name,
+    Report.sql_query,
+    Report.output_format,
+    Report.compression,
+    Report.csv_formula_guard,
+    Report.parameters,
+    Report.timezone,
+    Report.empty_result,
+    Report.timeout_seconds,
+    Report.max_retries,
+    Report.retry_delay_seconds,
+    Report.inline_rows,
+    Report.deliver_if,
+    Report.description,
+    Report.file_name_template,
+    User.email.label("owner_email"),
+    User.role.label("owner_role"),
+    User.is_active.label("owner_active"),
+)
+
 
 def _lease_until(lease_seconds: float) -> ColumnElement[datetime]:
     return func.now() + timedelta(seconds=lease_seconds)
@@ -64,16 +87,23 @@ async def claim_run(
 ) -> ClaimedRun | NotClaimed:
     """QUEUED → RUNNING for this worker, unless the run is not due or its report's overlap rule
     says a scheduled run waits for (`queue`) or gives way to (`skip`) a run still RUNNING."""
+    # One statement reads the run's report and its owner and takes the report's claim lock:
+    # the overlap check below and the claim run under it.
     candidate = (
         await session.execute(
-            select(ReportRun.report_id, ReportRun.trigger, Report.overlap)
+            select(
+                ReportRun.report_id,
+                ReportRun.trigger,
+                *REPORT_AT_CLAIM,
+                report_claims_lock(ReportRun.report_id).label("locked"),
+            )
             .join(Report, Report.id == ReportRun.report_id)
+            .outerjoin(User, User.id == Report.owner_id)
             .where(ReportRun.id == run_id, due())
         )
     ).one_or_none()
     if candidate is None:
         return NotClaimed.NOT_DUE
-    await lock_report_claims(session, candidate.report_id)
     if candidate.trigger == RunTrigger.SCHEDULE and candidate.overlap != Overlap.ALLOW:
         verdict = await overlap_verdict(
             session, run_id, candidate.report_id, candidate.overlap, overlap_wait_seconds
@@ -108,7 +138,7 @@ async def claim_run(
     ).one_or_none()
     if run is None:
         return NotClaimed.NOT_DUE
-    return await _claimed(session, run_id, worker_id, run)
+    return await _claimed(session, run_id, worker_id, run, candidate)
 
 
 async def _claimed(
@@ -118,34 +148,9 @@ async def _claimed(
     run: Row[
         uuid.UUID, datetime | None, int, int, datetime | None, datetime, dict[str, Any] | None
     ],
+    report: Row[*tuple[Any, ...]],
 ) -> ClaimedRun:
     """The claimed run with what the export needs of its report, read at the claim."""
-    report = (
-        await session.execute(
-            select(
-                Report.name,
-                Report.sql_query,
-                Report.output_format,
-                Report.compression,
-                Report.csv_formula_guard,
-                Report.parameters,
-                Report.timezone,
-                Report.empty_result,
-                Report.timeout_seconds,
-                Report.max_retries,
-                Report.retry_delay_seconds,
-                Report.inline_rows,
-                Report.deliver_if,
-                Report.description,
-                Report.file_name_template,
-                User.email.label("owner_email"),
-                User.role.label("owner_role"),
-                User.is_active.label("owner_active"),
-            )
-            .outerjoin(User, User.id == Report.owner_id)
-            .where(Report.id == run.report_id)
-        )
-    ).one()
     refusal = owner_refusal(report.owner_email, report.owner_role, report.owner_active)
     resolved = run_parameters(
         report.sql_query,

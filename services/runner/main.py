@@ -28,6 +28,7 @@ async def main() -> None:
             settings.csv_engine,
             settings.export_batch_rows,
             RunLimits(settings.max_run_rows, settings.max_run_bytes),
+            keep_connections=settings.runner_concurrency,
         )
         worker = RunWorker(settings, runtime.sessions, runtime.broker, runtime.relay, exporter)
         runtime.run_in_background(
@@ -41,3 +42,4 @@ async def main() -> None:
         await runtime.stop.wait()
         await runtime.broker.stop_consuming()
         await worker.drain(settings.shutdown_timeout_seconds)
+        await exporter.close()

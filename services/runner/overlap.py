@@ -7,8 +7,9 @@ runners cannot both see "nothing else is RUNNING" and start two runs of it.
 
 import uuid
 from datetime import timedelta
+from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import ColumnElement, SQLColumnExpression, Text, cast, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.runner.claim_records import NotClaimed, RunOutcome, announcing, due
@@ -19,11 +20,9 @@ from shared.outbox import add_event
 OVERLAP_LOCK_CLASS = 0x52464F56
 
 
-async def lock_report_claims(session: AsyncSession, report_id: uuid.UUID) -> None:
-    """Held until the caller's transaction ends."""
-    await session.execute(
-        select(func.pg_advisory_xact_lock(OVERLAP_LOCK_CLASS, func.hashtext(str(report_id))))
-    )
+def report_claims_lock(report_id: SQLColumnExpression[uuid.UUID]) -> ColumnElement[Any]:
+    """Takes the report's claim lock where it is evaluated, held until the transaction ends."""
+    return func.pg_advisory_xact_lock(OVERLAP_LOCK_CLASS, func.hashtext(cast(report_id, Text)))
 
 
 async def overlap_verdict(

@@ -40,6 +40,8 @@ from shared.outbox import OutboxRelay
 
 log = logging.getLogger(__name__)
 FINISH_RETRY_SECONDS = 2.0
+# How long a delivery waits for a slot before the run's status is read (see _take_slot).
+STALE_CHECK_SECONDS = 0.25
 
 
 class RunWorker:
@@ -71,14 +73,10 @@ class RunWorker:
         if not isinstance(event, RunRequested):
             raise PermanentFailure(f"runner got an unexpected {event.routing_key} event")
         context = {"run_id": event.run_id}
-        if await self._status(event.run_id) != RunStatus.QUEUED:
+        got_slot = await self._take_slot(event.run_id)
+        if got_slot is None:
             log.info("run is not QUEUED any more; skipping", extra=context)
             return
-        try:
-            await asyncio.wait_for(self._slots.acquire(), self._settings.slot_wait_seconds)
-            got_slot = True
-        except TimeoutError:
-            got_slot = False
         reason = hand_back_reason(got_slot, self._stopping)
         if reason is not None:
             if got_slot:
@@ -95,7 +93,7 @@ class RunWorker:
             self._slots.release()
             if claimed == NotClaimed.SKIPPED:
                 self._relay.wake()
-            log.info("run not claimed: %s", claimed.value, extra=context)
+            log.info("run not claimed (%s); skipping", claimed.value, extra=context)
             return
         task = asyncio.create_task(self._execute(claimed))
         self._in_flight[claimed.claim] = task
@@ -104,6 +102,29 @@ class RunWorker:
     def _done(self, claim: Claim) -> None:
         self._in_flight.pop(claim, None)
         self._slots.release()
+
+    async def _take_slot(self, run_id: uuid.UUID) -> bool | None:
+        """True once a slot is taken, False if none freed within slot_wait_seconds, None if
+        the run is not QUEUED any more.
+
+        The run's status is read only when no slot frees within STALE_CHECK_SECONDS: with a
+        slot, the conditional claim tells a stale redelivery anyway, and a trivial run saves a
+        transaction; without one, a stale redelivery is dropped then instead of holding its
+        delivery for up to slot_wait_seconds.
+        """
+        first_wait = min(STALE_CHECK_SECONDS, self._settings.slot_wait_seconds)
+        if await self._acquire_slot(first_wait):
+            return True
+        if await self._status(run_id) != RunStatus.QUEUED:
+            return None
+        return await self._acquire_slot(self._settings.slot_wait_seconds - first_wait)
+
+    async def _acquire_slot(self, seconds: float) -> bool:
+        try:
+            await asyncio.wait_for(self._slots.acquire(), seconds)
+        except TimeoutError:
+            return False
+        return True
 
     async def _status(self, run_id: uuid.UUID) -> RunStatus | None:
         async with self._sessions.begin() as session:

@@ -78,3 +78,27 @@ async def test_a_runner_that_loses_its_lease_abandons_the_export(
     assert (run["status"], run["worker_id"]) == ("RUNNING", "other-runner:1")
     assert not list(output_dir.glob(f"{name.replace(' ', '_')}_*"))
     assert not list(output_dir.glob(f".{event.run_id}.*.part"))
+
+
+async def test_a_stale_request_is_skipped_without_waiting_for_a_busy_slot(
+    start_service: StartService, db: asyncpg.Connection, private_namespace: str
+) -> None:
+    """The run's status is read once no slot freed within a moment (worker._take_slot), so a
+    request for a finished run is dropped while the only slot is still busy."""
+    busy = start_service("runner", AMQP_NAMESPACE=private_namespace, RUNNER_CONCURRENCY="1")
+    slow = await queued_run(db, unique_name("Busy slot"), "SELECT pg_sleep(7)::text AS slept")
+    stale = await queued_run(db, unique_name("Already finished"), "SELECT 1 AS one")
+    await db.execute(
+        "UPDATE report_runs SET status = 'SUCCESS', finished_at = now() WHERE id = $1",
+        stale.run_id,
+    )
+    await publish_in(AMQP_URL, private_namespace, slow)
+    await wait_for_status(db, slow.run_id, {"RUNNING"})
+
+    await publish_in(AMQP_URL, private_namespace, stale)
+    await asyncio.to_thread(busy.wait_for_log, f"skipping [run_id={stale.run_id}", 5)
+
+    assert await db.fetchval("SELECT status FROM report_runs WHERE id = $1", slow.run_id) == (
+        "RUNNING"
+    )
+    await wait_for_status(db, slow.run_id, {"SUCCESS"})

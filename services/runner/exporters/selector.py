@@ -11,6 +11,7 @@ from services.runner.exporters.limits import NO_LIMITS, RunLimits
 from services.runner.exporters.output_file import OutputFile
 from services.runner.exporters.request import ExportFailed, ExportRequest, ExportResult, Written
 from services.runner.exporters.source import CheckedQuery, checked_query
+from services.runner.exporters.source_connections import DataSourceConnections
 from services.runner.exporters.xlsx import write_xlsx
 from services.runner.naming import output_filename, templated_stem
 from shared.export_formats import compression_problem, file_extension
@@ -35,9 +36,11 @@ class Exporter:
         csv_engine: CsvEngine = CsvEngine.COPY,
         batch_rows: int = 2_000,
         limits: RunLimits = NO_LIMITS,
+        keep_connections: int = 0,
     ) -> None:
-        """`statement_timeout`: for a request that does not bring its own."""
-        self._dsn = data_source_dsn
+        """`statement_timeout`: for a request that does not bring its own; `keep_connections`:
+        how many data source connections to keep between runs (0: one per run)."""
+        self._connections = DataSourceConnections(data_source_dsn, keep_connections)
         self._output_dir = output_dir
         self._default_timeout = statement_timeout
         self._csv_engine = csv_engine
@@ -60,7 +63,11 @@ class Exporter:
             await output.open(streamed)
             first_rows = FirstRows(request.keep_rows)
             async with checked_query(
-                self._dsn, request.sql_query, timeout_ms, request.parameter_settings
+                self._connections,
+                request.sql_query,
+                timeout_ms,
+                request.parameter_settings,
+                keep_connection=self._streams_by_copy(request),
             ) as query:
                 written = await self._write(query, request, output, first_rows)
             size, sha256 = await (output.close() if streamed else output.seal_written_file())
@@ -77,6 +84,18 @@ class Exporter:
             raise
         notes = " ".join(note for note in (written.notes, naming_note) if note) or None
         return ExportResult(written.row_count, size, final, sha256, notes, first_rows.kept())
+
+    async def close(self) -> None:
+        """Closes the data source connections kept between runs."""
+        await self._connections.close()
+
+    def _streams_by_copy(self, request: ExportRequest) -> bool:
+        """PostgreSQL renders every row (COPY), so no codec of the connection is changed."""
+        if self._csv_engine == CsvEngine.CURSOR:
+            return False
+        if request.output_format == OutputFormat.CSV:
+            return not request.csv_formula_guard
+        return request.output_format in (OutputFormat.JSON, OutputFormat.JSONL)
 
     async def _write(
         self,

@@ -4,28 +4,32 @@ Every engine goes through here, so every engine runs the SQL only after the sing
 guard proved it is one statement that returns rows, with the statement timeout set.
 """
 
+import logging
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Any
 
 import asyncpg
+from asyncpg.transaction import Transaction
 
 from services.runner.exporters.limits import LimitExceeded
 from services.runner.exporters.request import ExportFailed
+from services.runner.exporters.source_connections import CONNECTION_LOST, DataSourceConnections
 from services.runner.retry_policy import is_transient_sqlstate
 from shared.report_parameters.references import SET_PARAMETER
 from shared.sql_guard import InvalidReportSql, check_single_statement
 
 # The data source role's own statement_timeout (ALTER ROLE ... SET) stays in force when it is
 # the stricter one: this setting may only shorten it, never lift a limit the warehouse set.
+# The milliseconds are written in (an int, never user text): without bind parameters it is one
+# round trip (the simple protocol) instead of a prepare and an execute.
 STRICTER_STATEMENT_TIMEOUT = """
-SELECT set_config('statement_timeout', least(nullif(setting::bigint, 0), $1::bigint)::text, true)
+SELECT set_config('statement_timeout', least(nullif(setting::bigint, 0), {ms:d})::text, true)
   FROM pg_settings WHERE name = 'statement_timeout'
 """
 
-
-CLOSE_TIMEOUT_SECONDS = 5.0
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -62,36 +66,38 @@ def _limit_behind(error: BaseException) -> LimitExceeded | None:
 
 @asynccontextmanager
 async def checked_query(
-    dsn: str,
+    connections: DataSourceConnections,
     sql: str,
     statement_timeout_ms: int,
     parameter_settings: Sequence[tuple[str, str]] = (),
+    keep_connection: bool = False,
 ) -> AsyncIterator[CheckedQuery]:
     """Raises ExportFailed with PostgreSQL's message for anything the data source refuses.
 
     Each parameter is a transaction-local setting, name and value sent as bind parameters,
     which `sql` reads with current_setting: COPY itself cannot take bind parameters.
+    `keep_connection`: the caller decodes no rows, so the connection may serve a later run if
+    this one commits (source_connections).
     """
     try:
-        # No statement cache: the cursor engine changes type codecs between two prepares.
-        connection = await asyncpg.connect(
-            dsn,
-            statement_cache_size=0,
-            server_settings={"application_name": "reportflow-runner"},
-        )
-    except OSError as error:
-        raise ExportFailed(f"cannot connect to the data source: {error}", True) from error
+        connection, transaction = await _read_only_transaction(connections)
     except asyncpg.PostgresError as error:
-        raise ExportFailed(
-            f"cannot connect to the data source: {error}", _transient(error)
-        ) from error
+        raise ExportFailed(str(error), _transient(error)) from error
+    except (asyncpg.InterfaceError, OSError) as error:
+        raise ExportFailed(f"lost the connection to the data source: {error}", True) from error
+    committed = False
     try:
-        async with connection.transaction(readonly=True):
-            await connection.execute(STRICTER_STATEMENT_TIMEOUT, statement_timeout_ms)
+        try:
+            await connection.execute(STRICTER_STATEMENT_TIMEOUT.format(ms=statement_timeout_ms))
             if parameter_settings:
                 await connection.executemany(SET_PARAMETER, parameter_settings)
             statement = await check_single_statement(connection, sql)
             yield CheckedQuery(connection, statement)
+        except BaseException:
+            await transaction.rollback()
+            raise
+        await transaction.commit()
+        committed = True
     except InvalidReportSql as error:
         raise ExportFailed(str(error)) from error
     except asyncpg.QueryCanceledError as error:
@@ -106,9 +112,34 @@ async def checked_query(
         cause = error.__context__ if isinstance(error.__context__, asyncpg.PostgresError) else error
         raise ExportFailed(f"lost the connection to the data source: {cause}", True) from error
     finally:
-        # A cancelled export: asyncpg has sent PostgreSQL a cancel request for the running
-        # query; a close that gets no answer in time drops the connection instead.
-        await connection.close(timeout=CLOSE_TIMEOUT_SECONDS)
+        await connections.release(connection, keep_connection and committed)
+
+
+async def _read_only_transaction(
+    connections: DataSourceConnections,
+) -> "tuple[asyncpg.Connection[Any], Transaction]":
+    """A kept connection, or a new one when none is kept or the kept one was dropped by the
+    server meanwhile (which its BEGIN finds out), in a READ ONLY transaction."""
+    kept = await connections.kept()
+    if kept is not None:
+        transaction = kept.transaction(readonly=True)
+        try:
+            await transaction.start()
+            return kept, transaction
+        except CONNECTION_LOST as error:
+            log.info("a kept data source connection was dropped (%s); connecting anew", error)
+            await connections.release(kept, keep=False)
+        except BaseException:
+            await connections.release(kept, keep=False)
+            raise
+    connection = await connections.connect()
+    transaction = connection.transaction(readonly=True)
+    try:
+        await transaction.start()
+    except BaseException:
+        await connections.release(connection, keep=False)
+        raise
+    return connection, transaction
 
 
 def _transient(error: asyncpg.PostgresError) -> bool:
