@@ -81,3 +81,19 @@ def check_on_checkout(engine: AsyncEngine) -> None:
 
 def create_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
     return async_sessionmaker(engine, expire_on_commit=False)
+
+
+# SQLSTATE classes that say PostgreSQL cannot serve now, not that the statement is wrong:
+# 08 connection exception, 53 insufficient resources (53300: every connection slot is taken),
+# 57P0x shutting down or starting up.
+_UNAVAILABLE_SQLSTATES = ("08", "53", "57P")
+
+
+def database_unavailable(error: BaseException) -> bool:
+    """PostgreSQL is down, unreachable or out of connections: worth a 503 and a retry."""
+    if isinstance(error, exc.OperationalError | OSError):
+        return True
+    sqlstate = getattr(getattr(error, "orig", None), "sqlstate", None)
+    return isinstance(error, exc.DBAPIError) and str(sqlstate or "").startswith(
+        _UNAVAILABLE_SQLSTATES
+    )

@@ -5,11 +5,11 @@ import asyncio
 import logging
 
 from sqlalchemy import func, select, update
-from sqlalchemy.exc import OperationalError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from services.api.passwords import hash_password
 from services.api.settings import ApiSettings
+from shared.database import database_unavailable
 from shared.models import Report, Role, User
 
 log = logging.getLogger(__name__)
@@ -29,7 +29,9 @@ async def try_bootstrap_admin(
     """False when PostgreSQL did not answer: the API still starts, and serves 503s meanwhile."""
     try:
         await bootstrap_admin(sessions, settings)
-    except (OperationalError, OSError) as error:
+    except Exception as error:
+        if not database_unavailable(error):
+            raise
         log.warning("could not check for the first admin yet (PostgreSQL: %s); retrying", error)
         return False
     return True

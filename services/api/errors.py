@@ -14,6 +14,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from services.api.security_headers import SECURITY_HEADERS
 from services.api.sql_check import DataSourceUnavailable
+from shared.database import database_unavailable
 
 log = logging.getLogger(__name__)
 
@@ -173,6 +174,12 @@ async def _database_unavailable(_: Request, error: Exception) -> JSONResponse:
     )
 
 
+async def _database_error(request: Request, error: Exception) -> JSONResponse:
+    if database_unavailable(error):
+        return await _database_unavailable(request, error)
+    return await _unexpected(request, error)
+
+
 async def _data_source_unavailable(_: Request, error: Exception) -> JSONResponse:
     return JSONResponse(
         {"detail": f"the data source did not answer, so the SQL could not be checked: {error}"},
@@ -213,5 +220,5 @@ def install_error_handlers(app: FastAPI) -> None:
     # A statement or connect attempt that got no answer within its timeout (shared/database.py).
     app.add_exception_handler(TimeoutError, _database_unavailable)
     app.add_exception_handler(DataSourceUnavailable, _data_source_unavailable)
-    app.add_exception_handler(DBAPIError, _unexpected)
+    app.add_exception_handler(DBAPIError, _database_error)
     app.add_exception_handler(Exception, _unexpected)

@@ -1,7 +1,10 @@
 """/health answers 200 when PostgreSQL and RabbitMQ answer, and 503 naming the one that does not."""
 
 import asyncio
+import secrets
+from urllib.parse import urlsplit, urlunsplit
 
+import asyncpg
 import httpx
 from pydantic import SecretStr
 
@@ -118,3 +121,24 @@ async def test_health_names_rabbitmq_while_it_is_cut_off_and_recovers_by_itself(
     assert before.status_code == 200
     assert (during.status_code, during.json()["failing"]) == (503, ["rabbitmq"])
     assert after.status_code == 200
+
+
+async def test_a_database_out_of_connections_is_a_503_not_a_500(
+    api_settings: ApiSettings, database_url: str
+) -> None:
+    """PostgreSQL refusing a connection (SQLSTATE 53300, as when every slot is taken) says
+    "try again", like a database that is down; here a role allowed no connections at all."""
+    role = f"reportflow_test_no_slots_{secrets.token_hex(4)}"
+    admin = await asyncpg.connect(database_url)
+    try:
+        await admin.execute(f"CREATE ROLE {role} LOGIN CONNECTION LIMIT 0")
+        parts = urlsplit(database_url)
+        limited = urlunsplit(parts._replace(netloc=f"{role}@{parts.hostname}:{parts.port}"))
+        settings = api_settings.model_copy(update={"database_url": SecretStr(limited)})
+        async with api_client(settings) as client:
+            response = await client.get("/api/reports")
+    finally:
+        await admin.execute(f"DROP ROLE IF EXISTS {role}")
+        await admin.close()
+    assert response.status_code == 503, response.text
+    assert response.json()["detail"] == "PostgreSQL is unavailable; try again shortly"
