@@ -2,7 +2,7 @@
 template repeating them stays small; date macros as in shared/report_parameters."""
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -101,3 +101,16 @@ def sample_facts(
         size=SAMPLE_BYTES,
         parameters=defaults,
     )
+
+
+def sample_variants(facts: RunFacts) -> dict[str, RunFacts]:
+    """`facts` (a scheduled successful run) and the other kinds of run the same template must
+    also render for, by what tells them apart: a manual run has no `scheduled_for`, a failed
+    run has an error and no rows or size."""
+    return {
+        "a scheduled run": facts,
+        "a manual run (scheduled_for is none; run_time is set)": replace(facts, scheduled_for=None),
+        "a failed run (rows and size are none)": replace(
+            facts, status="FAILED", error="sample error", rows=None, size=None
+        ),
+    }

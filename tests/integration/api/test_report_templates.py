@@ -53,6 +53,24 @@ async def test_a_template_that_cannot_render_is_a_422_naming_its_field(
     assert response.json()["detail"][0]["loc"] == ["body", field]
 
 
+@pytest.mark.parametrize(
+    ("fields", "kind"),
+    [
+        ({"subject_template": "On {{ scheduled_for | date('%Y-%m-%d') }}"}, "a manual run"),
+        ({"body_template": "{{ rows + 1 }} rows"}, "a failed run"),
+    ],
+)
+async def test_a_template_must_render_for_manual_and_failed_runs_too(
+    client: httpx.AsyncClient, fields: dict[str, object], kind: str
+) -> None:
+    """A manual run has no scheduled_for and a failed run no rows: a template that renders
+    only for a scheduled success would fall back to the default at delivery."""
+    response = await client.post("/api/reports", json=report_body(**fields))
+    assert response.status_code == 422, response.text
+    assert response.json()["detail"][0]["loc"] == ["body", next(iter(fields))]
+    assert f"for {kind}" in response.json()["detail"][0]["msg"]
+
+
 async def test_an_update_that_breaks_a_template_is_a_422(client: httpx.AsyncClient) -> None:
     report = await _create(
         client,
