@@ -45,15 +45,15 @@ class NoticeOutcome:
 
 
 async def recipients(session: AsyncSession, notice: ClaimedNotice) -> list[str]:
-    """A report's alert goes to its active owner (to the admins when it has none), and a failing
-    report's to its recipients too when it asks; a system alert to every active admin."""
-    if notice.report_id is None or notice.owner_id is None:
-        told = await _admins(session)
-    else:
+    """A report's alert goes to its active owner (to the admins when it has none, or the owner
+    was deactivated: somebody must hear), and a failing report's to its recipients too when it
+    asks; a system alert to every active admin."""
+    owner = None
+    if notice.report_id is not None and notice.owner_id is not None:
         owner = await session.scalar(
             select(User.email).where(User.id == notice.owner_id, User.is_active.is_(True))
         )
-        told = [] if owner is None else [owner]
+    told = [owner] if owner is not None else await _admins(session)
     if notice.report_id is None:
         return told
     return list(dict.fromkeys([*told, *notice.also_to]))

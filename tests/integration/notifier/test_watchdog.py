@@ -155,6 +155,17 @@ async def test_two_watchdogs_open_one_alert_and_send_one_notice(
     await _assert_owner_told_once(system, smtp, report_id, owner, attempts=1)
 
 
+async def test_a_failing_report_whose_owner_was_deactivated_tells_the_admins(
+    system: System, smtp: SmtpServer
+) -> None:
+    report_id, owner = await _owned_report(system.db)
+    await system.db.execute("UPDATE accounts SET is_active = false WHERE email = $1", owner)
+    await _run(system.db, report_id, "FAILED")
+    await system.watchdog().check_once()
+    [alert] = await _alerts(system.db, report_id, "run_failing")
+    assert [mail.recipient for mail in _mails(smtp, alert["id"])] == [ADMIN_EMAIL]
+
+
 async def test_a_failing_report_that_asks_tells_its_recipients_too_but_not_of_deliveries(
     system: System, smtp: SmtpServer
 ) -> None:
