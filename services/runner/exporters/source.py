@@ -15,7 +15,7 @@ from asyncpg.transaction import Transaction
 
 from services.runner.exporters.limits import LimitExceeded
 from services.runner.exporters.request import ExportFailed
-from services.runner.exporters.source_connections import CONNECTION_LOST, DataSourceConnections
+from services.runner.exporters.source_connections import DataSourceConnections
 from services.runner.retry_policy import is_transient_sqlstate
 from shared.report_parameters.references import SET_PARAMETER
 from shared.sql_guard import InvalidReportSql, check_single_statement
@@ -126,11 +126,15 @@ async def _read_only_transaction(
         try:
             await transaction.start()
             return kept, transaction
-        except CONNECTION_LOST as error:
+        except Exception as error:
+            # A BEGIN on a reset connection fails only when the connection is gone: dropped
+            # (an InterfaceError), terminated by the server (57P01, a PostgresError), or with
+            # the server's farewell still unread (asyncpg's InternalClientError). Its protocol
+            # state is unknown, so it is terminated, not closed politely.
             log.info("a kept data source connection was dropped (%s); connecting anew", error)
-            await connections.release(kept, keep=False)
+            kept.terminate()
         except BaseException:
-            await connections.release(kept, keep=False)
+            kept.terminate()
             raise
     connection = await connections.connect()
     transaction = connection.transaction(readonly=True)

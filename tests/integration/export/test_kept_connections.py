@@ -2,6 +2,7 @@
 reaches the next run, and a connection whose run did not succeed, or that decoded rows, is not
 kept."""
 
+import asyncio
 import csv
 import uuid
 from collections.abc import AsyncIterator
@@ -134,15 +135,19 @@ async def test_a_run_that_decoded_rows_closes_its_connection(
         await exporter.close()
 
 
+@pytest.mark.parametrize("settle_seconds", [0.0, 0.3])
 async def test_a_kept_connection_the_server_dropped_is_replaced(
-    exporter: Exporter, data_source_url: str
+    exporter: Exporter, data_source_url: str, settle_seconds: float
 ) -> None:
+    """At once, and once the backend has exited and its farewell reached the idle client
+    (asyncpg then refuses the next BEGIN with an InternalClientError: seen in CI)."""
     first = await _pid(exporter)
     admin = await asyncpg.connect(ADMIN_DSN)
     try:
-        assert await admin.fetchval("SELECT pg_terminate_backend($1)", int(first))
+        assert await admin.fetchval("SELECT pg_terminate_backend($1, 5000)", int(first))
     finally:
         await admin.close()
+    await asyncio.sleep(settle_seconds)
     assert await _pid(exporter) != first
 
 
