@@ -2,9 +2,11 @@
 
 from typing import Any
 
+import httpx
 from playwright.async_api import Page, expect
 
 from tests.support.accounts import ADMIN_EMAIL, ADMIN_PASSWORD
+from tests.support.reports import report_body
 
 
 async def sign_in(page: Page, email: str = ADMIN_EMAIL, password: str = ADMIN_PASSWORD) -> None:
@@ -18,6 +20,16 @@ async def sign_in(page: Page, email: str = ADMIN_EMAIL, password: str = ADMIN_PA
 async def open_report(page: Page, report: dict[str, Any]) -> None:
     await page.goto(f"/#/reports/{report['id']}")
     await expect(page.locator("h1.report-title")).to_have_text(report["name"])
+
+
+async def edit_new_report(page: Page, admin: httpx.AsyncClient, **fields: Any) -> dict[str, Any]:
+    """A report created through the API, then its form opened as a person does: signed in as
+    the admin, from the report's page, by its `Edit` link."""
+    report: dict[str, Any] = (await admin.post("/api/reports", json=report_body(**fields))).json()
+    await sign_in(page)
+    await open_report(page, report)
+    await page.get_by_role("link", name="Edit").click()
+    return report
 
 
 async def fill_new_report(page: Page, **labelled: str) -> None:

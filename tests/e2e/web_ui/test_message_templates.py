@@ -4,17 +4,13 @@ field), saved, and shown again when the form is opened."""
 from playwright.async_api import Page, expect
 
 from tests.e2e.web_ui.conftest import WebSystem
-from tests.e2e.web_ui.steps import open_report, sign_in
-from tests.support.reports import report_body
+from tests.e2e.web_ui.steps import edit_new_report
 
 
 async def test_templates_are_previewed_before_saving_and_saved(
     page: Page, web_system: WebSystem
 ) -> None:
-    report = (await web_system.admin.post("/api/reports", json=report_body())).json()
-    await sign_in(page)
-    await open_report(page, report)
-    await page.get_by_role("link", name="Edit").click()
+    report = await edit_new_report(page, web_system.admin)
 
     await page.get_by_label("Subject template", exact=True).fill("{{ report_name")
     await page.get_by_role("button", name="Preview message").click()

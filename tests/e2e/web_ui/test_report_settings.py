@@ -5,7 +5,7 @@ the mail, only when changed and a write-only webhook."""
 from playwright.async_api import Page, expect
 
 from tests.e2e.web_ui.conftest import WebSystem
-from tests.e2e.web_ui.steps import open_report, sign_in
+from tests.e2e.web_ui.steps import edit_new_report, sign_in
 from tests.support.reports import report_body
 
 WEBHOOK_URL = "http://127.0.0.1:9/hooks/private-path-ui2"
@@ -15,10 +15,7 @@ WEBHOOK_SECRET = "a-secret-of-sixteen-or-more"
 async def test_settings_save_and_come_back_with_the_webhook_shown_as_set_and_kept(
     page: Page, web_system: WebSystem
 ) -> None:
-    report = (await web_system.admin.post("/api/reports", json=report_body())).json()
-    await sign_in(page)
-    await open_report(page, report)
-    await page.get_by_role("link", name="Edit").click()
+    report = await edit_new_report(page, web_system.admin)
     labelled = {
         "Retries": "2",
         "Retry delay (seconds)": "30",

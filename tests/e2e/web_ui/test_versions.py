@@ -4,7 +4,7 @@ confirmation) bringing an old definition back as a new version."""
 from playwright.async_api import Page, expect
 
 from tests.e2e.web_ui.conftest import WebSystem
-from tests.e2e.web_ui.steps import open_report, sign_in
+from tests.e2e.web_ui.steps import edit_new_report, open_report, sign_in
 from tests.support.accounts import create_account
 from tests.support.reports import report_body
 
@@ -15,12 +15,7 @@ EDITED_SQL = "SELECT 2 AS two"
 async def test_restoring_version_one_brings_the_old_sql_back(
     page: Page, web_system: WebSystem
 ) -> None:
-    report = (
-        await web_system.admin.post("/api/reports", json=report_body(sql_query=FIRST_SQL))
-    ).json()
-    await sign_in(page)
-    await open_report(page, report)
-    await page.get_by_role("link", name="Edit").click()
+    report = await edit_new_report(page, web_system.admin, sql_query=FIRST_SQL)
     await page.get_by_label("SQL query", exact=True).fill(EDITED_SQL)
     await page.get_by_role("button", name="Save").click()
     await expect(page.get_by_test_id("sql-query")).to_have_text(EDITED_SQL)
